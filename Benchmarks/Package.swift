@@ -1,0 +1,25 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The benchmarks live in their own package (as swift-nio's do) so the main build stays lean.
+let package = Package(
+    name: "featureflag_exporter-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "featureflag_exporter", path: "..")
+    ],
+    targets: [
+        .executableTarget(
+            name: "flagbench",
+            dependencies: [
+                .product(name: "FlagEngine", package: "featureflag_exporter"),
+                .product(name: "FlagConfig", package: "featureflag_exporter"),
+            ],
+            swiftSettings: [
+                .enableUpcomingFeature("ExistentialAny"),
+                .enableUpcomingFeature("MemberImportVisibility"),
+                .enableUpcomingFeature("InternalImportsByDefault"),
+            ]
+        )
+    ]
+)

@@ -1,0 +1,20 @@
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include "CSHA256.h"
+#include <openssl/sha.h>
+
+uint32_t csha256_prefix32(const void *prefix, size_t prefix_length, const void *body, size_t body_length) {
+    SHA256_CTX context;
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256_Init(&context);
+    SHA256_Update(&context, prefix, prefix_length);
+    SHA256_Update(&context, body, body_length);
+    SHA256_Final(digest, &context);
+    return ((uint32_t)digest[0] << 24) | ((uint32_t)digest[1] << 16) | ((uint32_t)digest[2] << 8) | (uint32_t)digest[3];
+}
+
+void csha256_digest(const void *data, size_t length, uint8_t digest[32]) {
+    SHA256_CTX context;
+    SHA256_Init(&context);
+    SHA256_Update(&context, data, length);
+    SHA256_Final(digest, &context);
+}

@@ -1,0 +1,72 @@
+/// Which context attribute a rollout buckets by.
+enum BucketField: Sendable, Equatable {
+    case userID
+    case userType
+    case environment
+    case requestID
+    /// A custom attribute; its name is ``CompiledExtras/customBucketNames`` at the flag's `extraIndex`.
+    case custom
+
+    init(_ name: String?) {
+        switch name {
+        case nil, "user_id": self = .userID
+        case "user_type": self = .userType
+        case "environment": self = .environment
+        case "request_id": self = .requestID
+        default: self = .custom
+        }
+    }
+}
+
+/// The kind of rollout step; its data (if any) lives in ``CompiledExtras`` at the flag's `extraIndex`.
+enum RolloutKind: UInt8, Sendable {
+    case none
+    /// Hit iff bucket < `fraction` (percentage / 100, computed once as the seed did).
+    case percentage
+    case userList
+    case gradual
+    case split
+}
+
+/// A targeting rule resolved to indices.
+struct CompiledRule: Sendable {
+    let condition: Condition
+    let variantIndex: Int32
+    /// Position in the definition's `targetingRules`.
+    let ruleIndex: Int32
+}
+
+/// Everything evaluation needs for one flag, as a plain record with no references: copying it costs nothing and two
+/// cores reading the same flag never touch a shared reference count. Variable-length parts are ranges into the
+/// flat buffers of ``FlagSet/Storage``.
+struct CompiledFlag: Sendable, BitwiseCopyable {
+    var state: FlagState
+    var rolloutKind: RolloutKind
+    var bucketField: BucketField
+    var sticky: Bool
+    var defaultIndex: Int32
+    var enabledIndex: Int32
+    /// Where this flag's variants start in the flat variant tables.
+    var variantStart: Int32
+    var variantCount: Int32
+    var rulesStart: Int32
+    var rulesCount: Int32
+    var prerequisitesStart: Int32
+    var prerequisitesCount: Int32
+    /// `"<key>:"` in the flat key-byte buffer (the bucket-hash prefix; the key is this minus the colon).
+    var prefixStart: Int32
+    var prefixCount: Int32
+    /// Index into the extras table of this flag's rollout kind (user list, gradual, split, custom bucket name).
+    var extraIndex: Int32
+    var customBucketIndex: Int32
+    var fraction: Double
+}
+
+/// The rollout data that is not a plain number, kept out of the hot record.
+struct CompiledExtras: Sendable {
+    var userLists: [Set<String>] = []
+    var gradualSchedules: [GradualSchedule] = []
+    /// Cumulative shares in file order, and the variant index of each.
+    var splits: [(cumulative: [Double], variantIndices: [Int32])] = []
+    var customBucketNames: [String] = []
+}

@@ -1,0 +1,183 @@
+extension FlagSet {
+    /// Evaluates flag `key` for `context`, in the order of CONFIG.md §2.
+    ///
+    /// - Parameters:
+    ///   - defaultValue: returned with reason `FLAG_NOT_FOUND` and variant `default` when the set has no such flag.
+    ///   - clock: read only by gradual rollouts, and only when the context carries no `timestamp`.
+    /// - Complexity: O(rules + prerequisites); one SHA-256 of a short key per bucketed rollout. Lock-free and safe
+    ///   from any number of threads.
+    public func evaluate(
+        _ key: String,
+        in context: EvaluationContext,
+        defaultValue: FlagValue = .null,
+        clock: EvaluationClock = .system
+    ) -> EvaluationResult {
+        guard let index = storage.index(of: key) else {
+            return EvaluationResult(
+                flagKey: key, variant: "default", value: defaultValue, reason: .flagNotFound, error: .flagNotFound)
+        }
+        let outcome = Self.evaluate(index, storage, context, clock)
+        let flag = storage.flags[index]
+        let variant = Int(flag.variantStart) + outcome.variantIndex
+        return EvaluationResult(
+            flagKey: key,
+            variant: storage.variantNames[variant],
+            value: storage.variantValues[variant],
+            reason: outcome.reason,
+            rule: outcome.ruleIndex.map { storage.definitions[index].targetingRules[$0].name },
+            bucket: outcome.bucket,
+            rolloutOutcome: outcome.rolloutOutcome,
+            conditionErrors: outcome.conditionErrors
+        )
+    }
+
+    /// Evaluates the flag at `index` (into ``definitions``) and answers by index, without building strings.
+    public func evaluate(flagAt index: Int, in context: EvaluationContext, clock: EvaluationClock = .system)
+        -> EvaluationOutcome
+    {
+        precondition(index >= 0 && index < storage.flags.count, "flag index \(index) out of range")
+        return Self.evaluate(index, storage, context, clock)
+    }
+
+    /// The full result for a compact outcome of this set.
+    public func result(for outcome: EvaluationOutcome) -> EvaluationResult {
+        let flag = storage.flags[outcome.flagIndex]
+        let variant = Int(flag.variantStart) + outcome.variantIndex
+        let definition = storage.definitions[outcome.flagIndex]
+        return EvaluationResult(
+            flagKey: definition.key,
+            variant: storage.variantNames[variant],
+            value: storage.variantValues[variant],
+            reason: outcome.reason,
+            rule: outcome.ruleIndex.map { definition.targetingRules[$0].name },
+            bucket: outcome.bucket,
+            rolloutOutcome: outcome.rolloutOutcome,
+            conditionErrors: outcome.conditionErrors
+        )
+    }
+
+    /// The name of variant `variantIndex` of the flag at `flagIndex`.
+    public func variantName(flagAt flagIndex: Int, variant variantIndex: Int) -> String {
+        storage.variantNames[Int(storage.flags[flagIndex].variantStart) + variantIndex]
+    }
+
+    private static func evaluate(
+        _ index: Int,
+        _ storage: FlagSetStorage,
+        _ context: EvaluationContext,
+        _ clock: EvaluationClock
+    ) -> EvaluationOutcome {
+        let flag = storage.flags[index]
+        var outcome = EvaluationOutcome(
+            flagIndex: index, variantIndex: Int(flag.defaultIndex), reason: .defaultValue, ruleIndex: nil,
+            bucket: nil, rolloutOutcome: nil, conditionErrors: 0)
+        if flag.state == .disabled {
+            outcome.reason = .flagDisabled
+            return outcome
+        }
+        // Prerequisites: each must serve a truthy value for the same context. Cycles were refused at load.
+        var slot = Int(flag.prerequisitesStart)
+        while slot < Int(flag.prerequisitesStart + flag.prerequisitesCount) {
+            let dependency = evaluate(Int(storage.prerequisites[slot]), storage, context, clock)
+            outcome.conditionErrors += dependency.conditionErrors
+            let served = Int(storage.flags[dependency.flagIndex].variantStart) + dependency.variantIndex
+            if !storage.variantTruthiness[served] {
+                outcome.reason = .prerequisiteFailed
+                return outcome
+            }
+            slot += 1
+        }
+        var position = Int(flag.rulesStart)
+        while position < Int(flag.rulesStart + flag.rulesCount) {
+            switch storage.rules[position].condition.evaluate(context) {
+            case .matched:
+                outcome.variantIndex = Int(storage.rules[position].variantIndex)
+                outcome.reason = .targetingMatch
+                outcome.ruleIndex = Int(storage.rules[position].ruleIndex)
+                return outcome
+            case .notMatched:
+                break
+            case .typeMismatch:
+                outcome.conditionErrors += 1
+            }
+            position += 1
+        }
+        if flag.state == .enabled {
+            outcome.variantIndex = Int(flag.enabledIndex)
+            outcome.reason = .staticValue
+            return outcome
+        }
+        rollout(flag, storage, context, clock, into: &outcome)
+        return outcome
+    }
+
+    private static func bucketingID(_ flag: CompiledFlag, _ storage: FlagSetStorage, _ context: EvaluationContext)
+        -> String?
+    {
+        switch flag.bucketField {
+        case .userID: context.userID
+        case .userType: context.userType
+        case .environment: context.environment
+        case .requestID: context.requestID
+        case .custom:
+            context.customAttributes[storage.extras.customBucketNames[Int(flag.customBucketIndex)]]?.bucketingText
+        }
+    }
+
+    private static func rollout(
+        _ flag: CompiledFlag,
+        _ storage: FlagSetStorage,
+        _ context: EvaluationContext,
+        _ clock: EvaluationClock,
+        into outcome: inout EvaluationOutcome
+    ) {
+        // No bucketing id is never a rollout hit, and does not count as reaching the rollout.
+        guard flag.rolloutKind != .none, let id = bucketingID(flag, storage, context) else { return }
+        let fraction: Double
+        switch flag.rolloutKind {
+        case .none:
+            return
+        case .userList:
+            let hit = storage.extras.userLists[Int(flag.extraIndex)].contains(id)
+            outcome.rolloutOutcome = hit ? .hit : .miss
+            if hit {
+                outcome.variantIndex = Int(flag.enabledIndex)
+                outcome.reason = .rolloutMatch
+            }
+            return
+        case .split:
+            let bucket = bucket(flag, storage, id)
+            let split = storage.extras.splits[Int(flag.extraIndex)]
+            outcome.bucket = bucket
+            outcome.rolloutOutcome = .hit
+            outcome.reason = .split
+            outcome.variantIndex = Int(split.variantIndices[split.variantIndices.count - 1])
+            for position in split.cumulative.indices where bucket < split.cumulative[position] {
+                outcome.variantIndex = Int(split.variantIndices[position])
+                break
+            }
+            return
+        case .percentage:
+            fraction = flag.fraction
+        case .gradual:
+            let schedule = storage.extras.gradualSchedules[Int(flag.extraIndex)]
+            fraction = schedule.percentage(at: context.timestamp ?? clock.now()) / 100
+        }
+        let bucket = bucket(flag, storage, id)
+        outcome.bucket = bucket
+        if bucket < fraction {
+            outcome.rolloutOutcome = .hit
+            outcome.variantIndex = Int(flag.enabledIndex)
+            outcome.reason = .rolloutMatch
+        } else {
+            outcome.rolloutOutcome = .miss
+        }
+    }
+
+    private static func bucket(_ flag: CompiledFlag, _ storage: FlagSetStorage, _ id: String) -> Double {
+        if !flag.sticky { return Double.random(in: 0..<1) }
+        let prefix = UnsafeBufferPointer(
+            rebasing: storage.keyBytes[Int(flag.prefixStart)..<Int(flag.prefixStart + flag.prefixCount)])
+        return Double(Bucketing.hash32(prefix: prefix, id: id)) / 4_294_967_296.0
+    }
+}

@@ -1,0 +1,238 @@
+/// Validates flag definitions and lays them out as the flat tables of ``FlagSetStorage``.
+struct FlagSetCompiler {
+    private var issues: [FlagSetValidationError.Issue] = []
+    private var flags: [CompiledFlag] = []
+    private var rules: [CompiledRule] = []
+    private var prerequisites: [Int32] = []
+    private var keyBytes: [UInt8] = []
+    private var variantNames: [String] = []
+    private var variantValues: [FlagValue] = []
+    private var extras = CompiledExtras()
+    private var indexByKey: [String: Int] = [:]
+
+    static func compile(
+        _ definitions: [FlagDefinition],
+        settings: GlobalSettings,
+        info: FlagSetInfo
+    ) throws(FlagSetValidationError) -> FlagSetStorage {
+        var compiler = FlagSetCompiler()
+        compiler.indexByKey.reserveCapacity(definitions.count)
+        for definition in definitions {
+            if compiler.indexByKey[definition.key] != nil {
+                compiler.issues.append(
+                    .init(
+                        path: [.key("flags"), .key(definition.key)],
+                        message: "duplicate flag key '\(definition.key)'"))
+            } else {
+                compiler.indexByKey[definition.key] = compiler.indexByKey.count
+            }
+        }
+        for definition in definitions { compiler.add(definition, settings: settings) }
+        compiler.issues += Self.dependencyCycles(in: definitions, compiler.flags, compiler.prerequisites)
+        if !compiler.issues.isEmpty { throw FlagSetValidationError(issues: compiler.issues) }
+        return FlagSetStorage(
+            definitions: definitions, settings: settings, info: info, extras: compiler.extras, flags: compiler.flags,
+            rules: compiler.rules, prerequisites: compiler.prerequisites, keyBytes: compiler.keyBytes,
+            variantNames: compiler.variantNames, variantValues: compiler.variantValues)
+    }
+
+    private mutating func report(_ flag: FlagDefinition, _ path: [ConfigPathComponent], _ message: String) {
+        issues.append(.init(path: [.key("flags"), .key(flag.key)] + path, message: message))
+    }
+
+    private mutating func add(_ flag: FlagDefinition, settings: GlobalSettings) {
+        if !FlagSet.isValidKey(flag.key) {
+            report(flag, [], "flag key '\(flag.key)' does not match [A-Za-z_][A-Za-z0-9_.-]{0,127}")
+        }
+        var variantIndex: [String: Int32] = [:]
+        for (index, variant) in flag.variants.enumerated() where variantIndex[variant.name] == nil {
+            variantIndex[variant.name] = Int32(index)
+        }
+        let known = flag.variants.map { "'\($0.name)'" }.joined(separator: ", ")
+        func lookUp(_ name: String, _ path: [ConfigPathComponent], in compiler: inout FlagSetCompiler) -> Int32 {
+            if let index = variantIndex[name] { return index }
+            compiler.report(flag, path, "variant '\(name)' is not one of the flag's variants (\(known))")
+            return 0
+        }
+        if flag.variants.isEmpty { report(flag, [.key("variants")], "a flag needs at least one variant") }
+        let defaultIndex = lookUp(flag.defaultVariant, [.key("default_variant")], in: &self)
+        let enabledIndex =
+            flag.rollout?.variant != nil
+            ? lookUp(flag.enabledVariant, [.key("rollout"), .key("variant")], in: &self)
+            : (variantIndex[flag.enabledVariant] ?? defaultIndex)
+
+        let rulesStart = rules.count
+        var flagRules: [CompiledRule] = []
+        for (index, rule) in flag.targetingRules.enumerated() {
+            let variant = lookUp(rule.variant, [.key("targeting_rules"), .index(index), .key("variant")], in: &self)
+            flagRules.append(CompiledRule(condition: rule.condition, variantIndex: variant, ruleIndex: Int32(index)))
+        }
+        // Stable: priority descending, ties in file order.
+        flagRules.sort { lhs, rhs in
+            let left = flag.targetingRules[Int(lhs.ruleIndex)].priority
+            let right = flag.targetingRules[Int(rhs.ruleIndex)].priority
+            return left != right ? left > right : lhs.ruleIndex < rhs.ruleIndex
+        }
+        rules += flagRules
+
+        let prerequisitesStart = prerequisites.count
+        var seen: Set<Int32> = []
+        for (index, dependency) in flag.dependencies.enumerated() {
+            guard let target = indexByKey[dependency] else {
+                report(flag, [.key("dependencies"), .index(index)], "depends on unknown flag '\(dependency)'")
+                continue
+            }
+            if seen.insert(Int32(target)).inserted { prerequisites.append(Int32(target)) }
+        }
+        if let parent = flag.parentFlag {
+            if let target = indexByKey[parent] {
+                if seen.insert(Int32(target)).inserted { prerequisites.append(Int32(target)) }
+            } else {
+                report(flag, [.key("metadata"), .key("parent_flag")], "parent flag '\(parent)' is not defined")
+            }
+        }
+
+        let prefixStart = keyBytes.count
+        keyBytes += flag.key.utf8
+        keyBytes.append(UInt8(ascii: ":"))
+        let variantStart = variantNames.count
+        variantNames += flag.variants.map(\.name)
+        variantValues += flag.variants.map(\.value)
+
+        var compiled = CompiledFlag(
+            state: flag.state, rolloutKind: .none, bucketField: BucketField(flag.rollout?.bucketBy),
+            sticky: flag.rollout?.sticky ?? settings.stickyBucketing, defaultIndex: defaultIndex,
+            enabledIndex: enabledIndex, variantStart: Int32(variantStart), variantCount: Int32(flag.variants.count),
+            rulesStart: Int32(rulesStart), rulesCount: Int32(flagRules.count),
+            prerequisitesStart: Int32(prerequisitesStart),
+            prerequisitesCount: Int32(prerequisites.count - prerequisitesStart), prefixStart: Int32(prefixStart),
+            prefixCount: Int32(keyBytes.count - prefixStart), extraIndex: 0, customBucketIndex: 0, fraction: 0)
+        if compiled.bucketField == .custom, let name = flag.rollout?.bucketBy {
+            compiled.customBucketIndex = Int32(extras.customBucketNames.count)
+            extras.customBucketNames.append(name)
+        }
+        addRollout(flag, settings: settings, into: &compiled) { name, path, compiler in
+            lookUp(name, path, in: &compiler)
+        }
+        flags.append(compiled)
+    }
+
+    private mutating func checkPercentage(_ flag: FlagDefinition, _ value: Double, _ path: [ConfigPathComponent]) {
+        if !(0...100).contains(value) { report(flag, path, "\(formatNumber(value)) is not in 0...100") }
+    }
+
+    private mutating func addRollout(
+        _ flag: FlagDefinition,
+        settings: GlobalSettings,
+        into compiled: inout CompiledFlag,
+        variantIndex: (String, [ConfigPathComponent], inout FlagSetCompiler) -> Int32
+    ) {
+        guard let rollout = flag.rollout else {
+            if flag.state == .rollout {
+                checkPercentage(flag, settings.defaultRolloutPercentage, [])
+                compiled.rolloutKind = .percentage
+                compiled.fraction = settings.defaultRolloutPercentage / 100
+            }
+            return
+        }
+        let rolloutPath: [ConfigPathComponent] = [.key("rollout")]
+        switch rollout.strategy {
+        case .percentage(let percentage):
+            checkPercentage(flag, percentage, rolloutPath + [.key("percentage")])
+            compiled.rolloutKind = .percentage
+            compiled.fraction = percentage / 100
+        case .userList(let ids):
+            compiled.rolloutKind = .userList
+            compiled.extraIndex = Int32(extras.userLists.count)
+            extras.userLists.append(Set(ids))
+        case .gradual(let schedule):
+            let gradualPath = rolloutPath + [.key("gradual")]
+            switch schedule {
+            case .linear(let start, let end, let startPercentage, let endPercentage):
+                checkPercentage(flag, startPercentage, gradualPath + [.key("start_percentage")])
+                checkPercentage(flag, endPercentage, gradualPath + [.key("end_percentage")])
+                if end <= start { report(flag, gradualPath + [.key("end_time")], "end_time is not after start_time") }
+            case .steps(let steps):
+                if steps.isEmpty {
+                    report(flag, gradualPath + [.key("steps")], "a stepwise schedule needs at least one step")
+                }
+                for (index, step) in steps.enumerated() {
+                    let stepPath = gradualPath + [.key("steps"), .index(index)]
+                    checkPercentage(flag, step.percentage, stepPath + [.key("percentage")])
+                    if index > 0, step.at <= steps[index - 1].at {
+                        report(flag, stepPath + [.key("at")], "steps must be in increasing time order")
+                    }
+                }
+            }
+            compiled.rolloutKind = .gradual
+            compiled.extraIndex = Int32(extras.gradualSchedules.count)
+            extras.gradualSchedules.append(schedule)
+        case .split(let weights):
+            let path = rolloutPath + [.key("distribution")]
+            if weights.isEmpty { report(flag, path, "a split needs at least one variant weight") }
+            var total = 0.0
+            var indices: [Int32] = []
+            for weight in weights {
+                if !(weight.weight > 0) || !weight.weight.isFinite {
+                    report(flag, path + [.key(weight.variant)], "weight \(formatNumber(weight.weight)) must be a positive number")
+                }
+                indices.append(variantIndex(weight.variant, path + [.key(weight.variant)], &self))
+                total += weight.weight
+            }
+            var running = 0.0
+            var cumulative: [Double] = []
+            for weight in weights {
+                running += weight.weight
+                cumulative.append(running / total)
+            }
+            compiled.rolloutKind = .split
+            compiled.extraIndex = Int32(extras.splits.count)
+            extras.splits.append((cumulative, indices))
+        }
+    }
+
+    /// Every dependency cycle, reported once at the flag where the search first closes it.
+    private static func dependencyCycles(
+        in definitions: [FlagDefinition],
+        _ flags: [CompiledFlag],
+        _ prerequisites: [Int32]
+    ) -> [FlagSetValidationError.Issue] {
+        enum Mark { case unvisited, visiting, done }
+        var marks = [Mark](repeating: .unvisited, count: flags.count)
+        var issues: [FlagSetValidationError.Issue] = []
+        var stack: [Int] = []
+
+        func visit(_ index: Int) {
+            marks[index] = .visiting
+            stack.append(index)
+            let flag = flags[index]
+            for slot in Int(flag.prerequisitesStart)..<Int(flag.prerequisitesStart + flag.prerequisitesCount) {
+                let next = Int(prerequisites[slot])
+                switch marks[next] {
+                case .visiting:
+                    let cycle = stack[stack.lastIndex(of: next)!...].map { definitions[$0].key } + [definitions[next].key]
+                    let first = definitions[next]
+                    let path: [ConfigPathComponent] =
+                        first.dependencies.firstIndex(of: cycle[1]).map {
+                            [.key("flags"), .key(first.key), .key("dependencies"), .index($0)]
+                        } ?? [.key("flags"), .key(first.key), .key("metadata"), .key("parent_flag")]
+                    issues.append(.init(path: path, message: "dependency cycle: " + cycle.joined(separator: " -> ")))
+                case .unvisited:
+                    visit(next)
+                case .done:
+                    break
+                }
+            }
+            stack.removeLast()
+            marks[index] = .done
+        }
+
+        for index in flags.indices where marks[index] == .unvisited { visit(index) }
+        return issues
+    }
+}
+
+/// A number as a person writes it: `140`, `12.5`.
+func formatNumber(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+}

@@ -1,0 +1,111 @@
+/// The flat, immutable tables behind a ``FlagSet``.
+///
+/// `@unchecked Sendable`: every buffer is allocated and filled in `init`, never written again, and freed in `deinit`;
+/// all other properties are immutable `Sendable` values. Immutable memory is safe to read from any thread, which is
+/// what lets evaluation run lock-free with no reference counting on the hot path.
+final class FlagSetStorage: @unchecked Sendable {
+    let definitions: [FlagDefinition]
+    let settings: GlobalSettings
+    let info: FlagSetInfo
+    let extras: CompiledExtras
+
+    let flags: UnsafeMutableBufferPointer<CompiledFlag>
+    let rules: UnsafeMutableBufferPointer<CompiledRule>
+    let prerequisites: UnsafeMutableBufferPointer<Int32>
+    let keyBytes: UnsafeMutableBufferPointer<UInt8>
+    let variantNames: UnsafeMutableBufferPointer<String>
+    let variantValues: UnsafeMutableBufferPointer<FlagValue>
+    let variantTruthiness: UnsafeMutableBufferPointer<Bool>
+    /// Open-addressing index from key to flag: each slot holds a flag index, or -1 when empty.
+    let keySlots: UnsafeMutableBufferPointer<Int32>
+
+    init(
+        definitions: [FlagDefinition],
+        settings: GlobalSettings,
+        info: FlagSetInfo,
+        extras: CompiledExtras,
+        flags: [CompiledFlag],
+        rules: [CompiledRule],
+        prerequisites: [Int32],
+        keyBytes: [UInt8],
+        variantNames: [String],
+        variantValues: [FlagValue]
+    ) {
+        self.definitions = definitions
+        self.settings = settings
+        self.info = info
+        self.extras = extras
+        self.flags = Self.copy(flags)
+        self.rules = Self.copy(rules)
+        self.prerequisites = Self.copy(prerequisites)
+        self.keyBytes = Self.copy(keyBytes)
+        self.variantNames = Self.copy(variantNames)
+        self.variantValues = Self.copy(variantValues)
+        self.variantTruthiness = Self.copy(variantValues.map(\.isTruthy))
+        var capacity = 8
+        while capacity < flags.count * 2 { capacity *= 2 }
+        let slots = UnsafeMutableBufferPointer<Int32>.allocate(capacity: capacity)
+        slots.initialize(repeating: -1)
+        for (index, flag) in flags.enumerated() {
+            let key = UnsafeBufferPointer(rebasing: self.keyBytes[Int(flag.prefixStart)..<Int(flag.prefixStart + flag.prefixCount - 1)])
+            var slot = Int(truncatingIfNeeded: Self.hash(key)) & (capacity - 1)
+            while slots[slot] >= 0 { slot = (slot + 1) & (capacity - 1) }
+            slots[slot] = Int32(index)
+        }
+        self.keySlots = slots
+    }
+
+    deinit {
+        flags.deallocate()
+        rules.deinitialize().deallocate()
+        prerequisites.deallocate()
+        keyBytes.deallocate()
+        variantNames.deinitialize().deallocate()
+        variantValues.deinitialize().deallocate()
+        variantTruthiness.deallocate()
+        keySlots.deallocate()
+    }
+
+    private static func copy<Element>(_ array: [Element]) -> UnsafeMutableBufferPointer<Element> {
+        let buffer = UnsafeMutableBufferPointer<Element>.allocate(capacity: max(array.count, 1))
+        _ = buffer.initialize(from: array)
+        return UnsafeMutableBufferPointer(rebasing: buffer[0..<array.count])
+    }
+
+    /// FNV-1a over the key's UTF-8. Keys come only from the configuration, so nobody outside can flood the table;
+    /// a lookup of an unknown key stops at the first empty slot.
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return hash ^ (hash >> 29)
+    }
+
+    /// The index of the flag named by `key`, or `nil`.
+    func index(of key: String) -> Int? {
+        var key = key
+        return key.withUTF8 { bytes -> Int? in
+            let mask = keySlots.count - 1
+            var slot = Int(truncatingIfNeeded: Self.hash(bytes)) & mask
+            while true {
+                let candidate = keySlots[slot]
+                if candidate < 0 { return nil }
+                let flag = flags[Int(candidate)]
+                if Int(flag.prefixCount) - 1 == bytes.count,
+                    bytes.count == 0
+                        || memcmpEqual(bytes.baseAddress!, keyBytes.baseAddress! + Int(flag.prefixStart), bytes.count)
+                {
+                    return Int(candidate)
+                }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+}
+
+@inline(__always)
+private func memcmpEqual(_ left: UnsafePointer<UInt8>, _ right: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    for offset in 0..<count where left[offset] != right[offset] { return false }
+    return true
+}

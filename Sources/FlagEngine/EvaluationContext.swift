@@ -1,0 +1,68 @@
+/// Who is asking: the attributes a flag is evaluated against.
+///
+/// Mirrors the seed system's `EvaluationContext`. Only `user_id` (or the rollout's `bucket_by` attribute)
+/// takes part in bucketing; the rest feed targeting-rule conditions.
+public struct EvaluationContext: Sendable, Hashable {
+    /// The bucketing id of a user. Without it no rollout ever hits.
+    public var userID: String?
+    /// The kind of user (`admin`, `developer`, ...), as conditions test it with `user_type`.
+    public var userType: String?
+    /// The caller's environment name, as conditions test it with `environment`.
+    public var environment: String?
+    /// An optional request id, available to conditions as `request_id`.
+    public var requestID: String?
+    /// An optional evaluation time in unix seconds; when set, gradual rollouts are evaluated at that time.
+    public var timestamp: Double?
+    /// Any further attributes, by name; conditions read them as bare names or through `custom_attributes`.
+    public var customAttributes: [String: AttributeValue]
+
+    /// Creates a context; every attribute is optional.
+    public init(
+        userID: String? = nil,
+        userType: String? = nil,
+        environment: String? = nil,
+        requestID: String? = nil,
+        timestamp: Double? = nil,
+        customAttributes: [String: AttributeValue] = [:]
+    ) {
+        self.userID = userID
+        self.userType = userType
+        self.environment = environment
+        self.requestID = requestID
+        self.timestamp = timestamp
+        self.customAttributes = customAttributes
+    }
+
+    /// The attribute a condition or `bucket_by` names: one of the four well-known fields, else a custom attribute.
+    public func attribute(named name: String) -> AttributeValue {
+        switch name {
+        case "user_id": userID.map(AttributeValue.string) ?? .null
+        case "user_type": userType.map(AttributeValue.string) ?? .null
+        case "environment": environment.map(AttributeValue.string) ?? .null
+        case "request_id": requestID.map(AttributeValue.string) ?? .null
+        default: customAttributes[name] ?? .null
+        }
+    }
+}
+
+/// A scalar context attribute.
+public enum AttributeValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+
+    /// The attribute as text for bucketing, spelt as the seed's Python `str()` would (`True`, `5`, `5.0`).
+    public var bucketingText: String? {
+        switch self {
+        case .null: nil
+        case .string(let text): text
+        case .int(let number): String(number)
+        case .bool(let flag): flag ? "True" : "False"
+        case .double(let number):
+            number.isFinite && number == number.rounded() && abs(number) < 1e16
+                ? String(Int(number)) + ".0" : number.description
+        }
+    }
+}
