@@ -16,3 +16,21 @@ for _ in 0..<3 {
   let dt = now() - t0
   print("evals/s", Int(1e6/dt), "ns", dt*1e3, "on", on)
 }
+do {
+  let t0 = now(); var n = 0
+  for i in 0..<1_000_000 {
+    let ctx = EvaluationContext(userID: "user-" + String(i), userType: i % 10 == 0 ? "admin" : "user")
+    n &+= ctx.userID!.utf8.count
+  }
+  print("context only ns", (now() - t0) * 1e3, n)
+  let t1 = now(); var m: UInt32 = 0
+  for i in 0..<1_000_000 { m &+= Bucketing.hash32(flagKey: "W", id: "user-" + String(i)) }
+  print("string+hash ns", (now() - t1) * 1e3, m)
+  let idx = set.index(of: "W")!
+  let t2 = now(); var on = 0
+  for i in 0..<1_000_000 {
+    let ctx = EvaluationContext(userID: "user-" + String(i), userType: i % 10 == 0 ? "admin" : "user")
+    if set.evaluate(flagAt: idx, in: ctx).variantIndex == 0 { on += 1 }
+  }
+  print("indexed evaluate ns", (now() - t2) * 1e3, on)
+}

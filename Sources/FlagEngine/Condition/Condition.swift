@@ -42,4 +42,11 @@ public struct Condition: Sendable, CustomStringConvertible {
     }
 
     public var description: String { source }
+
+    /// `field == 'text'` or `field != 'text'` on a well-known field, which evaluation compiles to a byte comparison.
+    var fieldEquality: (field: WellKnownField, literal: String, negated: Bool)? {
+        guard case .fieldEqualsString(let field, let literal, let negated) = expression, let known = field.wellKnown
+        else { return nil }
+        return (known, literal, negated)
+    }
 }

@@ -68,13 +68,13 @@ enum ContextField: Sendable, Equatable {
         }
     }
 
-    /// The string field itself, for the `field == 'literal'` fast path.
-    func readString(from context: EvaluationContext) -> String?? {
+    /// The well-known string field this is, if it is one.
+    var wellKnown: WellKnownField? {
         switch self {
-        case .userID: .some(context.userID)
-        case .userType: .some(context.userType)
-        case .environment: .some(context.environment)
-        case .requestID: .some(context.requestID)
+        case .userID: .userID
+        case .userType: .userType
+        case .environment: .environment
+        case .requestID: .requestID
         case .custom: nil
         }
     }
@@ -113,6 +113,13 @@ indirect enum ConditionExpression: Sendable {
     case customAttributeOrDefault(String, ConditionExpression)
 }
 
+/// String equality by code points, as Python compares strings (Swift's `==` would also equate canonically
+/// equivalent spellings, which the seed system never did).
+@inline(__always)
+func sameCodePoints(_ left: String, _ right: String) -> Bool {
+    left.utf8.elementsEqual(right.utf8)
+}
+
 /// A run-time type mismatch: the rule is false and one evaluation error is counted.
 struct ConditionTypeMismatch: Error, Sendable {
     let message: String
@@ -126,8 +133,8 @@ extension ConditionExpression {
         case .field(let field):
             return field.read(from: context)
         case .fieldEqualsString(let field, let text, let negated):
-            let actual = field.readString(from: context) ?? nil
-            return .bool((actual == text) != negated)
+            let actual = field.wellKnown?.read(from: context)
+            return .bool((actual.map { sameCodePoints($0, text) } ?? false) != negated)
         case .customAttributeOrDefault(let name, let fallback):
             if let value = context.customAttributes[name] { return ConditionValue(value) }
             return try fallback.evaluate(context)
@@ -165,7 +172,7 @@ extension ConditionExpression {
     static func equal(_ left: ConditionValue, _ right: ConditionValue) -> Bool {
         switch (left, right) {
         case (.none, .none): return true
-        case (.string(let a), .string(let b)): return a == b
+        case (.string(let a), .string(let b)): return sameCodePoints(a, b)
         case (.list(let a), .list(let b)): return a.count == b.count && zip(a, b).allSatisfy { equal($0, $1) }
         default:
             if let a = left.numeric, let b = right.numeric { return a == b }

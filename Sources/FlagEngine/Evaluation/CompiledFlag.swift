@@ -28,12 +28,43 @@ enum RolloutKind: UInt8, Sendable {
     case split
 }
 
-/// A targeting rule resolved to indices.
-struct CompiledRule: Sendable {
-    let condition: Condition
-    let variantIndex: Int32
+/// A targeting rule resolved to indices, as a plain record.
+///
+/// The most common rule, a well-known field compared with a string literal (`user_type == 'admin'`), is compiled to
+/// a byte comparison against the literal in the flat byte buffer; any other condition runs the interpreter on
+/// ``FlagSetStorage/conditions`` at `conditionIndex`.
+struct CompiledRule: Sendable, BitwiseCopyable {
+    enum Kind: UInt8 {
+        case general
+        case fieldEquals
+        case fieldNotEquals
+    }
+
+    var kind: Kind
+    var field: WellKnownField
+    var literalStart: Int32
+    var literalCount: Int32
+    var conditionIndex: Int32
+    var variantIndex: Int32
     /// Position in the definition's `targetingRules`.
-    let ruleIndex: Int32
+    var ruleIndex: Int32
+}
+
+/// The four context fields that are strings by construction.
+enum WellKnownField: UInt8, Sendable {
+    case userID
+    case userType
+    case environment
+    case requestID
+
+    func read(from context: EvaluationContext) -> String? {
+        switch self {
+        case .userID: context.userID
+        case .userType: context.userType
+        case .environment: context.environment
+        case .requestID: context.requestID
+        }
+    }
 }
 
 /// Everything evaluation needs for one flag, as a plain record with no references: copying it costs nothing and two

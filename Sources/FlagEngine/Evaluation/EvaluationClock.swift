@@ -5,24 +5,27 @@ import Darwin
 #endif
 
 /// Where gradual rollouts read the time from; injectable so tests and simulations can fix or move it.
-public struct EvaluationClock: Sendable {
-    private let read: @Sendable () -> Double
-
-    /// A clock reading `read()` as unix seconds.
-    public init(_ read: @escaping @Sendable () -> Double) {
-        self.read = read
-    }
+///
+/// An enum rather than a closure so that the default, `.system`, costs nothing to pass on the evaluation hot path.
+public enum EvaluationClock: Sendable {
+    /// The system's wall clock.
+    case system
+    /// A clock that always reads this unix time.
+    case fixed(Double)
+    /// A clock read through a function returning unix seconds.
+    case custom(@Sendable () -> Double)
 
     /// The current time in unix seconds.
-    public func now() -> Double { read() }
-
-    /// The system's wall clock.
-    public static let system = EvaluationClock {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    public func now() -> Double {
+        switch self {
+        case .system:
+            var spec = timespec()
+            clock_gettime(CLOCK_REALTIME, &spec)
+            return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+        case .fixed(let time):
+            return time
+        case .custom(let read):
+            return read()
+        }
     }
-
-    /// A clock that always reads `time`.
-    public static func fixed(_ time: Double) -> EvaluationClock { EvaluationClock { time } }
 }

@@ -89,11 +89,12 @@ extension FlagSet {
         }
         var position = Int(flag.rulesStart)
         while position < Int(flag.rulesStart + flag.rulesCount) {
-            switch storage.rules[position].condition.evaluate(context) {
+            let rule = storage.rules[position]
+            switch storage.evaluate(rule, context) {
             case .matched:
-                outcome.variantIndex = Int(storage.rules[position].variantIndex)
+                outcome.variantIndex = Int(rule.variantIndex)
                 outcome.reason = .targetingMatch
-                outcome.ruleIndex = Int(storage.rules[position].ruleIndex)
+                outcome.ruleIndex = Int(rule.ruleIndex)
                 return outcome
             case .notMatched:
                 break

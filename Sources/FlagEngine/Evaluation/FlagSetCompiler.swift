@@ -3,6 +3,7 @@ struct FlagSetCompiler {
     private var issues: [FlagSetValidationError.Issue] = []
     private var flags: [CompiledFlag] = []
     private var rules: [CompiledRule] = []
+    private var conditions: [Condition] = []
     private var prerequisites: [Int32] = []
     private var keyBytes: [UInt8] = []
     private var variantNames: [String] = []
@@ -32,7 +33,7 @@ struct FlagSetCompiler {
         if !compiler.issues.isEmpty { throw FlagSetValidationError(issues: compiler.issues) }
         return FlagSetStorage(
             definitions: definitions, settings: settings, info: info, extras: compiler.extras, flags: compiler.flags,
-            rules: compiler.rules, prerequisites: compiler.prerequisites, keyBytes: compiler.keyBytes,
+            rules: compiler.rules, conditions: compiler.conditions, prerequisites: compiler.prerequisites, keyBytes: compiler.keyBytes,
             variantNames: compiler.variantNames, variantValues: compiler.variantValues)
     }
 
@@ -65,7 +66,19 @@ struct FlagSetCompiler {
         var flagRules: [CompiledRule] = []
         for (index, rule) in flag.targetingRules.enumerated() {
             let variant = lookUp(rule.variant, [.key("targeting_rules"), .index(index), .key("variant")], in: &self)
-            flagRules.append(CompiledRule(condition: rule.condition, variantIndex: variant, ruleIndex: Int32(index)))
+            var compiled = CompiledRule(
+                kind: .general, field: .userID, literalStart: 0, literalCount: 0,
+                conditionIndex: Int32(conditions.count), variantIndex: variant, ruleIndex: Int32(index))
+            if let equality = rule.condition.fieldEquality {
+                compiled.kind = equality.negated ? .fieldNotEquals : .fieldEquals
+                compiled.field = equality.field
+                compiled.literalStart = Int32(keyBytes.count)
+                keyBytes += equality.literal.utf8
+                compiled.literalCount = Int32(keyBytes.count) - compiled.literalStart
+            } else {
+                conditions.append(rule.condition)
+            }
+            flagRules.append(compiled)
         }
         // Stable: priority descending, ties in file order.
         flagRules.sort { lhs, rhs in

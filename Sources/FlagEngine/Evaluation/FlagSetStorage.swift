@@ -11,6 +11,8 @@ final class FlagSetStorage: @unchecked Sendable {
 
     let flags: UnsafeMutableBufferPointer<CompiledFlag>
     let rules: UnsafeMutableBufferPointer<CompiledRule>
+    /// The conditions of the rules that are not simple field comparisons.
+    let conditions: [Condition]
     let prerequisites: UnsafeMutableBufferPointer<Int32>
     let keyBytes: UnsafeMutableBufferPointer<UInt8>
     let variantNames: UnsafeMutableBufferPointer<String>
@@ -26,6 +28,7 @@ final class FlagSetStorage: @unchecked Sendable {
         extras: CompiledExtras,
         flags: [CompiledFlag],
         rules: [CompiledRule],
+        conditions: [Condition],
         prerequisites: [Int32],
         keyBytes: [UInt8],
         variantNames: [String],
@@ -37,6 +40,7 @@ final class FlagSetStorage: @unchecked Sendable {
         self.extras = extras
         self.flags = Self.copy(flags)
         self.rules = Self.copy(rules)
+        self.conditions = conditions
         self.prerequisites = Self.copy(prerequisites)
         self.keyBytes = Self.copy(keyBytes)
         self.variantNames = Self.copy(variantNames)
@@ -57,7 +61,7 @@ final class FlagSetStorage: @unchecked Sendable {
 
     deinit {
         flags.deallocate()
-        rules.deinitialize().deallocate()
+        rules.deallocate()
         prerequisites.deallocate()
         keyBytes.deallocate()
         variantNames.deinitialize().deallocate()
@@ -82,24 +86,36 @@ final class FlagSetStorage: @unchecked Sendable {
         return hash ^ (hash >> 29)
     }
 
+    /// Whether `rule` matches `context`.
+    @inline(__always)
+    func evaluate(_ rule: CompiledRule, _ context: EvaluationContext) -> Condition.Outcome {
+        if rule.kind == .general { return conditions[Int(rule.conditionIndex)].evaluate(context) }
+        let literal = UnsafeBufferPointer(rebasing: keyBytes[Int(rule.literalStart)..<Int(rule.literalStart + rule.literalCount)])
+        let equal = rule.field.read(from: context)?.utf8.elementsEqual(literal) ?? false
+        return equal == (rule.kind == .fieldEquals) ? .matched : .notMatched
+    }
+
     /// The index of the flag named by `key`, or `nil`.
     func index(of key: String) -> Int? {
-        var key = key
-        return key.withUTF8 { bytes -> Int? in
-            let mask = keySlots.count - 1
-            var slot = Int(truncatingIfNeeded: Self.hash(bytes)) & mask
-            while true {
-                let candidate = keySlots[slot]
-                if candidate < 0 { return nil }
-                let flag = flags[Int(candidate)]
-                if Int(flag.prefixCount) - 1 == bytes.count,
-                    bytes.count == 0
-                        || memcmpEqual(bytes.baseAddress!, keyBytes.baseAddress! + Int(flag.prefixStart), bytes.count)
-                {
-                    return Int(candidate)
-                }
-                slot = (slot + 1) & mask
+        if let found = key.utf8.withContiguousStorageIfAvailable({ lookUp($0) }) { return found }
+        var contiguous = key
+        return contiguous.withUTF8 { lookUp($0) }
+    }
+
+    private func lookUp(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        let mask = keySlots.count - 1
+        var slot = Int(truncatingIfNeeded: Self.hash(bytes)) & mask
+        while true {
+            let candidate = keySlots[slot]
+            if candidate < 0 { return nil }
+            let flag = flags[Int(candidate)]
+            if Int(flag.prefixCount) - 1 == bytes.count,
+                bytes.count == 0
+                    || memcmpEqual(bytes.baseAddress!, keyBytes.baseAddress! + Int(flag.prefixStart), bytes.count)
+            {
+                return Int(candidate)
             }
+            slot = (slot + 1) & mask
         }
     }
 }
