@@ -1,0 +1,172 @@
+public import FlagConfig
+public import FlagEngine
+
+/// What `check` prints: the effective flags of one environment, or the errors that refused the configuration.
+public enum CheckReport {
+    /// Output formats.
+    public enum Format: String, Sendable, CaseIterable {
+        case text
+        case json
+    }
+
+    /// One flag as `check` shows it.
+    public struct Row: Sendable {
+        public var key: String
+        public var state: String
+        public var strategy: String
+        /// The effective percentage now (gradual rollouts move): disabled 0, enabled 100.
+        public var effectivePercentage: Double
+        public var defaultVariant: String
+        public var enabledVariant: String
+        public var variants: [String]
+        public var rules: [String]
+        public var prerequisites: [String]
+        public var phase: Int?
+    }
+
+    /// The rows of `flagSet` at `time`.
+    public static func rows(of flagSet: FlagSet, at time: Double) -> [Row] {
+        flagSet.definitions.enumerated().map { index, flag in
+            let rules = flag.targetingRules.enumerated()
+                .sorted { lhs, rhs in
+                    lhs.element.priority != rhs.element.priority
+                        ? lhs.element.priority > rhs.element.priority : lhs.offset < rhs.offset
+                }
+                .map { "\($0.element.name) [\($0.element.priority)]: \($0.element.condition.source) -> \($0.element.variant)" }
+            return Row(
+                key: flag.key,
+                state: flag.state.rawValue,
+                strategy: strategyName(flag),
+                effectivePercentage: flagSet.effectivePercentage(ofFlagAt: index, at: time),
+                defaultVariant: flag.defaultVariant,
+                enabledVariant: flag.enabledVariant,
+                variants: flag.variants.map(\.name),
+                rules: rules,
+                prerequisites: flag.prerequisites,
+                phase: flag.phase)
+        }
+    }
+
+    /// The strategy label of a flag: its rollout's strategy, `percentage` for a rollout flag without one, else `none`.
+    public static func strategyName(_ flag: FlagDefinition) -> String {
+        if let rollout = flag.rollout { return rollout.strategy.name }
+        return flag.state == .rollout ? "percentage" : "none"
+    }
+
+    /// The report for an accepted configuration.
+    public static func render(_ loaded: LoadedConfig, format: Format, at time: Double) -> String {
+        let rows = rows(of: loaded.flagSet, at: time)
+        let info = loaded.flagSet.info
+        switch format {
+        case .json:
+            var output = "{\"ok\":true,\"environment\":"
+            JSONText.writeString(loaded.environment, to: &output)
+            output += ",\"sources\":" + jsonArray(loaded.sources)
+            output += ",\"version\":"
+            JSONText.writeString(info.version, to: &output)
+            output += ",\"schema_version\":"
+            JSONText.writeString(info.schemaVersion, to: &output)
+            output += ",\"checksum\":\"\(info.checksum)\""
+            output += ",\"global_rollout_percentage\":"
+            if let percentage = loaded.globalRolloutPercentage {
+                JSONText.writeNumber(percentage, to: &output)
+            } else {
+                output += "null"
+            }
+            output += ",\"flags\":["
+            for (index, row) in rows.enumerated() {
+                if index > 0 { output += "," }
+                output += "{\"key\":"
+                JSONText.writeString(row.key, to: &output)
+                output += ",\"state\":\"\(row.state)\",\"strategy\":\"\(row.strategy)\",\"effective_percentage\":"
+                JSONText.writeNumber(row.effectivePercentage, to: &output)
+                output += ",\"default_variant\":"
+                JSONText.writeString(row.defaultVariant, to: &output)
+                output += ",\"enabled_variant\":"
+                JSONText.writeString(row.enabledVariant, to: &output)
+                output += ",\"variants\":" + jsonArray(row.variants)
+                output += ",\"rules\":" + jsonArray(row.rules)
+                output += ",\"prerequisites\":" + jsonArray(row.prerequisites)
+                output += ",\"phase\":" + (row.phase.map(String.init) ?? "null") + "}"
+            }
+            output += "],\"warnings\":" + jsonArray(loaded.warnings.map(\.description)) + "}"
+            return output
+        case .text:
+            var lines: [String] = []
+            lines.append(
+                "environment \(loaded.environment): \(rows.count) flags from \(loaded.sources.joined(separator: " + "))")
+            lines.append(
+                "version \(info.version.isEmpty ? "-" : info.version), schema \(info.schemaVersion.isEmpty ? "-" : info.schemaVersion), checksum \(info.checksum.prefix(12)), global_rollout_percentage \(loaded.globalRolloutPercentage.map(formatPercentage) ?? "-")"
+            )
+            let header = ["FLAG", "STATE", "STRATEGY", "EFFECTIVE", "DEFAULT", "SERVES", "VARIANTS", "REQUIRES"]
+            var table = [header]
+            for row in rows {
+                table.append([
+                    row.key, row.state, row.strategy, formatPercentage(row.effectivePercentage) + "%", row.defaultVariant,
+                    row.enabledVariant, row.variants.joined(separator: ","),
+                    row.prerequisites.isEmpty ? "-" : row.prerequisites.joined(separator: ","),
+                ])
+            }
+            let widths = header.indices.map { column in table.map { $0[column].count }.max() ?? 0 }
+            for (number, cells) in table.enumerated() {
+                lines.append(
+                    cells.enumerated().map { column, cell in
+                        column == cells.count - 1 ? cell : cell.padding(to: widths[column])
+                    }.joined(separator: "  "))
+                if number > 0 {
+                    for rule in rows[number - 1].rules { lines.append("    rule " + rule) }
+                }
+            }
+            let counts = FlagState.allCases.map { state in
+                "\(rows.count(where: { $0.state == state.rawValue })) \(state.rawValue)"
+            }
+            lines.append("ok: \(rows.count) flags (\(counts.joined(separator: ", ")))")
+            for warning in loaded.warnings { lines.append(warning.description) }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    /// The report for a refused configuration.
+    public static func render(_ error: FlagConfigError, environment: String, format: Format) -> String {
+        switch format {
+        case .json:
+            var output = "{\"ok\":false,\"environment\":"
+            JSONText.writeString(environment, to: &output)
+            output += ",\"errors\":["
+            for (index, diagnostic) in error.diagnostics.enumerated() {
+                if index > 0 { output += "," }
+                output += "{\"severity\":\"\(diagnostic.severity.rawValue)\",\"file\":"
+                JSONText.writeString(diagnostic.location.file, to: &output)
+                output += ",\"line\":\(diagnostic.location.line),\"column\":\(diagnostic.location.column),\"path\":"
+                JSONText.writeString(diagnostic.path, to: &output)
+                output += ",\"message\":"
+                JSONText.writeString(diagnostic.message, to: &output)
+                output += "}"
+            }
+            return output + "]}"
+        case .text:
+            let errors = error.errors.count
+            return error.description + "\nrejected (environment \(environment)): \(errors) error\(errors == 1 ? "" : "s")"
+        }
+    }
+
+    static func formatPercentage(_ value: Double) -> String {
+        let rounded = (value * 100).rounded() / 100
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    }
+
+    private static func jsonArray(_ items: [String]) -> String {
+        var output = "["
+        for (index, item) in items.enumerated() {
+            if index > 0 { output += "," }
+            JSONText.writeString(item, to: &output)
+        }
+        return output + "]"
+    }
+}
+
+extension String {
+    fileprivate func padding(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

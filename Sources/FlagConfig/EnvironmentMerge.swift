@@ -1,0 +1,106 @@
+import FlagEngine
+
+/// Builds the effective document for one environment (CONFIG.md §4): base file → its `environments.<env>` section →
+/// the overlay file, each a deep merge; then `global_rollout_percentage` for the percentage flags the environment
+/// does not set itself.
+enum EnvironmentMerge {
+    struct Result {
+        var root: YAMLNode
+        var globalRolloutPercentage: Double?
+    }
+
+    static let environmentKeys: Set<String> = ["global_rollout_percentage", "flags", "global", "alerts"]
+
+    static func effective(
+        base: YAMLNode,
+        overlay: YAMLNode?,
+        environment: String,
+        decoder: inout FlagFileDecoder
+    ) -> Result {
+        var root = base.removing(["environments"])
+        var layers: [(node: YAMLNode, path: [ConfigPathComponent])] = []
+        if let environments = base["environments"] {
+            if decoder.mapping(environments, [.key("environments")]) != nil {
+                for case .mapping(let pairs) in [environments.content] {
+                    for pair in pairs {
+                        let path: [ConfigPathComponent] = [.key("environments"), .key(pair.key)]
+                        if decoder.mapping(pair.value, path) != nil {
+                            decoder.warnUnknownKeys(pair.value, environmentKeys, path)
+                        }
+                    }
+                }
+            }
+            if let section = environments[environment], section.isMapping {
+                layers.append((section, [.key("environments"), .key(environment)]))
+            }
+        }
+        if let overlay {
+            if decoder.mapping(overlay, []) != nil {
+                decoder.warnUnknownKeys(
+                    overlay, FlagFileDecoder.topLevelKeys.subtracting(["environments"]).union(["global_rollout_percentage"]),
+                    [])
+                layers.append((overlay.removing(["environments"]), []))
+            }
+        }
+
+        var globalPercentage: Double?
+        var percentageSetByEnvironment: Set<String> = []
+        for layer in layers {
+            if let node = layer.node["global_rollout_percentage"],
+                let value = decoder.number(node, layer.path + [.key("global_rollout_percentage")])
+            {
+                if (0...100).contains(value) {
+                    globalPercentage = value
+                } else {
+                    decoder.error(
+                        node, layer.path + [.key("global_rollout_percentage")],
+                        "\(decoder.formatted(value)) is not in 0...100")
+                }
+            }
+            if case .mapping(let flags)? = layer.node["flags"]?.content {
+                for flag in flags where flag.value["rollout"]?["percentage"] != nil {
+                    percentageSetByEnvironment.insert(flag.key)
+                }
+            }
+            root = root.merged(with: layer.node.removing(["global_rollout_percentage"]))
+        }
+
+        if let globalPercentage {
+            root = applying(globalPercentage, to: root, except: percentageSetByEnvironment)
+        }
+        return Result(root: root, globalRolloutPercentage: globalPercentage)
+    }
+
+    /// Sets `rollout.percentage` of every percentage-strategy flag not in `excluded`, keeping source positions.
+    private static func applying(_ percentage: Double, to root: YAMLNode, except excluded: Set<String>) -> YAMLNode {
+        guard case .mapping(var pairs) = root.content,
+            let flagsIndex = pairs.lastIndex(where: { $0.key == "flags" }),
+            case .mapping(var flags) = pairs[flagsIndex].value.content
+        else { return root }
+        let text = percentage == percentage.rounded() ? String(Int(percentage)) : String(percentage)
+        for index in flags.indices where !excluded.contains(flags[index].key) {
+            let flag = flags[index].value
+            guard flag.isMapping else { continue }
+            let rollout = flag["rollout"]
+            let strategy: String? =
+                if case .scalar(let name, _)? = rollout?["strategy"]?.content { name } else { nil }
+            let isPercentage =
+                (rollout != nil && (strategy == nil || strategy == "percentage"))
+                || (rollout == nil && { if case .scalar("rollout", _)? = flag["state"]?.content { true } else { false } }())
+            guard isPercentage else { continue }
+            let location = rollout?["percentage"]?.location ?? rollout?.location ?? flag.location
+            let patch = YAMLNode(
+                content: .mapping([
+                    (
+                        "rollout", location,
+                        YAMLNode(
+                            content: .mapping([("percentage", location, YAMLNode(content: .scalar(text, .plain), location: location))]),
+                            location: location)
+                    )
+                ]), location: flag.location)
+            flags[index].value = flag.merged(with: patch)
+        }
+        pairs[flagsIndex].value = YAMLNode(content: .mapping(flags), location: pairs[flagsIndex].value.location)
+        return YAMLNode(content: .mapping(pairs), location: root.location)
+    }
+}

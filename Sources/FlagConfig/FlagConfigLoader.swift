@@ -1,0 +1,228 @@
+public import FlagEngine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A configuration that was accepted: the compiled flags and what the loader noticed on the way.
+public struct LoadedConfig: Sendable {
+    /// The compiled, validated flags of the effective configuration.
+    public var flagSet: FlagSet
+    /// Warnings (unknown fields); empty in strict mode, where they are errors.
+    public var warnings: [ConfigDiagnostic]
+    /// The environment the configuration was built for.
+    public var environment: String
+    /// The files or sources that took part, in merge order.
+    public var sources: [String]
+    /// The `global_rollout_percentage` applied, if any.
+    public var globalRolloutPercentage: Double?
+}
+
+/// Loads flags files (CONFIG.md): YAML through Yams, environments merged, validated, compiled. All or nothing.
+///
+/// Nothing here touches the configuration in use: a caller swaps in the returned ``FlagSet`` only on success.
+public enum FlagConfigLoader {
+    /// Largest file accepted, in bytes.
+    public static let maximumFileSize = 16 * 1024 * 1024
+
+    /// The active environment: `explicit`, else `ENVIRONMENT`, else `development`.
+    public static func activeEnvironment(explicit: String?, environmentVariables: [String: String]) -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        if let fromEnvironment = environmentVariables["ENVIRONMENT"], !fromEnvironment.isEmpty { return fromEnvironment }
+        return "development"
+    }
+
+    /// The overlay file for `environment` beside `path`: `feature_flags.yaml` → `feature_flags_<environment>.yaml`.
+    public static func overlayPath(for path: String, environment: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let file = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let dot = file.lastIndex(of: ".")
+        let stem = dot.map { String(file[..<$0]) } ?? file
+        let suffix = dot.map { String(file[$0...]) } ?? ".yaml"
+        return directory + stem + "_" + environment + suffix
+    }
+
+    /// Loads the flags file at `path` for `environment`, with its `feature_flags_<environment>.yaml` overlay if
+    /// one exists beside it.
+    ///
+    /// - Parameter strict: unknown fields are errors instead of warnings.
+    /// - Throws: ``FlagConfigError`` with every error located by file, line and column.
+    public static func load(path: String, environment: String, strict: Bool = false) throws(FlagConfigError)
+        -> LoadedConfig
+    {
+        let base = try readFile(path)
+        let overlayFile = overlayPath(for: path, environment: environment)
+        let overlay = fileExists(overlayFile) ? try readFile(overlayFile) : nil
+        return try load(base: base, overlay: overlay, environment: environment, strict: strict)
+    }
+
+    /// Loads configuration text (for example fetched over HTTP) with an optional overlay text.
+    public static func load(
+        base: ConfigText,
+        overlay: ConfigText? = nil,
+        environment: String,
+        strict: Bool = false
+    ) throws(FlagConfigError) -> LoadedConfig {
+        var sources = SourceTexts()
+        sources.add(base.text, for: base.name)
+        if let overlay { sources.add(overlay.text, for: overlay.name) }
+        let rootLocation = SourceLocation(file: base.name, line: 1, column: 1)
+        guard isValidEnvironmentName(environment) else {
+            throw FlagConfigError(diagnostics: [
+                ConfigDiagnostic(
+                    severity: .error, location: rootLocation, path: "",
+                    message: "environment name '\(environment)' must match [A-Za-z0-9_-]{1,64}")
+            ])
+        }
+        guard let baseRoot = try YAMLReader.read(base.text, file: base.name) else {
+            throw FlagConfigError(diagnostics: [
+                ConfigDiagnostic(severity: .error, location: rootLocation, path: "", message: "the file is empty")
+            ])
+        }
+        let overlayRoot = try overlay.flatMap { overlay throws(FlagConfigError) in
+            try YAMLReader.read(overlay.text, file: overlay.name)
+        }
+        var decoder = FlagFileDecoder(sources: sources)
+        let merge = EnvironmentMerge.effective(
+            base: baseRoot, overlay: overlayRoot, environment: environment, decoder: &decoder)
+        let decoded = decoder.decode(merge.root)
+        var diagnostics = decoder.diagnostics
+        if strict {
+            diagnostics = diagnostics.map { diagnostic in
+                var promoted = diagnostic
+                promoted.severity = .error
+                return promoted
+            }
+        }
+        let hasErrors = diagnostics.contains { $0.severity == .error }
+        if hasErrors { throw FlagConfigError(diagnostics: diagnostics) }
+
+        var checksumInput = Array(base.text.utf8)
+        if let overlay { checksumInput += [0] + Array(overlay.text.utf8) }
+        checksumInput += [0] + Array(environment.utf8)
+        let info = FlagSetInfo(
+            version: decoded.version, schemaVersion: decoded.schemaVersion,
+            checksum: Bucketing.sha256Hex(checksumInput), environment: environment, source: base.name,
+            alertThresholds: decoded.alertThresholds)
+        do {
+            let flagSet = try FlagSet(flags: decoded.definitions, settings: decoded.settings, info: info)
+            return LoadedConfig(
+                flagSet: flagSet, warnings: diagnostics, environment: environment,
+                sources: [base.name] + (overlay.map { [$0.name] } ?? []),
+                globalRolloutPercentage: merge.globalRolloutPercentage)
+        } catch {
+            let located = error.issues.map { issue in
+                let location = merge.root.location(of: issue.path)
+                return ConfigDiagnostic(
+                    severity: .error, location: location, path: formatConfigPath(issue.path), message: issue.message,
+                    excerpt: sources.excerpt(at: location))
+            }
+            throw FlagConfigError(diagnostics: located + diagnostics)
+        }
+    }
+
+    static func isValidEnvironmentName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64
+            && name.utf8.allSatisfy { byte in
+                (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
+                    || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            }
+    }
+
+    static func fileExists(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Reads a whole file as UTF-8, refusing directories, oversized files and invalid UTF-8 with a located error.
+    public static func readFile(_ path: String) throws(FlagConfigError) -> ConfigText {
+        func failure(_ message: String) -> FlagConfigError {
+            FlagConfigError(diagnostics: [
+                ConfigDiagnostic(
+                    severity: .error, location: SourceLocation(file: path, line: 1, column: 1), path: "",
+                    message: message)
+            ])
+        }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure("cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw failure("cannot stat: \(String(cString: strerror(errno)))") }
+        guard (status.st_mode & S_IFMT) == S_IFREG else { throw failure("not a regular file") }
+        guard Int(status.st_size) <= maximumFileSize else {
+            throw failure("file is \(status.st_size) bytes, over the limit of \(maximumFileSize)")
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(status.st_size))
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure("read failed: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            bytes += chunk[0..<count]
+            if bytes.count > maximumFileSize { throw failure("file is over the limit of \(maximumFileSize) bytes") }
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw failure("file is not valid UTF-8")
+        }
+        return ConfigText(name: path, text: text)
+    }
+}
+
+extension YAMLNode {
+    /// The position of the node at `path`, or of the deepest ancestor that exists.
+    func location(of path: [ConfigPathComponent]) -> SourceLocation {
+        var node = self
+        var location = self.location
+        for component in path {
+            switch (component, node.content) {
+            case (.key(let key), .mapping(let pairs)):
+                guard let pair = pairs.last(where: { $0.key == key }) else { return location }
+                node = pair.value
+                location = pair.value.location
+            case (.index(let index), .sequence(let items)) where items.indices.contains(index):
+                node = items[index]
+                location = node.location
+            default:
+                return location
+            }
+        }
+        return location
+    }
+}
+
+extension FlagConfigLoader {
+    /// The environments a flags file declares: the keys of its `environments:` section, then those with an overlay
+    /// file `<stem>_<environment>.yaml` beside it. Unreadable files declare nothing.
+    public static func declaredEnvironments(path: String) -> [String] {
+        var names: [String] = []
+        if let text = try? readFile(path), let root = try? YAMLReader.read(text.text, file: path),
+            case .mapping(let pairs)? = root["environments"]?.content
+        {
+            names += pairs.map(\.key).filter(isValidEnvironmentName)
+        }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let file = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let stem = file.lastIndex(of: ".").map { String(file[..<$0]) } ?? file
+        let suffix = file.lastIndex(of: ".").map { String(file[$0...]) } ?? ".yaml"
+        if let handle = opendir(directory) {
+            defer { closedir(handle) }
+            var found: [String] = []
+            while let entry = readdir(handle) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+                }
+                guard name.hasPrefix(stem + "_"), name.hasSuffix(suffix), name.count > stem.count + 1 + suffix.count
+                else { continue }
+                let environment = String(name.dropFirst(stem.count + 1).dropLast(suffix.count))
+                if isValidEnvironmentName(environment), !names.contains(environment) { found.append(environment) }
+            }
+            names += found.sorted()
+        }
+        return names
+    }
+}

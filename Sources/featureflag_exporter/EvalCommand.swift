@@ -1,0 +1,86 @@
+import ArgumentParser
+import Exporter
+import FlagConfig
+import FlagEngine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `eval`: evaluate one flag for one context from the shell, or JSON lines in batch.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a flag for a context and print the result as JSON.",
+        discussion: """
+            With --batch, reads JSON lines {"flag_key": ..., "context": {...}} on standard input and writes one \
+            result line per input line, in order; a malformed line gets an error line and the run goes on. \
+            A context without `environment` is evaluated in the active environment.
+            """
+    )
+
+    @Option(name: .customLong("config.file"), help: "Path of the flags file.")
+    var configFile: String = "config/feature_flags.yaml"
+
+    @Option(help: "Environment (default: $ENVIRONMENT, else development).")
+    var environment: String?
+
+    @Argument(help: "The flag key (not with --batch).")
+    var flag: String?
+
+    @Option(name: .customLong("user-id"), help: "The user id (bucketing id).")
+    var userID: String?
+
+    @Option(name: .customLong("user-type"), help: "The user type.")
+    var userType: String?
+
+    @Option(name: .customLong("request-id"), help: "A request id.")
+    var requestID: String?
+
+    @Option(name: .customLong("attr"), help: "A custom attribute k=v; v is typed as JSON when it parses (true, 5, \"5\").")
+    var attributes: [String] = []
+
+    @Option(help: "Evaluate at this RFC 3339 time (gradual rollouts).")
+    var at: String?
+
+    @Flag(help: "Read JSON lines on standard input.")
+    var batch = false
+
+    func validate() throws {
+        if batch && flag != nil { throw ValidationError("give either a FLAG or --batch, not both") }
+        if !batch && flag == nil { throw ValidationError("missing FLAG (or use --batch)") }
+        if let at, RFC3339Time.parse(at) == nil { throw ValidationError("--at '\(at)' is not an RFC 3339 time") }
+        for attribute in attributes where !attribute.contains("=") {
+            throw ValidationError("--attr '\(attribute)' is not of the form key=value")
+        }
+    }
+
+    func run() throws {
+        let active = FlagConfigLoader.activeEnvironment(
+            explicit: environment, environmentVariables: ProcessEnvironment.variables())
+        let loaded: LoadedConfig
+        do {
+            loaded = try FlagConfigLoader.load(path: configFile, environment: active)
+        } catch {
+            printToStandardError(error.description)
+            throw ExitCode(1)
+        }
+        let clock: EvaluationClock = at.flatMap(RFC3339Time.parse).map(EvaluationClock.fixed) ?? .system
+        if batch {
+            let evaluator = BatchEvaluator(flagSet: loaded.flagSet, defaultEnvironment: active, clock: clock)
+            do {
+                try evaluator.run(input: STDIN_FILENO, output: STDOUT_FILENO)
+            } catch {
+                printToStandardError(error.description)
+                throw ExitCode(1)
+            }
+            return
+        }
+        var context = EvaluationContext(
+            userID: userID, userType: userType, environment: active, requestID: requestID)
+        for attribute in attributes {
+            let parts = attribute.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            context.customAttributes[String(parts[0])] = AttributeValue(commandLine: String(parts[1]))
+        }
+        print(loaded.flagSet.evaluate(flag!, in: context, clock: clock).jsonLine)
+    }
+}
