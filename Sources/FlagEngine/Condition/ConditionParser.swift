@@ -129,8 +129,8 @@ struct ConditionParser {
 
     private mutating func parseNot() throws(ConditionSyntaxError) -> (ConditionExpression, StaticType) {
         guard isName("not") else { return try parseComparison() }
-        index += 1
         try enter()
+        index += 1
         defer { depth -= 1 }
         let (operand, _) = try parseNot()
         return (.not(operand), .bool)
@@ -298,15 +298,15 @@ struct ConditionParser {
                 throw fail("'-' must be followed by a number", at: token)
             }
         case .symbol("("):
-            index += 1
             try enter()
+            index += 1
             defer { depth -= 1 }
             let inner = try parseOr()
             try expect(")", "to close the '(' at column \(token.offset + 1)")
             return inner
         case .symbol("["):
-            index += 1
             try enter()
+            index += 1
             defer { depth -= 1 }
             var items: [ConditionExpression] = []
             var literals: [ConditionValue] = []

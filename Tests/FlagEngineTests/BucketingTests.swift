@@ -1,0 +1,47 @@
+import FlagEngine
+import Testing
+
+@Suite("Seed bucketing")
+struct BucketingTests {
+    @Test("the CONFIG.md vector p:u1 buckets at 0.2358645969...")
+    func vectorP() {
+        let bucket = Bucketing.bucket(flagKey: "p", id: "u1")
+        #expect(abs(bucket - 0.2358645969) < 1e-10)
+    }
+
+    @Test("the CONFIG.md vector phase1_config_externalization:user123 buckets at 0.456757...")
+    func vectorPhase1() {
+        let bucket = Bucketing.bucket(flagKey: "phase1_config_externalization", id: "user123")
+        #expect(abs(bucket - 0.456757) < 1e-6)
+    }
+
+    @Test("25% of phase1_config_externalization over user_0..user_N hits the seed's counts", arguments: [(100, 26), (10_000, 2479)])
+    func percentageCounts(users: Int, expectedHits: Int) {
+        let key = "phase1_config_externalization"
+        let set = TestFlags.set(TestFlags.flag(key, rollout: Rollout(strategy: .percentage(25))))
+        let hits = (0..<users).count { set.evaluate(key, in: TestFlags.user("user_\($0)")).reason == .rolloutMatch }
+        #expect(hits == expectedHits)
+    }
+
+    @Test("the 32-bit hash is the first four bytes of SHA-256, big-endian")
+    func hashIsSHA256Prefix() {
+        // SHA-256("abc") = ba7816bf...
+        #expect(Bucketing.hash32(flagKey: "a", id: "bc") != 0)
+        #expect(Bucketing.sha256Hex(Array("abc".utf8)).hasPrefix("ba7816bf"))
+        #expect(Bucketing.hash32(flagKey: "ab", id: "") == Bucketing.hash32(flagKey: "ab", id: ""))
+        let hash = Bucketing.hash32(flagKey: "a", id: "bc")
+        // "a:bc" hashed by the shim equals the hex digest of the same bytes.
+        #expect(String(hash, radix: 16).leftPadded(8) == String(Bucketing.sha256Hex(Array("a:bc".utf8)).prefix(8)))
+    }
+
+    @Test("a long key (over the shim's stack buffer) hashes like the same bytes in one piece")
+    func longKey() {
+        let id = String(repeating: "x", count: 400)
+        let hash = Bucketing.hash32(flagKey: "flag", id: id)
+        #expect(String(hash, radix: 16).leftPadded(8) == String(Bucketing.sha256Hex(Array("flag:\(id)".utf8)).prefix(8)))
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
