@@ -174,9 +174,12 @@ extension FlagFileDecoder {
         guard mapping(node, path) != nil else { return nil }
         warnUnknownKeys(node, Self.ruleKeys, path)
         let ruleName = node["name"].flatMap { name($0, path + [.key("name")]) } ?? "rule_\(index)"
-        guard let variantNode = node["variant"], let variant = name(variantNode, path + [.key("variant")]) else {
-            if node["variant"] == nil { error(node, path + [.key("variant")], "a targeting rule needs 'variant'") }
-            return nil
+        // Every problem of the rule is reported, not just the first.
+        var variant: String?
+        if let variantNode = node["variant"] {
+            variant = name(variantNode, path + [.key("variant")])
+        } else {
+            error(node, path + [.key("variant")], "a targeting rule needs 'variant'")
         }
         let priority = node["priority"].flatMap { integer($0, path + [.key("priority")]) } ?? 0
         guard let conditionNode = node["condition"] else {
@@ -189,6 +192,7 @@ extension FlagFileDecoder {
         }
         do {
             let condition = try Condition(parsing: text)
+            guard let variant else { return nil }
             return TargetingRule(name: ruleName, condition: condition, variant: variant, priority: priority)
         } catch {
             let location = conditionLocation(conditionNode, style: style, error: error)

@@ -1,0 +1,181 @@
+import FlagConfig
+import FlagEngine
+import Testing
+
+@Suite("Validation and diagnostics (CONFIG.md §5)")
+struct DiagnosticsTests {
+    static let valid = """
+        version: "2"
+        flags:
+          a:
+            state: rollout
+            variants: {on: true, off: false}
+            default_variant: off
+            rollout: {strategy: percentage, percentage: 25}
+
+        """
+
+    /// The first error's rendered first line.
+    func firstError(_ yaml: String, environment: String = "development", strict: Bool = false) -> String? {
+        ConfigFixtures.error(yaml, environment: environment, strict: strict)?.errors.first?.description
+            .split(separator: "\n").first.map(String.init)
+    }
+
+    @Test("a percentage out of range is located at its value: file:line:column: path: message")
+    func percentageRange() {
+        let yaml = Self.valid.replacingPercentage("140")
+        #expect(firstError(yaml) == "test.yaml:7:49: flags.a.rollout.percentage: 140 is not in 0...100")
+        let error = ConfigFixtures.error(yaml)!
+        #expect(error.errors[0].excerpt == "      rollout: {strategy: percentage, percentage: 140}\n" + String(repeating: " ", count: 50) + "^")
+    }
+
+    @Test("semantic errors are refused, each at its place", arguments: [
+        ("  c:\n    state: sometimes\n", "test.yaml:12:12: flags.c.state: unknown state 'sometimes'"),
+        ("    default_variant: maybe\n", "flags.b.default_variant: variant 'maybe' is not one of the flag's variants ('on', 'off')"),
+        ("    rollout: {strategy: fancy}\n", "unknown strategy 'fancy'"),
+        ("    rollout: {strategy: split, distribution: {on: 0, off: 1}}\n", "flags.b.rollout.distribution.on: weight 0 must be a positive number"),
+        ("    rollout: {strategy: split, distribution: {}}\n", "a split needs at least one variant weight"),
+        ("    dependencies: [ghost]\n", "flags.b.dependencies[0]: depends on unknown flag 'ghost'"),
+        ("    dependencies: [b]\n", "dependency cycle: b -> b"),
+        ("    targeting_rules: [{name: r, condition: \"user_type ==\", variant: on}]\n", "ends where a value"),
+        ("    targeting_rules: [{name: r, condition: \"True\", variant: nope}]\n", "variant 'nope' is not one of"),
+        ("    rollout: {variant: ghost}\n", "flags.b.rollout.variant: variant 'ghost'"),
+        ("    rollout: {strategy: gradual, gradual: {start_time: 2026-02-01T00:00:00Z, end_time: 2026-01-01T00:00:00Z}}\n", "end_time is not after start_time"),
+        ("    rollout: {strategy: gradual, gradual: {start_time: yesterday, end_time: 2026-01-01T00:00:00Z}}\n", "expected an RFC 3339 time"),
+        ("    rollout: {percentage: lots}\n", "expected a number, found 'lots'"),
+    ])
+    func semanticErrors(line: String, fragment: String) {
+        let yaml = Self.valid + "  b:\n    state: rollout\n    variants: {on: true, off: false}\n" + line
+        let error = ConfigFixtures.error(yaml)
+        #expect(error != nil, "should be refused: \(line)")
+        let text = error?.description ?? ""
+        #expect(text.contains(fragment), "\(text)")
+        #expect(text.hasPrefix("test.yaml:"), "\(text)")
+    }
+
+    @Test("a bad condition is located at the fault inside it, with a caret")
+    func conditionLocation() throws {
+        let yaml = Self.valid + """
+                targeting_rules:
+                  - name: r
+                    variant: on
+                    condition: "user_type == 'admin' and __class__"
+
+            """
+        let error = try #require(ConfigFixtures.error(yaml))
+        #expect(error.errors[0].location.line == 11)
+        #expect(error.errors[0].location.column == 46)
+        #expect(error.errors[0].description.contains("names starting with '__' are not allowed"))
+        #expect(error.errors[0].excerpt?.hasSuffix("\n" + String(repeating: " ", count: 47) + "^") == true)
+    }
+
+    @Test("YAML syntax errors give file:line:column, never a crash", arguments: [
+        ("flags:\n  a: [1, 2\n", 3),
+        ("flags:\n\ta: 1\n", 2),
+        ("flags: {a: 1\n", 2),
+        ("key: value\n  bad indent: x\n", 2),
+        ("flags:\n  a:\n    state: enabled\n  a:\n    state: disabled\n", 2),
+        ("- just\n- a list\n", 1),
+        ("\"unterminated\n", 2),
+    ])
+    func syntaxErrors(yaml: String, line: Int) {
+        let error = ConfigFixtures.error(yaml)
+        #expect(error != nil)
+        #expect(error?.errors.first?.location.line == line, "\(String(describing: error))")
+    }
+
+    @Test("binary junk, empty files and non-mapping documents are refused cleanly", arguments: [
+        "", "\u{0}\u{1}\u{2}", "42", "[1, 2]", "flags: 5", "flags:\n  a: 5", "flags:\n  a: {state: [1]}",
+        "flags:\n  a: {state: enabled, variants: [on, off]}", "global: {sticky_bucketing: maybe}",
+    ])
+    func junk(yaml: String) {
+        #expect(ConfigFixtures.error(yaml) != nil, "\(yaml.debugDescription) should be refused")
+    }
+
+    @Test("a billion-laughs document is refused as an alias bomb")
+    func billionLaughs() {
+        var yaml = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for level in 1...9 {
+            let references = Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ")
+            yaml += "a\(level): &a\(level) [\(references)]\n"
+        }
+        yaml += "flags: {}\n"
+        let error = ConfigFixtures.error(yaml)
+        #expect(error?.description.contains("alias bomb") == true, "\(String(describing: error))")
+    }
+
+    @Test("hostile nesting is refused before the parser sees it")
+    func deepNesting() {
+        let flow = "flags: " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(ConfigFixtures.error(flow)?.description.contains("deeper than 256") == true)
+        let block = "flags:\n" + String(repeating: "- ", count: 50_000) + "x\n"
+        #expect(ConfigFixtures.error(block)?.description.contains("deeper than 256") == true)
+    }
+
+    @Test("unknown fields are warnings, and errors with --strict")
+    func unknownFields() throws {
+        let yaml = Self.valid + "    colour: blue\n"
+        let loaded = try ConfigFixtures.load(yaml)
+        #expect(loaded.warnings.count == 1)
+        #expect(loaded.warnings[0].description.hasPrefix("test.yaml:8:5: warning: flags.a.colour: unknown field 'colour'"))
+        let strict = ConfigFixtures.error(yaml, strict: true)
+        #expect(strict?.errors.count == 1)
+    }
+
+    @Test("mapping keys are names: on/off/yes/no/null keys stay strings; values follow YAML 1.1 typing")
+    func scalarTyping() throws {
+        let yaml = """
+            flags:
+              v:
+                state: enabled
+                default_variant: off
+                variants:
+                  on: "true"
+                  off: false
+                  yes: 5
+                  no: 5.0
+                  null: ~
+                  y: [1, two]
+                  list: {k: v}
+                  octal: 010
+                  hex: 0x1F
+                  text: 2026-01-05
+
+            """
+        let flag = try #require(try ConfigFixtures.load(yaml).flagSet.definition("v"))
+        #expect(flag.variants.map(\.name) == ["on", "off", "yes", "no", "null", "y", "list", "octal", "hex", "text"])
+        #expect(flag.variants.map(\.value) == [
+            .string("true"), .bool(false), .int(5), .double(5), .null, .list([.int(1), .string("two")]),
+            .object(["k": .string("v")]), .int(8), .int(31), .string("2026-01-05"),
+        ])
+        #expect(flag.defaultVariant == "off")
+    }
+
+    @Test("an overlay file beside the base merges deeply, and its errors point into the overlay")
+    func overlayFile() throws {
+        let directory = ConfigFixtures.temporaryDirectory()
+        ConfigFixtures.write(Self.valid, to: directory + "/flags.yaml")
+        ConfigFixtures.write("global_rollout_percentage: 60\nflags:\n  a:\n    targeting_rules: []\n", to: directory + "/flags_prod.yaml")
+        let loaded = try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: "prod")
+        #expect(loaded.flagSet.effectivePercentage(ofFlagAt: 0, at: 0) == 60)
+        #expect(loaded.flagSet.definitions[0].variants.count == 2)
+        ConfigFixtures.write("flags:\n  a:\n    rollout:\n      percentage: 101\n", to: directory + "/flags_prod.yaml")
+        #expect { try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: "prod") } throws: { error in
+            (error as? FlagConfigError)?.errors.first?.description.hasPrefix(directory + "/flags_prod.yaml:4:19:") == true
+        }
+    }
+
+    @Test("a missing or unreadable file is a located error")
+    func missingFile() {
+        #expect { try FlagConfigLoader.load(path: "/nonexistent/flags.yaml", environment: "development") } throws: { error in
+            (error as? FlagConfigError)?.description.hasPrefix("/nonexistent/flags.yaml:1:1: cannot open") == true
+        }
+        #expect(throws: FlagConfigError.self) { try FlagConfigLoader.load(path: "/tmp", environment: "development") }
+    }
+}
+
+extension String {
+    fileprivate func replacingPercentage(_ value: String) -> String {
+        split(separator: "percentage: 25", omittingEmptySubsequences: false).joined(separator: "percentage: \(value)")
+    }
+}
