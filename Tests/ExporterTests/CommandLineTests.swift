@@ -1,0 +1,136 @@
+import Exporter
+import FlagEngine
+import Foundation
+import Testing
+
+@Suite("The featureflag_exporter command line", .serialized)
+struct CommandLineTests {
+    static let seed = CommandRunner.repositoryRoot + "/../shared/fixtures/prompt-improver-feature_flags.yaml"
+
+    @Test("check on the seed file exits 0 and lists all 20 flags with on and off variants, in every environment")
+    func checkSeed() throws {
+        let output = try CommandRunner.exporter(["check", "--config.file", Self.seed])
+        #expect(output.status == 0, "\(output.standardError)")
+        for environment in ["development", "staging", "production"] {
+            #expect(output.standardOutput.contains("environment \(environment): 20 flags"))
+        }
+        #expect(output.standardOutput.components(separatedBy: "ok: 20 flags").count == 4)
+        #expect(output.standardOutput.contains("phase1_config_externalization"))
+        #expect(output.standardOutput.contains("on,off"))
+    }
+
+    @Test("check --output json reports every flag of the shipped config", arguments: ["development", "staging", "production"])
+    func checkJSON(environment: String) throws {
+        let output = try CommandRunner.exporter([
+            "check", "--config.file", "config/feature_flags.yaml", "--environment", environment, "--strict",
+            "--output", "json",
+        ])
+        #expect(output.status == 0, "\(output.standardError)")
+        let report = try JSONParser().parse(output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
+        guard case .object(let members) = report, case .list(let flags)? = members["flags"] else {
+            Issue.record("unexpected report \(output.standardOutput)")
+            return
+        }
+        #expect(members["ok"] == .bool(true))
+        #expect(flags.count == 20)
+        #expect(members["environment"] == .string(environment))
+    }
+
+    @Test("check exits 1 on a broken file and prints file:line:column with a caret")
+    func checkBroken() throws {
+        let path = NSTemporaryDirectory() + "broken-\(UUID().uuidString).yaml"
+        try "flags:\n  a:\n    state: rollout\n    rollout: {percentage: 140}\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let output = try CommandRunner.exporter(["check", "--config.file", path, "--environment", "production"])
+        #expect(output.status == 1)
+        #expect(output.standardOutput.contains("\(path):4:27: flags.a.rollout.percentage: 140 is not in 0...100"))
+        #expect(output.standardOutput.contains("^"))
+    }
+
+    @Test("check --strict turns unknown fields into a failure")
+    func checkStrict() throws {
+        let path = NSTemporaryDirectory() + "strict-\(UUID().uuidString).yaml"
+        try "flags:\n  a:\n    state: enabled\n    colour: blue\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try CommandRunner.exporter(["check", "--config.file", path, "--environment", "qa"]).status == 0)
+        let strict = try CommandRunner.exporter(["check", "--config.file", path, "--environment", "qa", "--strict"])
+        #expect(strict.status == 1)
+        #expect(strict.standardOutput.contains("flags.a.colour: unknown field 'colour'"))
+    }
+
+    @Test("eval prints one JSON result with the seed's bucket")
+    func evalOne() throws {
+        let output = try CommandRunner.exporter([
+            "eval", "--config.file", Self.seed, "--environment", "production", "phase1_config_externalization",
+            "--user-id", "user123",
+        ])
+        #expect(output.status == 0, "\(output.standardError)")
+        let result = try JSONParser().parse(output.standardOutput.trimmingCharacters(in: .newlines))
+        guard case .object(let members) = result, case .double(let bucket)? = members["bucket"] else {
+            Issue.record("unexpected \(output.standardOutput)")
+            return
+        }
+        #expect(abs(bucket - 0.456757) < 1e-6)
+        #expect(members["reason"] == .string("DEFAULT"))
+    }
+
+    @Test("eval applies --user-type and typed --attr to rules")
+    func evalAttributes() throws {
+        let admin = try CommandRunner.exporter([
+            "eval", "--config.file", Self.seed, "--environment", "production", "phase1_config_externalization",
+            "--user-id", "u", "--user-type", "admin",
+        ])
+        #expect(admin.standardOutput.contains("\"rule\":\"admin_users\""))
+        let attribute = try CommandRunner.exporter([
+            "eval", "--config.file", Self.seed, "--environment", "development", "phase1_pydantic_settings",
+            "--user-id", "u", "--attr", "service=config",
+        ])
+        #expect(attribute.standardOutput.contains("\"rule\":\"config_service_users\""), "\(attribute.standardOutput)")
+        let bad = try CommandRunner.exporter(["eval", "--config.file", Self.seed, "x", "--attr", "novalue"])
+        #expect(bad.status != 0)
+    }
+
+    @Test("eval --batch answers every line in order; a malformed line gets an error line and the run goes on")
+    func evalBatch() throws {
+        let input = """
+            {"flag_key":"rollback_mechanism","context":{"user_id":"a"}}
+            {this is not json
+            {"flag_key":"ghost","context":{"user_id":"b"}}
+
+            {"flag_key":"phase1_config_externalization","context":{"user_id":"c","user_type":7}}
+            [1,2]
+            {"flag_key":"phase1_config_externalization","context":{"targetingKey":"user123","environment":"staging"}}
+            """
+        let output = try CommandRunner.exporter(
+            ["eval", "--config.file", Self.seed, "--environment", "production", "--batch"], input: input)
+        #expect(output.status == 0, "\(output.standardError)")
+        let lines = output.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.count == 6)
+        #expect(lines[0].hasPrefix("{\"flag_key\":\"rollback_mechanism\",\"variant\":\"on\""))
+        #expect(lines[1].hasPrefix("{\"line\":2,\"error\":\"PARSE_ERROR\""))
+        #expect(lines[2].contains("\"reason\":\"FLAG_NOT_FOUND\""))
+        #expect(lines[3].hasPrefix("{\"line\":5,\"error\":\"INVALID_CONTEXT\""))
+        #expect(lines[4].hasPrefix("{\"line\":6,\"error\":\"PARSE_ERROR\""))
+        #expect(lines[5].contains("\"bucket\":0.456757"))
+    }
+
+    @Test("--version prints the version")
+    func version() throws {
+        let output = try CommandRunner.exporter(["--version"])
+        #expect(output.status == 0)
+        #expect(output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == BuildInfo.version)
+    }
+
+    @Test("bucketing equals an independent Python implementation of the seed formula on 1,000,000 ids")
+    func millionIDs() throws {
+        let output = try CommandRunner.run(
+            "/usr/bin/env",
+            [
+                "python3", CommandRunner.repositoryRoot + "/scripts/verify_bucketing.py", "--binary",
+                CommandRunner.binary, "--config", Self.seed, "--count", "1000000",
+            ])
+        #expect(output.status == 0, "\(output.standardOutput)\(output.standardError)")
+        #expect(output.standardOutput.contains("1000000 ids compared, 0 mismatches"))
+    }
+}

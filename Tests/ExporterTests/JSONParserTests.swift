@@ -1,0 +1,42 @@
+import Exporter
+import FlagEngine
+import Testing
+
+@Suite("JSON parser for untrusted input")
+struct JSONParserTests {
+    @Test("valid documents parse to the right values")
+    func valid() throws {
+        let value = try JSONParser().parse(#"{"a":[1,-2.5e3,true,false,null,"x\"\\\/\n\u00e9\ud83d\ude00"],"b":{}}"#)
+        #expect(value == .object([
+            "a": .list([.int(1), .double(-2500), .bool(true), .bool(false), .null, .string("x\"\\/\né😀")]),
+            "b": .object([:]),
+        ]))
+        #expect(try JSONParser().parse("  12345678901234567890 ") == .double(12_345_678_901_234_567_890))
+    }
+
+    @Test("malformed and hostile documents are refused", arguments: [
+        "", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "\"abc", "\"\u{01}\"", "\"\\x\"", "\"\\ud800\"", "tru",
+        "{\"a\":1}x", "[1e999]", String(repeating: "[", count: 10_000), "nul", "{1:2}", "'a'",
+    ])
+    func refused(text: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser().parse(text) }
+    }
+
+    @Test("invalid UTF-8 inside a string is refused")
+    func invalidUTF8() {
+        let bytes: [UInt8] = [0x22, 0xC3, 0x28, 0x22]
+        #expect(throws: JSONParseError.self) { try bytes.withUnsafeBufferPointer { try JSONParser().parse($0) } }
+    }
+
+    @Test("contexts decode seed and OpenFeature field names; lists as attributes are refused")
+    func contexts() throws {
+        let context = try EvaluationContext(json: JSONParser().parse(
+            #"{"targetingKey":"u1","user_type":"admin","plan":"pro","custom_attributes":{"age":30},"timestamp":"2026-01-05T00:00:00Z"}"#))
+        #expect(context.userID == "u1")
+        #expect(context.userType == "admin")
+        #expect(context.customAttributes == ["plan": .string("pro"), "age": .int(30)])
+        #expect(context.timestamp == 1_767_571_200)
+        #expect(throws: InvalidContextError.self) { try EvaluationContext(json: JSONParser().parse(#"{"tags":["a"]}"#)) }
+        #expect(throws: InvalidContextError.self) { try EvaluationContext(json: JSONParser().parse(#"{"user_id":5}"#)) }
+    }
+}
