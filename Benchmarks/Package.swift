@@ -9,11 +9,13 @@ let package = Package(
         .package(name: "featureflag_exporter", path: "..")
     ],
     targets: [
+        .target(name: "CHeapUsage"),
         .executableTarget(
             name: "flagbench",
             dependencies: [
                 .product(name: "FlagEngine", package: "featureflag_exporter"),
                 .product(name: "FlagConfig", package: "featureflag_exporter"),
+                "CHeapUsage",
             ],
             swiftSettings: [
                 .enableUpcomingFeature("ExistentialAny"),
