@@ -190,8 +190,14 @@ extension FlagFileDecoder {
             error(conditionNode, path + [.key("condition")], "expected the condition as text, found \(conditionNode.kindName)")
             return nil
         }
-        do {
-            let condition = try Condition(parsing: text)
+        do throws(ConditionSyntaxError) {
+            let condition: Condition
+            if let compiled = compiledConditions[text] {
+                condition = compiled
+            } else {
+                condition = try Condition(parsing: text)
+                compiledConditions[text] = condition
+            }
             guard let variant else { return nil }
             return TargetingRule(name: ruleName, condition: condition, variant: variant, priority: priority)
         } catch {

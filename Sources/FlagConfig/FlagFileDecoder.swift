@@ -7,6 +7,8 @@ import FlagEngine
 struct FlagFileDecoder {
     private(set) var diagnostics: [ConfigDiagnostic] = []
     let sources: SourceTexts
+    /// Conditions already compiled in this file, by text: flags often share a rule, and then share its tree.
+    var compiledConditions: [String: Condition] = [:]
 
     init(sources: SourceTexts) {
         self.sources = sources
@@ -37,14 +39,14 @@ struct FlagFileDecoder {
 
     // MARK: - Reporting
 
-    mutating func error(_ node: YAMLNode, _ path: [ConfigPathComponent], _ message: String) {
-        error(at: node.location, path, message)
+    mutating func error(_ node: YAMLNode, _ path: @autoclosure () -> [ConfigPathComponent], _ message: String) {
+        error(at: node.location, path(), message)
     }
 
-    mutating func error(at location: SourceLocation, _ path: [ConfigPathComponent], _ message: String) {
+    mutating func error(at location: SourceLocation, _ path: @autoclosure () -> [ConfigPathComponent], _ message: String) {
         diagnostics.append(
             ConfigDiagnostic(
-                severity: .error, location: location, path: formatConfigPath(path), message: message,
+                severity: .error, location: location, path: formatConfigPath(path()), message: message,
                 excerpt: sources.excerpt(at: location)))
     }
 
@@ -62,14 +64,14 @@ struct FlagFileDecoder {
 
     // MARK: - Typed readers
 
-    mutating func mapping(_ node: YAMLNode, _ path: [ConfigPathComponent])
+    mutating func mapping(_ node: YAMLNode, _ path: @autoclosure () -> [ConfigPathComponent])
         -> [(key: String, keyLocation: SourceLocation, value: YAMLNode)]?
     {
         if case .mapping(let pairs) = node.content { return pairs }
         if case .scalar(_, .plain) = node.content, ScalarResolver.resolve(scalarText(node) ?? "", .plain) == .null {
             return []
         }
-        error(node, path, "expected a mapping, found \(node.kindName)")
+        error(node, path(), "expected a mapping, found \(node.kindName)")
         return nil
     }
 
@@ -79,68 +81,68 @@ struct FlagFileDecoder {
     }
 
     /// A name: the scalar's text, whatever YAML would type it as.
-    mutating func name(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> String? {
+    mutating func name(_ node: YAMLNode, _ path: @autoclosure () -> [ConfigPathComponent]) -> String? {
         guard let text = scalarText(node) else {
-            error(node, path, "expected a name, found \(node.kindName)")
+            error(node, path(), "expected a name, found \(node.kindName)")
             return nil
         }
         return text
     }
 
-    mutating func number(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> Double? {
+    mutating func number(_ node: YAMLNode, _ path: @autoclosure () -> [ConfigPathComponent]) -> Double? {
         guard case .scalar(let text, let style) = node.content else {
-            error(node, path, "expected a number, found \(node.kindName)")
+            error(node, path(), "expected a number, found \(node.kindName)")
             return nil
         }
         switch ScalarResolver.resolve(text, style) {
         case .int(let value): return Double(value)
         case .double(let value) where value.isFinite: return value
         default:
-            error(node, path, "expected a number, found '\(text)'")
+            error(node, path(), "expected a number, found '\(text)'")
             return nil
         }
     }
 
-    mutating func integer(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> Int? {
+    mutating func integer(_ node: YAMLNode, _ path: @autoclosure () -> [ConfigPathComponent]) -> Int? {
         guard case .scalar(let text, let style) = node.content else {
-            error(node, path, "expected an integer, found \(node.kindName)")
+            error(node, path(), "expected an integer, found \(node.kindName)")
             return nil
         }
         switch ScalarResolver.resolve(text, style) {
         case .int(let value): return value
         case .double(let value) where value == value.rounded() && abs(value) < 1e15: return Int(value)
         default:
-            error(node, path, "expected an integer, found '\(text)'")
+            error(node, path(), "expected an integer, found '\(text)'")
             return nil
         }
     }
 
-    mutating func bool(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> Bool? {
+    mutating func bool(_ node: YAMLNode, _ path: @autoclosure () -> [ConfigPathComponent]) -> Bool? {
         guard case .scalar(let text, let style) = node.content, case .bool(let value) = ScalarResolver.resolve(text, style)
         else {
-            error(node, path, "expected true or false, found \(scalarText(node).map { "'\($0)'" } ?? node.kindName)")
+            error(node, path(), "expected true or false, found \(scalarText(node).map { "'\($0)'" } ?? node.kindName)")
             return nil
         }
         return value
     }
 
-    mutating func time(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> Double? {
+    mutating func time(_ node: YAMLNode, _ path: @autoclosure () -> [ConfigPathComponent]) -> Double? {
         guard let text = scalarText(node), let seconds = RFC3339Time.parse(text) else {
-            error(node, path, "expected an RFC 3339 time such as 2026-01-05T00:00:00Z")
+            error(node, path(), "expected an RFC 3339 time such as 2026-01-05T00:00:00Z")
             return nil
         }
         return seconds
     }
 
-    mutating func names(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> [String] {
+    mutating func names(_ node: YAMLNode, _ path: @autoclosure () -> [ConfigPathComponent]) -> [String] {
         guard case .sequence(let items) = node.content else {
             if case .scalar(let text, .plain) = node.content, ScalarResolver.resolve(text, .plain) == .null { return [] }
-            error(node, path, "expected a list, found \(node.kindName)")
+            error(node, path(), "expected a list, found \(node.kindName)")
             return []
         }
         var result: [String] = []
         for (index, item) in items.enumerated() {
-            if let text = name(item, path + [.index(index)]) { result.append(text) }
+            if let text = name(item, path() + [.index(index)]) { result.append(text) }
         }
         return result
     }

@@ -1,5 +1,4 @@
 import FlagEngine
-import Yams
 
 /// A YAML node with the file position it came from; mapping keys are always plain names.
 ///
@@ -47,10 +46,10 @@ struct YAMLNode: Sendable {
     }
 }
 
-/// Parses YAML text into located ``YAMLNode`` trees through Yams (libyaml), within a node budget.
+/// Parses YAML text into located ``YAMLNode`` trees (libyaml events, see ``YAMLComposer``), within a node budget.
 enum YAMLReader {
-    /// Expanded nodes one document may have. Aliases are expanded while counting, so a "billion laughs" document is
-    /// refused after this many nodes instead of being walked to the end. A 10,000-flag file has about 500,000.
+    /// Expanded nodes one document may have; an alias counts as its whole subtree, so a "billion laughs" document is
+    /// refused at once. A 10,000-flag file has about 500,000.
     static let nodeBudget = 4_000_000
     /// Nesting deeper than this is refused before libyaml sees it (its parser recurses).
     static let maximumDepth = 256
@@ -63,104 +62,8 @@ enum YAMLReader {
                     message: "YAML nesting is deeper than \(maximumDepth) levels")
             ])
         }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text, .basic)
-        } catch let error as YamlError {
-            throw FlagConfigError(diagnostics: [diagnostic(for: error, file: file)])
-        } catch {
-            throw FlagConfigError(diagnostics: [
-                ConfigDiagnostic(
-                    severity: .error, location: SourceLocation(file: file, line: 1, column: 1), path: "",
-                    message: "YAML could not be read: \(error)")
-            ])
-        }
-        guard let root else { return nil }
-        var budget = nodeBudget
-        guard let converted = convert(root, file: file, budget: &budget) else {
-            throw FlagConfigError(diagnostics: [
-                ConfigDiagnostic(
-                    severity: .error, location: location(of: root, file: file), path: "",
-                    message: "document expands to more than \(nodeBudget) nodes (aliases); refused as an alias bomb")
-            ])
-        }
-        return converted
-    }
-
-    private static func location(of node: Node, file: String) -> SourceLocation {
-        let mark = node.mark
-        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
-    }
-
-    private static func convert(_ node: Node, file: String, budget: inout Int) -> YAMLNode? {
-        budget -= 1
-        if budget < 0 { return nil }
-        let here = location(of: node, file: file)
-        switch node {
-        case .scalar(let scalar):
-            let style: YAMLNode.ScalarStyle =
-                switch scalar.style {
-                case .singleQuoted, .doubleQuoted: .quoted
-                case .literal, .folded: .block
-                default: .plain
-                }
-            return YAMLNode(content: .scalar(scalar.string, style), location: here)
-        case .sequence(let sequence):
-            var items: [YAMLNode] = []
-            items.reserveCapacity(sequence.count)
-            for item in sequence {
-                guard let converted = convert(item, file: file, budget: &budget) else { return nil }
-                items.append(converted)
-            }
-            return YAMLNode(content: .sequence(items), location: here)
-        case .mapping(let mapping):
-            var pairs: [(key: String, keyLocation: SourceLocation, value: YAMLNode)] = []
-            pairs.reserveCapacity(mapping.count)
-            for (key, value) in mapping {
-                budget -= 1
-                let keyText: String
-                switch key {
-                case .scalar(let scalar): keyText = scalar.string
-                default: keyText = "<complex key>"
-                }
-                guard let converted = convert(value, file: file, budget: &budget) else { return nil }
-                pairs.append((keyText, location(of: key, file: file), converted))
-            }
-            return YAMLNode(content: .mapping(pairs), location: here)
-        case .alias:
-            return YAMLNode(content: .scalar("", .plain), location: here)
-        }
-    }
-
-    private static func diagnostic(for error: YamlError, file: String) -> ConfigDiagnostic {
-        func make(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> ConfigDiagnostic {
-            var message = "YAML syntax: \(problem)"
-            if let context { message += " (\(context.text) at \(context.mark.line):\(context.mark.column))" }
-            return ConfigDiagnostic(
-                severity: .error, location: SourceLocation(file: file, line: mark.line, column: mark.column),
-                path: "", message: message)
-        }
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-            .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            return make(mark, problem, context)
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return ConfigDiagnostic(
-                severity: .error,
-                location: SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
-                path: "",
-                message: "duplicate key\(duplicates.count > 1 ? "s" : "") "
-                    + duplicates.map { "'\($0)'" }.joined(separator: ", ") + " in the same mapping")
-        case .reader(let problem, let offset, _, _):
-            return ConfigDiagnostic(
-                severity: .error, location: SourceLocation(file: file, line: 1, column: 1), path: "",
-                message: "YAML reader: \(problem)" + (offset.map { " at byte \($0)" } ?? ""))
-        default:
-            return ConfigDiagnostic(
-                severity: .error, location: SourceLocation(file: file, line: 1, column: 1), path: "",
-                message: "YAML: \(error)")
-        }
+        var composer = YAMLComposer(file: file, nodeBudget: nodeBudget)
+        return try composer.compose(text)
     }
 
     /// The position where flow brackets or block indicators first nest deeper than ``maximumDepth``, if anywhere.

@@ -74,7 +74,7 @@ struct DiagnosticsTests {
         ("flags:\n\ta: 1\n", 2),
         ("flags: {a: 1\n", 2),
         ("key: value\n  bad indent: x\n", 2),
-        ("flags:\n  a:\n    state: enabled\n  a:\n    state: disabled\n", 2),
+        ("flags:\n  a:\n    state: enabled\n  a:\n    state: disabled\n", 4),
         ("- just\n- a list\n", 1),
         ("\"unterminated\n", 2),
     ])
