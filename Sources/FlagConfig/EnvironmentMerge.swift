@@ -20,14 +20,10 @@ enum EnvironmentMerge {
         var root = base.removing(["environments"])
         var layers: [(node: YAMLNode, path: [ConfigPathComponent])] = []
         if let environments = base["environments"] {
-            if decoder.mapping(environments, [.key("environments")]) != nil {
-                for case .mapping(let pairs) in [environments.content] {
-                    for pair in pairs {
-                        let path: [ConfigPathComponent] = [.key("environments"), .key(pair.key)]
-                        if decoder.mapping(pair.value, path) != nil {
-                            decoder.warnUnknownKeys(pair.value, environmentKeys, path)
-                        }
-                    }
+            for pair in decoder.mapping(environments, [.key("environments")]) ?? [] {
+                let path: [ConfigPathComponent] = [.key("environments"), .key(pair.key)]
+                if decoder.mapping(pair.value, path) != nil {
+                    decoder.warnUnknownKeys(pair.value, environmentKeys, path)
                 }
             }
             if let section = environments[environment], section.isMapping {

@@ -163,9 +163,8 @@ struct FlagFileDecoder {
 
     mutating func decode(_ root: YAMLNode) -> Decoded {
         var decoded = Decoded()
-        guard let top = mapping(root, []) else { return decoded }
+        guard mapping(root, []) != nil else { return decoded }
         warnUnknownKeys(root, Self.topLevelKeys, [])
-        _ = top
         if let node = root["version"] { decoded.version = scalarText(node) ?? "" }
         if let node = root["schema_version"] { decoded.schemaVersion = scalarText(node) ?? "" }
         if let node = root["global"] { decoded.settings = decodeGlobal(node) }

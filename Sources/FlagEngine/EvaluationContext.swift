@@ -32,17 +32,6 @@ public struct EvaluationContext: Sendable, Hashable {
         self.timestamp = timestamp
         self.customAttributes = customAttributes
     }
-
-    /// The attribute a condition or `bucket_by` names: one of the four well-known fields, else a custom attribute.
-    public func attribute(named name: String) -> AttributeValue {
-        switch name {
-        case "user_id": userID.map(AttributeValue.string) ?? .null
-        case "user_type": userType.map(AttributeValue.string) ?? .null
-        case "environment": environment.map(AttributeValue.string) ?? .null
-        case "request_id": requestID.map(AttributeValue.string) ?? .null
-        default: customAttributes[name] ?? .null
-        }
-    }
 }
 
 /// A scalar context attribute.

@@ -98,6 +98,8 @@ struct LineReader {
     let descriptor: Int32
     let maximumLineBytes: Int
     private var buffer: [UInt8] = []
+    /// One read buffer for the whole stream, not one per read.
+    private var chunk = [UInt8](repeating: 0, count: 1 << 16)
     private var start = 0
     private var finished = false
 
@@ -131,7 +133,6 @@ struct LineReader {
                 buffer.removeSubrange(0..<start)
                 start = 0
             }
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }

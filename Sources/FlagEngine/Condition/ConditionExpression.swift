@@ -52,31 +52,20 @@ enum ConditionValue: Sendable, Equatable {
 
 /// A context attribute a condition reads.
 enum ContextField: Sendable, Equatable {
-    case userID
-    case userType
-    case environment
-    case requestID
+    case wellKnown(WellKnownField)
     case custom(String)
 
     func read(from context: EvaluationContext) -> ConditionValue {
         switch self {
-        case .userID: context.userID.map(ConditionValue.string) ?? .none
-        case .userType: context.userType.map(ConditionValue.string) ?? .none
-        case .environment: context.environment.map(ConditionValue.string) ?? .none
-        case .requestID: context.requestID.map(ConditionValue.string) ?? .none
+        case .wellKnown(let field): field.read(from: context).map(ConditionValue.string) ?? .none
         case .custom(let name): context.customAttributes[name].map(ConditionValue.init) ?? .none
         }
     }
 
     /// The well-known string field this is, if it is one.
     var wellKnown: WellKnownField? {
-        switch self {
-        case .userID: .userID
-        case .userType: .userType
-        case .environment: .environment
-        case .requestID: .requestID
-        case .custom: nil
-        }
+        if case .wellKnown(let field) = self { return field }
+        return nil
     }
 }
 

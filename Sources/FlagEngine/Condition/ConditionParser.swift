@@ -341,15 +341,12 @@ struct ConditionParser {
         case "True", "true": return (.literal(.bool(true)), .bool)
         case "False", "false": return (.literal(.bool(false)), .bool)
         case "None", "null": return (.literal(.none), .none)
-        case "user_id": return (.field(.userID), .optionalString)
-        case "user_type": return (.field(.userType), .optionalString)
-        case "environment": return (.field(.environment), .optionalString)
-        case "request_id": return (.field(.requestID), .optionalString)
         case "custom_attributes": return try parseCustomAttributes(token)
         case "and", "or", "not", "in", "is":
             throw fail("'\(name)' needs a value before it", at: token)
         default:
             if name.hasPrefix("__") { throw fail("names starting with '__' are not allowed", at: token) }
+            if let field = WellKnownField(name: name) { return (.field(.wellKnown(field)), .optionalString) }
             if Self.reservedWords.contains(name) {
                 throw fail("'\(name)' is not part of the condition language", at: token)
             }

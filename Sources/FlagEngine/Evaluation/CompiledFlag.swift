@@ -1,20 +1,15 @@
-/// Which context attribute a rollout buckets by.
-enum BucketField: Sendable, Equatable {
-    case userID
-    case userType
-    case environment
-    case requestID
-    /// A custom attribute; its name is ``CompiledExtras/customBucketNames`` at the flag's `extraIndex`.
+/// Which context attribute a rollout buckets by: a well-known field, or the custom attribute whose name is
+/// ``CompiledExtras/customBucketNames`` at the flag's `customBucketIndex`.
+enum BucketField: Sendable, Equatable, BitwiseCopyable {
+    case wellKnown(WellKnownField)
     case custom
 
     init(_ name: String?) {
-        switch name {
-        case nil, "user_id": self = .userID
-        case "user_type": self = .userType
-        case "environment": self = .environment
-        case "request_id": self = .requestID
-        default: self = .custom
+        guard let name else {
+            self = .wellKnown(.userID)
+            return
         }
+        self = WellKnownField(name: name).map(BucketField.wellKnown) ?? .custom
     }
 }
 
@@ -50,12 +45,23 @@ struct CompiledRule: Sendable, BitwiseCopyable {
     var ruleIndex: Int32
 }
 
-/// The four context fields that are strings by construction.
-enum WellKnownField: UInt8, Sendable {
+/// The four context fields that are strings by construction; the one place their names are mapped.
+enum WellKnownField: UInt8, Sendable, BitwiseCopyable {
     case userID
     case userType
     case environment
     case requestID
+
+    /// The field a condition or `bucket_by` names, if it is one of the four.
+    init?(name: String) {
+        switch name {
+        case "user_id": self = .userID
+        case "user_type": self = .userType
+        case "environment": self = .environment
+        case "request_id": self = .requestID
+        default: return nil
+        }
+    }
 
     func read(from context: EvaluationContext) -> String? {
         switch self {
@@ -79,7 +85,6 @@ struct CompiledFlag: Sendable, BitwiseCopyable {
     var enabledIndex: Int32
     /// Where this flag's variants start in the flat variant tables.
     var variantStart: Int32
-    var variantCount: Int32
     var rulesStart: Int32
     var rulesCount: Int32
     var prerequisitesStart: Int32

@@ -116,10 +116,7 @@ extension FlagSet {
         -> String?
     {
         switch flag.bucketField {
-        case .userID: context.userID
-        case .userType: context.userType
-        case .environment: context.environment
-        case .requestID: context.requestID
+        case .wellKnown(let field): field.read(from: context)
         case .custom:
             context.customAttributes[storage.extras.customBucketNames[Int(flag.customBucketIndex)]]?.bucketingText
         }

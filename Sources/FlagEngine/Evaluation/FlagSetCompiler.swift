@@ -115,7 +115,7 @@ struct FlagSetCompiler {
         var compiled = CompiledFlag(
             state: flag.state, rolloutKind: .none, bucketField: BucketField(flag.rollout?.bucketBy),
             sticky: flag.rollout?.sticky ?? settings.stickyBucketing, defaultIndex: defaultIndex,
-            enabledIndex: enabledIndex, variantStart: Int32(variantStart), variantCount: Int32(flag.variants.count),
+            enabledIndex: enabledIndex, variantStart: Int32(variantStart),
             rulesStart: Int32(rulesStart), rulesCount: Int32(flagRules.count),
             prerequisitesStart: Int32(prerequisitesStart),
             prerequisitesCount: Int32(prerequisites.count - prerequisitesStart), prefixStart: Int32(prefixStart),
