@@ -13,6 +13,10 @@ public enum Bucketing {
 
     /// The 32-bit hash of `prefix` (already `"<flag_key>:"` in UTF-8) followed by `id`.
     public static func hash32(prefix: UnsafeBufferPointer<UInt8>, id: String) -> UInt32 {
+        let hashed = id.utf8.withContiguousStorageIfAvailable { idBytes in
+            csha256_prefix32(prefix.baseAddress, prefix.count, idBytes.baseAddress, idBytes.count)
+        }
+        if let hashed { return hashed }
         var id = id
         return id.withUTF8 { idBytes in
             csha256_prefix32(prefix.baseAddress, prefix.count, idBytes.baseAddress, idBytes.count)

@@ -40,6 +40,31 @@ struct BucketingTests {
         let hash = Bucketing.hash32(flagKey: "flag", id: id)
         #expect(String(hash, radix: 16).leftPadded(8) == String(Bucketing.sha256Hex(Array("flag:\(id)".utf8)).prefix(8)))
     }
+
+    @Test("FIPS 180-4 known answers through the one-block path and the streaming path", arguments: [
+        ("", "e3b0c442"),
+        ("abc", "ba7816bf"),
+        // 56 bytes: the shortest message whose padding needs a second block.
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61"),
+    ])
+    func knownAnswers(message: String, expectedPrefix: String) {
+        let bytes = Array(message.utf8)
+        let split = bytes.count / 2
+        let hash = Array(bytes[..<split]).withUnsafeBufferPointer { prefix in
+            Bucketing.hash32(prefix: prefix, id: String(decoding: bytes[split...], as: UTF8.self))
+        }
+        #expect(String(hash, radix: 16).leftPadded(8) == expectedPrefix)
+    }
+
+    @Test("every key length from 0 to 300 bytes hashes like OpenSSL's streaming digest of the same bytes")
+    func everyLength() {
+        for length in 0...300 {
+            let id = String((0..<length).map { Character(UnicodeScalar(UInt8(97 + $0 % 26))) })
+            let hash = Array("k:".utf8).withUnsafeBufferPointer { Bucketing.hash32(prefix: $0, id: id) }
+            let expected = String(Bucketing.sha256Hex(Array("k:\(id)".utf8)).prefix(8))
+            #expect(String(hash, radix: 16).leftPadded(8) == expected, "key of \(length + 2) bytes")
+        }
+    }
 }
 
 extension String {

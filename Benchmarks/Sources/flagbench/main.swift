@@ -1,6 +1,8 @@
 // flagbench: the benchmark workloads of ../shared/bench/WORKLOADS.md.
 //
-// Usage: flagbench W | W8 | reload-10k | all
+// Usage: flagbench W | W8 | reload-10k | W-evaluate | all
+// W-evaluate is not a WORKLOADS.md workload: it is W through `evaluate` with a new context value per user, reported
+// so that the cost of the full result is visible beside W.
 // Each workload prints one line: `workload=<name> key=value ...`.
 import FlagConfig
 import FlagEngine
@@ -14,8 +16,9 @@ let workloads: [String: () -> String] = [
     "W": { Workloads.singleThread() },
     "W8": { Workloads.allCores() },
     "reload-10k": { Workloads.reload10k() },
+    "W-evaluate": { Workloads.singleThread(name: "W-evaluate", pass: Workloads.passWFreshContext) },
 ]
-let order = ["W", "W8", "reload-10k"]
+let order = ["W", "W8", "reload-10k", "W-evaluate"]
 
 guard let name = arguments.first, name == "all" || workloads[name] != nil else {
     let usage = "usage: flagbench \(order.joined(separator: " | ")) | all\n"

@@ -1,5 +1,5 @@
 /// Why an evaluation returned what it did; the raw values are the wire names.
-public enum EvaluationReason: String, Sendable, CaseIterable, Hashable {
+public enum EvaluationReason: String, Sendable, CaseIterable, Hashable, BitwiseCopyable {
     case flagNotFound = "FLAG_NOT_FOUND"
     case flagDisabled = "FLAG_DISABLED"
     case prerequisiteFailed = "PREREQUISITE_FAILED"
@@ -67,16 +67,74 @@ public struct EvaluationResult: Sendable, Hashable {
 
 /// A compact evaluation answer by index, for high-volume callers (telemetry) that avoid strings.
 ///
-/// Turn it into an ``EvaluationResult`` with ``FlagSet/result(for:)``.
-public struct EvaluationOutcome: Sendable, Hashable {
-    /// Index of the flag in ``FlagSet/definitions``.
-    public var flagIndex: Int
-    /// Index of the variant in that flag's `variants`.
-    public var variantIndex: Int
+/// A 24-byte plain record with no references, so producing one never touches a reference count. Turn it into an
+/// ``EvaluationResult`` with ``FlagSet/result(for:)``.
+public struct EvaluationOutcome: Sendable, Hashable, BitwiseCopyable {
+    /// The bucket, or NaN when the rollout step was not reached with a bucketing id.
+    @usableFromInline var storedBucket: Double
+    @usableFromInline var storedFlagIndex: Int32
+    @usableFromInline var storedVariantIndex: Int32
+    /// The rule index, or -1.
+    @usableFromInline var storedRuleIndex: Int32
+    @usableFromInline var storedConditionErrors: UInt16
+    /// 0 not reached, 1 hit, 2 miss.
+    @usableFromInline var storedRolloutOutcome: UInt8
     public var reason: EvaluationReason
+
+    init(flagIndex: Int, variantIndex: Int, reason: EvaluationReason) {
+        storedBucket = .nan
+        storedFlagIndex = Int32(truncatingIfNeeded: flagIndex)
+        storedVariantIndex = Int32(truncatingIfNeeded: variantIndex)
+        storedRuleIndex = -1
+        storedConditionErrors = 0
+        storedRolloutOutcome = 0
+        self.reason = reason
+    }
+
+    /// Index of the flag in ``FlagSet/definitions``.
+    @inlinable public var flagIndex: Int { Int(storedFlagIndex) }
+
+    /// Index of the variant in that flag's `variants`.
+    @inlinable public var variantIndex: Int {
+        get { Int(storedVariantIndex) }
+        set { storedVariantIndex = Int32(truncatingIfNeeded: newValue) }
+    }
+
     /// Index of the matching rule in the flag's `targetingRules`, if one matched.
-    public var ruleIndex: Int?
-    public var bucket: Double?
-    public var rolloutOutcome: RolloutOutcome?
-    public var conditionErrors: Int
+    @inlinable public var ruleIndex: Int? {
+        get { storedRuleIndex < 0 ? nil : Int(storedRuleIndex) }
+        set { storedRuleIndex = newValue.map { Int32(truncatingIfNeeded: $0) } ?? -1 }
+    }
+
+    /// The bucket (`0 ..< 1`) used when the rollout step was reached with a bucketing id.
+    @inlinable public var bucket: Double? {
+        get { storedBucket.isNaN ? nil : storedBucket }
+        set { storedBucket = newValue ?? .nan }
+    }
+
+    /// `in` / `out` when the rollout step was reached.
+    @inlinable public var rolloutOutcome: RolloutOutcome? {
+        get { storedRolloutOutcome == 0 ? nil : storedRolloutOutcome == 1 ? .hit : .miss }
+        set { storedRolloutOutcome = newValue.map { $0 == .hit ? 1 : 2 } ?? 0 }
+    }
+
+    /// Rules whose condition failed at run time (type mismatch).
+    @inlinable public var conditionErrors: Int {
+        get { Int(storedConditionErrors) }
+        set { storedConditionErrors = UInt16(clamping: newValue) }
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.flagIndex == rhs.flagIndex && lhs.variantIndex == rhs.variantIndex && lhs.reason == rhs.reason
+            && lhs.ruleIndex == rhs.ruleIndex && lhs.bucket == rhs.bucket && lhs.rolloutOutcome == rhs.rolloutOutcome
+            && lhs.conditionErrors == rhs.conditionErrors
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(flagIndex)
+        hasher.combine(variantIndex)
+        hasher.combine(reason)
+        hasher.combine(ruleIndex)
+        hasher.combine(bucket)
+    }
 }

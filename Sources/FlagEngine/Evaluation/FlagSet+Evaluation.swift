@@ -56,6 +56,11 @@ extension FlagSet {
         )
     }
 
+    /// Whether the variant an outcome of this set serves has a truthy value.
+    public func isTruthy(_ outcome: EvaluationOutcome) -> Bool {
+        storage.variantTruthiness[Int(storage.flags[outcome.flagIndex].variantStart) + outcome.variantIndex]
+    }
+
     /// The name of variant `variantIndex` of the flag at `flagIndex`.
     public func variantName(flagAt flagIndex: Int, variant variantIndex: Int) -> String {
         storage.variantNames[Int(storage.flags[flagIndex].variantStart) + variantIndex]
@@ -68,9 +73,7 @@ extension FlagSet {
         _ clock: EvaluationClock
     ) -> EvaluationOutcome {
         let flag = storage.flags[index]
-        var outcome = EvaluationOutcome(
-            flagIndex: index, variantIndex: Int(flag.defaultIndex), reason: .defaultValue, ruleIndex: nil,
-            bucket: nil, rolloutOutcome: nil, conditionErrors: 0)
+        var outcome = EvaluationOutcome(flagIndex: index, variantIndex: Int(flag.defaultIndex), reason: .defaultValue)
         if flag.state == .disabled {
             outcome.reason = .flagDisabled
             return outcome

@@ -58,13 +58,18 @@ public struct TypedEvaluation<Value: FlagValueConvertible>: Sendable {
 
 extension FlagSet {
     /// Whether flag `key` serves a truthy value for `context` (an unknown flag is not enabled).
+    ///
+    /// Answers from the compact outcome, without building an ``EvaluationResult``: the cheapest way to ask.
     public func isEnabled(_ key: String, in context: EvaluationContext, clock: EvaluationClock = .system) -> Bool {
-        evaluate(key, in: context, clock: clock).value.isTruthy
+        guard let index = index(of: key) else { return false }
+        return isTruthy(evaluate(flagAt: index, in: context, clock: clock))
     }
 
     /// The variant name flag `key` serves for `context` (`default` for an unknown flag).
     public func variant(_ key: String, in context: EvaluationContext, clock: EvaluationClock = .system) -> String {
-        evaluate(key, in: context, clock: clock).variant
+        guard let index = index(of: key) else { return "default" }
+        let outcome = evaluate(flagAt: index, in: context, clock: clock)
+        return variantName(flagAt: index, variant: outcome.variantIndex)
     }
 
     /// Flag `key`'s value as `Value`, or `defaultValue` with reason `EVALUATION_ERROR` and `TYPE_MISMATCH` when the

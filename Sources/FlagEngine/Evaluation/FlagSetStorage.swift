@@ -91,7 +91,7 @@ final class FlagSetStorage: @unchecked Sendable {
     func evaluate(_ rule: CompiledRule, _ context: EvaluationContext) -> Condition.Outcome {
         if rule.kind == .general { return conditions[Int(rule.conditionIndex)].evaluate(context) }
         let literal = UnsafeBufferPointer(rebasing: keyBytes[Int(rule.literalStart)..<Int(rule.literalStart + rule.literalCount)])
-        let equal = rule.field.read(from: context)?.utf8.elementsEqual(literal) ?? false
+        let equal = rule.field.read(from: context).map { utf8Equal($0, literal) } ?? false
         return equal == (rule.kind == .fieldEquals) ? .matched : .notMatched
     }
 
@@ -118,6 +118,16 @@ final class FlagSetStorage: @unchecked Sendable {
             slot = (slot + 1) & mask
         }
     }
+}
+
+/// Whether `text`'s UTF-8 is exactly `bytes`, without copying `text` when its storage is contiguous (small strings
+/// included).
+@inline(__always)
+func utf8Equal(_ text: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    let result = text.utf8.withContiguousStorageIfAvailable { own in
+        own.count == bytes.count && (own.isEmpty || memcmpEqual(own.baseAddress!, bytes.baseAddress!, own.count))
+    }
+    return result ?? text.utf8.elementsEqual(bytes)
 }
 
 @inline(__always)
