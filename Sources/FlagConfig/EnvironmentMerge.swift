@@ -9,7 +9,7 @@ enum EnvironmentMerge {
         var globalRolloutPercentage: Double?
     }
 
-    static let environmentKeys: Set<String> = ["global_rollout_percentage", "flags", "global", "alerts"]
+    static let environmentKeys: [String] = ["global_rollout_percentage", "flags", "global", "alerts"]
 
     static func effective(
         base: YAMLNode,
@@ -33,7 +33,7 @@ enum EnvironmentMerge {
         if let overlay {
             if decoder.mapping(overlay, []) != nil {
                 decoder.warnUnknownKeys(
-                    overlay, FlagFileDecoder.topLevelKeys.subtracting(["environments"]).union(["global_rollout_percentage"]),
+                    overlay, FlagFileDecoder.topLevelKeys.filter { $0 != "environments" } + ["global_rollout_percentage"],
                     [])
                 layers.append((overlay.removing(["environments"]), []))
             }

@@ -50,14 +50,14 @@ extension FlagFileDecoder {
         if let dependencyNode = node["dependencies"] {
             dependencies = names(dependencyNode, path + [.key("dependencies")])
         }
-        var metadata: [String: FlagValue] = [:]
+        var metadataEntries: [(String, FlagValue)] = []
         var parentFlag: String?
         if let metadataNode = node["metadata"], let pairs = mapping(metadataNode, path + [.key("metadata")]) {
             for pair in pairs {
                 switch pair.key {
                 case "parent_flag":
                     parentFlag = name(pair.value, path + [.key("metadata"), .key("parent_flag")])
-                    metadata[pair.key] = parentFlag.map(FlagValue.string) ?? .null
+                    metadataEntries.append((pair.key, parentFlag.map(FlagValue.string) ?? .null))
                 case "dependencies":
                     // The seed config keeps dependencies inside metadata; they count as real dependencies.
                     for dependency in names(pair.value, path + [.key("metadata"), .key("dependencies")])
@@ -65,7 +65,7 @@ extension FlagFileDecoder {
                         dependencies.append(dependency)
                     }
                 default:
-                    metadata[pair.key] = value(pair.value)
+                    metadataEntries.append((pair.key, value(pair.value)))
                 }
             }
         }
@@ -74,7 +74,8 @@ extension FlagFileDecoder {
         guard errorsAfter == errorsBefore else { return nil }
         return FlagDefinition(
             key: key, state: state, defaultVariant: defaultVariant, variants: variants, rollout: rollout,
-            targetingRules: rules, dependencies: dependencies, parentFlag: parentFlag, metadata: metadata)
+            targetingRules: rules, dependencies: dependencies, parentFlag: parentFlag,
+            metadata: FlagMetadata(metadataEntries))
     }
 
     mutating func decodeRollout(_ node: YAMLNode, _ path: [ConfigPathComponent], settings: GlobalSettings) -> Rollout? {

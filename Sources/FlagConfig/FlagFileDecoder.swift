@@ -22,20 +22,20 @@ struct FlagFileDecoder {
         var alertThresholds: [String: Double] = [:]
     }
 
-    static let topLevelKeys: Set<String> = [
+    static let topLevelKeys: [String] = [
         "version", "schema_version", "updated_at", "description", "global", "flags", "environments", "alerts",
     ]
-    static let globalKeys: Set<String> = [
+    static let globalKeys: [String] = [
         "default_rollout_percentage", "sticky_bucketing", "evaluation_timeout_ms", "metrics_enabled",
         "hot_reload_enabled",
     ]
-    static let flagKeys: Set<String> = [
+    static let flagKeys: [String] = [
         "state", "default_variant", "variants", "rollout", "targeting_rules", "dependencies", "metadata",
     ]
-    static let rolloutKeys: Set<String> = [
+    static let rolloutKeys: [String] = [
         "strategy", "percentage", "variant", "sticky", "user_list", "gradual", "distribution", "bucket_by",
     ]
-    static let ruleKeys: Set<String> = ["name", "condition", "variant", "priority"]
+    static let ruleKeys: [String] = ["name", "condition", "variant", "priority"]
 
     // MARK: - Reporting
 
@@ -50,7 +50,7 @@ struct FlagFileDecoder {
                 excerpt: sources.excerpt(at: location)))
     }
 
-    mutating func warnUnknownKeys(_ node: YAMLNode, _ known: Set<String>, _ path: [ConfigPathComponent]) {
+    mutating func warnUnknownKeys(_ node: YAMLNode, _ known: [String], _ path: [ConfigPathComponent]) {
         guard case .mapping(let pairs) = node.content else { return }
         for pair in pairs where !known.contains(pair.key) {
             let location = pair.keyLocation

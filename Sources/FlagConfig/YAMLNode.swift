@@ -70,16 +70,23 @@ enum YAMLReader {
     /// A cheap pre-scan so that hostile nesting never reaches the recursive composer. Block nesting shows as a long
     /// run of spaces and `-`, `?`, `:` indicators at the start of a line; flow nesting as unclosed brackets.
     static func excessiveNesting(in text: String, file: String) -> SourceLocation? {
+        if let found = text.utf8.withContiguousStorageIfAvailable({ excessiveNesting(in: $0, file: file) }) {
+            return found
+        }
+        return excessiveNesting(in: Array(text.utf8), file: file)
+    }
+
+    private static func excessiveNesting(in bytes: some Collection<UInt8>, file: String) -> SourceLocation? {
         var depth = 0
         var line = 1
         var column = 0
         var atLineStart = true
-        var quote: UInt8? = nil
+        var quote: UInt8 = 0
         var inComment = false
-        for byte in text.utf8 {
-            column += 1
+        for byte in bytes {
+            column &+= 1
             if byte == UInt8(ascii: "\n") {
-                line += 1
+                line &+= 1
                 column = 0
                 atLineStart = true
                 inComment = false
@@ -96,8 +103,8 @@ enum YAMLReader {
                 atLineStart = false
             }
             if inComment { continue }
-            if let open = quote {
-                if byte == open { quote = nil }
+            if quote != 0 {
+                if byte == quote { quote = 0 }
                 continue
             }
             switch byte {

@@ -11,6 +11,23 @@ struct StrategyTests {
         #expect(set.evaluate("l", in: TestFlags.user("Bob")).reason == .defaultValue)
     }
 
+    @Test("user_list compares ids byte for byte, as Python's `in` did, over a long list")
+    func userListBytes() {
+        let precomposed = "jos\u{E9}"
+        let decomposed = "jose\u{301}"
+        let ids = (0..<5_000).map { "user-\($0)" } + [precomposed, "", "zz"]
+        let set = TestFlags.set(TestFlags.flag("l", rollout: Rollout(strategy: .userList(ids.shuffled()))))
+        #expect(precomposed == decomposed, "Swift calls them equal; the seed did not")
+        #expect(set.evaluate("l", in: TestFlags.user(precomposed)).reason == .rolloutMatch)
+        #expect(set.evaluate("l", in: TestFlags.user(decomposed)).reason == .defaultValue)
+        for id in ["user-0", "user-4999", "user-2500", "", "zz"] {
+            #expect(set.evaluate("l", in: TestFlags.user(id)).reason == .rolloutMatch, "\(id)")
+        }
+        for id in ["user-5000", "user-", "a", "zzz"] {
+            #expect(set.evaluate("l", in: TestFlags.user(id)).reason == .defaultValue, "\(id)")
+        }
+    }
+
     @Test("bucket_by buckets on another attribute")
     func bucketBy() {
         let set = TestFlags.set(

@@ -100,9 +100,41 @@ struct CompiledFlag: Sendable, BitwiseCopyable {
 
 /// The rollout data that is not a plain number, kept out of the hot record.
 struct CompiledExtras: Sendable {
-    var userLists: [Set<String>] = []
+    var userLists: [UserList] = []
     var gradualSchedules: [GradualSchedule] = []
-    /// Cumulative shares in file order, and the variant index of each.
-    var splits: [(cumulative: [Double], variantIndices: [Int32])] = []
+    /// Each split's range in the two flat tables below.
+    var splits: [Range<Int32>] = []
+    /// Cumulative shares of every split, in file order.
+    var splitCumulative: [Double] = []
+    /// The variant index of each entry of ``splitCumulative``.
+    var splitVariantIndices: [Int32] = []
     var customBucketNames: [String] = []
+}
+
+/// A `user_list` rollout's ids, sorted by their UTF-8 bytes and searched by bisection.
+///
+/// Membership is byte equality, as the seed's Python `user_id in user_list` was: a precomposed `é` and an `e` with a
+/// combining accent are different users (Swift's `Set<String>` would call them equal). A sorted array also holds
+/// about half the memory of a set.
+struct UserList: Sendable {
+    private let ids: [String]
+
+    init(_ ids: [String]) {
+        self.ids = ids.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    func contains(_ id: String) -> Bool {
+        var low = 0
+        var high = ids.count
+        while low < high {
+            let middle = (low + high) / 2
+            let candidate = ids[middle]
+            if candidate.utf8.lexicographicallyPrecedes(id.utf8) {
+                low = middle + 1
+            } else {
+                high = middle
+            }
+        }
+        return low < ids.count && ids[low].utf8.elementsEqual(id.utf8)
+    }
 }

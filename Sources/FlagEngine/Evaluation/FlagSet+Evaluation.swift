@@ -17,12 +17,11 @@ extension FlagSet {
                 flagKey: key, variant: "default", value: defaultValue, reason: .flagNotFound, error: .flagNotFound)
         }
         let outcome = Self.evaluate(index, storage, context, clock)
-        let flag = storage.flags[index]
-        let variant = Int(flag.variantStart) + outcome.variantIndex
+        let variant = storage.definitions[index].variants[outcome.variantIndex]
         return EvaluationResult(
             flagKey: key,
-            variant: storage.variantNames[variant],
-            value: storage.variantValues[variant],
+            variant: variant.name,
+            value: variant.value,
             reason: outcome.reason,
             rule: outcome.ruleIndex.map { storage.definitions[index].targetingRules[$0].name },
             bucket: outcome.bucket,
@@ -41,13 +40,12 @@ extension FlagSet {
 
     /// The full result for a compact outcome of this set.
     public func result(for outcome: EvaluationOutcome) -> EvaluationResult {
-        let flag = storage.flags[outcome.flagIndex]
-        let variant = Int(flag.variantStart) + outcome.variantIndex
         let definition = storage.definitions[outcome.flagIndex]
+        let variant = definition.variants[outcome.variantIndex]
         return EvaluationResult(
             flagKey: definition.key,
-            variant: storage.variantNames[variant],
-            value: storage.variantValues[variant],
+            variant: variant.name,
+            value: variant.value,
             reason: outcome.reason,
             rule: outcome.ruleIndex.map { definition.targetingRules[$0].name },
             bucket: outcome.bucket,
@@ -63,7 +61,7 @@ extension FlagSet {
 
     /// The name of variant `variantIndex` of the flag at `flagIndex`.
     public func variantName(flagAt flagIndex: Int, variant variantIndex: Int) -> String {
-        storage.variantNames[Int(storage.flags[flagIndex].variantStart) + variantIndex]
+        storage.definitions[flagIndex].variants[variantIndex].name
     }
 
     private static func evaluate(
@@ -152,11 +150,12 @@ extension FlagSet {
             outcome.bucket = bucket
             outcome.rolloutOutcome = .hit
             outcome.reason = .split
-            outcome.variantIndex = Int(split.variantIndices[split.variantIndices.count - 1])
-            for position in split.cumulative.indices where bucket < split.cumulative[position] {
-                outcome.variantIndex = Int(split.variantIndices[position])
-                break
+            var position = Int(split.lowerBound)
+            // The last share ends at exactly 1, but rounding could leave a bucket just above it: the last variant.
+            while position < Int(split.upperBound) - 1 && !(bucket < storage.extras.splitCumulative[position]) {
+                position += 1
             }
+            outcome.variantIndex = Int(storage.extras.splitVariantIndices[position])
             return
         case .percentage:
             fraction = flag.fraction

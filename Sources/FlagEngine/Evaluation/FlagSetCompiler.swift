@@ -6,8 +6,7 @@ struct FlagSetCompiler {
     private var conditions: [Condition] = []
     private var prerequisites: [Int32] = []
     private var keyBytes: [UInt8] = []
-    private var variantNames: [String] = []
-    private var variantValues: [FlagValue] = []
+    private var variantTruthiness: [Bool] = []
     private var extras = CompiledExtras()
     private var indexByKey: [String: Int] = [:]
 
@@ -34,7 +33,7 @@ struct FlagSetCompiler {
         return FlagSetStorage(
             definitions: definitions, settings: settings, info: info, extras: compiler.extras, flags: compiler.flags,
             rules: compiler.rules, conditions: compiler.conditions, prerequisites: compiler.prerequisites, keyBytes: compiler.keyBytes,
-            variantNames: compiler.variantNames, variantValues: compiler.variantValues)
+            variantTruthiness: compiler.variantTruthiness)
     }
 
     private mutating func report(_ flag: FlagDefinition, _ path: [ConfigPathComponent], _ message: String) {
@@ -108,9 +107,8 @@ struct FlagSetCompiler {
         let prefixStart = keyBytes.count
         keyBytes += flag.key.utf8
         keyBytes.append(UInt8(ascii: ":"))
-        let variantStart = variantNames.count
-        variantNames += flag.variants.map(\.name)
-        variantValues += flag.variants.map(\.value)
+        let variantStart = variantTruthiness.count
+        variantTruthiness += flag.variants.map(\.value.isTruthy)
 
         var compiled = CompiledFlag(
             state: flag.state, rolloutKind: .none, bucketField: BucketField(flag.rollout?.bucketBy),
@@ -157,7 +155,7 @@ struct FlagSetCompiler {
         case .userList(let ids):
             compiled.rolloutKind = .userList
             compiled.extraIndex = Int32(extras.userLists.count)
-            extras.userLists.append(Set(ids))
+            extras.userLists.append(UserList(ids))
         case .gradual(let schedule):
             let gradualPath = rolloutPath + [.key("gradual")]
             switch schedule {
@@ -200,7 +198,10 @@ struct FlagSetCompiler {
             }
             compiled.rolloutKind = .split
             compiled.extraIndex = Int32(extras.splits.count)
-            extras.splits.append((cumulative, indices))
+            extras.splits.append(
+                Int32(extras.splitCumulative.count)..<Int32(extras.splitCumulative.count + cumulative.count))
+            extras.splitCumulative += cumulative
+            extras.splitVariantIndices += indices
         }
     }
 

@@ -15,8 +15,8 @@ final class FlagSetStorage: @unchecked Sendable {
     let conditions: [Condition]
     let prerequisites: UnsafeMutableBufferPointer<Int32>
     let keyBytes: UnsafeMutableBufferPointer<UInt8>
-    let variantNames: UnsafeMutableBufferPointer<String>
-    let variantValues: UnsafeMutableBufferPointer<FlagValue>
+    /// Whether each variant's value is truthy, flat by ``CompiledFlag/variantStart``: all `isEnabled` reads. Names
+    /// and values stay in ``definitions`` only.
     let variantTruthiness: UnsafeMutableBufferPointer<Bool>
     /// Open-addressing index from key to flag: each slot holds a flag index, or -1 when empty.
     let keySlots: UnsafeMutableBufferPointer<Int32>
@@ -31,8 +31,7 @@ final class FlagSetStorage: @unchecked Sendable {
         conditions: [Condition],
         prerequisites: [Int32],
         keyBytes: [UInt8],
-        variantNames: [String],
-        variantValues: [FlagValue]
+        variantTruthiness: [Bool]
     ) {
         self.definitions = definitions
         self.settings = settings
@@ -43,9 +42,7 @@ final class FlagSetStorage: @unchecked Sendable {
         self.conditions = conditions
         self.prerequisites = Self.copy(prerequisites)
         self.keyBytes = Self.copy(keyBytes)
-        self.variantNames = Self.copy(variantNames)
-        self.variantValues = Self.copy(variantValues)
-        self.variantTruthiness = Self.copy(variantValues.map(\.isTruthy))
+        self.variantTruthiness = Self.copy(variantTruthiness)
         var capacity = 8
         while capacity < flags.count * 2 { capacity *= 2 }
         let slots = UnsafeMutableBufferPointer<Int32>.allocate(capacity: capacity)
@@ -64,8 +61,6 @@ final class FlagSetStorage: @unchecked Sendable {
         rules.deallocate()
         prerequisites.deallocate()
         keyBytes.deallocate()
-        variantNames.deinitialize().deallocate()
-        variantValues.deinitialize().deallocate()
         variantTruthiness.deallocate()
         keySlots.deallocate()
     }

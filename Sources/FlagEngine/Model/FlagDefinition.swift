@@ -56,7 +56,7 @@ public struct FlagDefinition: Sendable {
     /// `metadata.parent_flag`: one more prerequisite.
     public var parentFlag: String?
     /// Free-form metadata (phase, description, owner, ...), kept for reports and `feature_flag_info`.
-    public var metadata: [String: FlagValue]
+    public var metadata: FlagMetadata
 
     public init(
         key: String,
@@ -67,7 +67,7 @@ public struct FlagDefinition: Sendable {
         targetingRules: [TargetingRule] = [],
         dependencies: [String] = [],
         parentFlag: String? = nil,
-        metadata: [String: FlagValue] = [:]
+        metadata: FlagMetadata = [:]
     ) {
         self.key = key
         self.state = state
