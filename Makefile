@@ -3,12 +3,13 @@ SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= config/feature_flags.yaml
 
-# Debian packages the build needs (libcrypto for the bucket hash).
-BUILD_PACKAGES := libssl-dev
-# Extra packages the tests need (python3 is the independent bucketing reference).
-TEST_PACKAGES := python3
-# Extra packages the benchmarks need (gcc builds the C floor of ../shared/bench).
-BENCH_PACKAGES := gcc
+# Debian packages the build needs (libcrypto for the bucket hash, zlib for gzip'd scrapes).
+BUILD_PACKAGES := libssl-dev zlib1g-dev
+# Extra packages the tests need: python3 is the independent bucketing reference; prometheus (with promtool) scrapes
+# the exporter in the integration test and lints the exposition; curl talks to the running exporter.
+TEST_PACKAGES := python3 prometheus curl
+# Extra packages the benchmarks need (gcc builds the C floor of ../shared/bench; wrk drives the OFREP benchmark).
+BENCH_PACKAGES := gcc wrk
 
 BIN := .build/release/featureflag_exporter
 FLOOR_SOURCE ?= ../shared/bench/floor.c
@@ -26,9 +27,11 @@ test-deps: deps
 build: deps
 	$(SWIFT) build -c release --product featureflag_exporter
 
-# Until `serve` exists, `make run` validates the shipped config and prints its effective flags per environment.
+# Serves the shipped config/ with synthetic traffic on: http://localhost:10100/metrics (LISTEN to change).
+LISTEN ?= :10100
 run: build
-	$(BIN) check --config.file $(CONFIG)
+	$(BIN) check --config.file $(CONFIG) > /dev/null
+	$(BIN) serve --config.file $(CONFIG) --exporter.config-file config/exporter.yaml --web.listen-address $(LISTEN)
 
 test: test-deps
 	$(SWIFT) build

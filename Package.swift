@@ -19,6 +19,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         // OpenSSL libcrypto's low-level SHA-256: the bucket hash (see docs/benchmarks.md for why).
@@ -36,24 +40,47 @@ let package = Package(
             dependencies: ["FlagEngine", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
+        // zlib's deflate in gzip framing, for `/metrics` with `Accept-Encoding: gzip`.
+        .target(
+            name: "CZlib",
+            linkerSettings: [.linkedLibrary("z")]
+        ),
+        // stat(2) results as plain fields, for the mirror feed's rotation and truncation checks.
+        .target(name: "CFileInfo"),
+        .target(
+            name: "Telemetry",
+            dependencies: ["FlagEngine", "CZlib", .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "Exporter",
-            dependencies: ["FlagEngine", "FlagConfig"],
+            dependencies: [
+                "FlagEngine", "FlagConfig", "Telemetry", "CFileInfo",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "featureflag_exporter",
             dependencies: [
-                "Exporter", "FlagEngine", "FlagConfig",
+                "Exporter", "FlagEngine", "FlagConfig", "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "FlagEngineTests", dependencies: ["FlagEngine"], swiftSettings: strictSettings),
         .testTarget(name: "FlagConfigTests", dependencies: ["FlagConfig", "FlagEngine"], swiftSettings: strictSettings),
         .testTarget(
+            name: "TelemetryTests",
+            dependencies: ["Telemetry", "FlagEngine"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "ExporterTests",
-            dependencies: ["Exporter", "FlagConfig", "FlagEngine"],
+            dependencies: ["Exporter", "FlagConfig", "FlagEngine", "Telemetry"],
             swiftSettings: strictSettings
         ),
     ]

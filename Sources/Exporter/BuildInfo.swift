@@ -1,5 +1,22 @@
-/// The exporter's version, reported by `--version` and, later, `feature_flag_exporter_build_info`.
+/// The exporter's version, reported by `--version` and `feature_flag_exporter_build_info`.
 public enum BuildInfo {
     /// Semantic version of this build.
     public static let version = "0.1.0"
+
+    /// The source revision: `FEATUREFLAG_EXPORTER_REVISION` at build time is not available to SwiftPM, so the
+    /// Makefile does not stamp one; `unknown` says so honestly.
+    public static let revision = "unknown"
+
+    /// The Swift compiler this binary was built with.
+    public static var swiftVersion: String {
+        #if compiler(>=6.4)
+        "6.4+"
+        #elseif compiler(>=6.3)
+        "6.3"
+        #elseif compiler(>=6.2)
+        "6.2"
+        #else
+        "6.1"
+        #endif
+    }
 }

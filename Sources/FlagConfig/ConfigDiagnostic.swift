@@ -42,10 +42,22 @@ public struct ConfigDiagnostic: Sendable, Hashable, CustomStringConvertible {
 
 /// A configuration that was refused: every error found (and the warnings), each located.
 public struct FlagConfigError: Error, Sendable, CustomStringConvertible {
-    public var diagnostics: [ConfigDiagnostic]
+    /// Which step refused the config: the `error_type` of `feature_flag_refresh_failure_total`.
+    public enum Stage: String, Sendable, Hashable {
+        /// The file could not be read (missing, not a regular file, too large, not UTF-8).
+        case io
+        /// The text is not well-formed YAML, or exceeds the nesting or node budget.
+        case parse
+        /// The YAML is well-formed but the flags in it are not valid.
+        case validation
+    }
 
-    public init(diagnostics: [ConfigDiagnostic]) {
+    public var diagnostics: [ConfigDiagnostic]
+    public var stage: Stage
+
+    public init(diagnostics: [ConfigDiagnostic], stage: Stage = .validation) {
         self.diagnostics = diagnostics
+        self.stage = stage
     }
 
     /// The errors only.

@@ -141,7 +141,7 @@ public enum FlagConfigLoader {
                 ConfigDiagnostic(
                     severity: .error, location: SourceLocation(file: path, line: 1, column: 1), path: "",
                     message: message)
-            ])
+            ], stage: .io)
         }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw failure("cannot open: \(String(cString: strerror(errno)))") }

@@ -38,7 +38,9 @@ struct YAMLComposer {
     }
 
     private func fail(_ message: String, at location: SourceLocation) -> FlagConfigError {
-        FlagConfigError(diagnostics: [ConfigDiagnostic(severity: .error, location: location, path: "", message: message)])
+        FlagConfigError(
+            diagnostics: [ConfigDiagnostic(severity: .error, location: location, path: "", message: message)],
+            stage: .parse)
     }
 
     private func location(_ mark: yaml_mark_t) -> SourceLocation {

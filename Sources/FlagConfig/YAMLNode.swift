@@ -60,7 +60,7 @@ enum YAMLReader {
                 ConfigDiagnostic(
                     severity: .error, location: location, path: "",
                     message: "YAML nesting is deeper than \(maximumDepth) levels")
-            ])
+            ], stage: .parse)
         }
         var composer = YAMLComposer(file: file, nodeBudget: nodeBudget)
         return try composer.compose(text)

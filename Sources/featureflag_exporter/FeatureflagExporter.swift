@@ -12,6 +12,7 @@ struct FeatureflagExporter: AsyncParsableCommand {
             each rollout really does. See docs/configuration.md for the flags file.
             """,
         version: BuildInfo.version,
-        subcommands: [CheckCommand.self, EvalCommand.self]
+        subcommands: [ServeCommand.self, CheckCommand.self, EvalCommand.self, SimulateCommand.self],
+        defaultSubcommand: ServeCommand.self
     )
 }

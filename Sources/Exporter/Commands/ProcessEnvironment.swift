@@ -21,9 +21,9 @@ public enum ProcessEnvironment {
 }
 
 /// Writes a line to standard error.
-public func printToStandardError(_ text: String) {
+public func printToStandardError(_ text: String, newline: Bool = true) {
     var line = text
-    line += "\n"
+    if newline { line += "\n" }
     line.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
 }
 

@@ -43,8 +43,8 @@ public enum RFC3339Time {
         return bytes[index] == UInt8(ascii: "+") ? seconds - offset : seconds + offset
     }
 
-    /// `2026-01-05T00:00:00Z` (whole seconds, UTC).
-    public static func format(_ seconds: Double) -> String {
+    /// `2026-01-05T00:00:00Z` (UTC), with `fractionalDigits` (0 to 6) digits of the second after a dot.
+    public static func format(_ seconds: Double, fractionalDigits: Int = 0) -> String {
         let whole = Int(seconds.rounded(.down))
         var days = whole / 86_400
         var remainder = whole % 86_400
@@ -54,7 +54,16 @@ public enum RFC3339Time {
         }
         let (year, month, day) = civilFromDays(days)
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(year)-\(two(month))-\(two(day))T\(two(remainder / 3600)):\(two(remainder % 3600 / 60)):\(two(remainder % 60))Z"
+        var fraction = ""
+        if fractionalDigits > 0 {
+            let digits = min(fractionalDigits, 6)
+            var scale = 1
+            for _ in 0..<digits { scale *= 10 }
+            let value = min(scale - 1, Int(((seconds - Double(whole)) * Double(scale)).rounded(.down)))
+            let text = String(value)
+            fraction = "." + String(repeating: "0", count: digits - text.count) + text
+        }
+        return "\(year)-\(two(month))-\(two(day))T\(two(remainder / 3600)):\(two(remainder % 3600 / 60)):\(two(remainder % 60))\(fraction)Z"
     }
 
     static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {

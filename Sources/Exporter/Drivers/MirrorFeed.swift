@@ -1,0 +1,92 @@
+public import FlagEngine
+import FlagConfig
+public import Logging
+public import ServiceLifecycle
+import Telemetry
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Tails a JSON-lines file of real decisions, `{"flag_key": ..., "context": {...}, "variant": ...?}` per line, and
+/// evaluates each line as mirrored traffic. When `variant` is present and differs from ours,
+/// `feature_flag_mirror_mismatch_total{flag_key}` counts it.
+///
+/// Like `tail -F`: a file present at start is read from its end; a file that appears later, or replaces the old one
+/// (rotation: another inode), is read from its start; a file that shrinks (truncation) is read again from its start.
+/// Over-long lines are skipped up to their newline and counted `too_large`; lines that are not such JSON objects are
+/// counted `malformed`; lines over the rate limit are counted `rate_limited`.
+public struct MirrorFeed: Service {
+    let path: String
+    let evaluator: MirrorEvaluator
+    let logger: Logger
+    let pollInterval: Double
+
+    public init(path: String, evaluator: MirrorEvaluator, logger: Logger, pollInterval: Double = 0.2) {
+        self.path = path
+        self.evaluator = evaluator
+        self.logger = logger
+        self.pollInterval = pollInterval
+    }
+
+    public func run() async throws {
+        logger.info("mirror feed tailing", metadata: ["path": "\(path)"])
+        try? await cancelWhenGracefulShutdown {
+            var tail = FileTail(path: path, maximumLineBytes: evaluator.settings.maximumLineBytes)
+            tail.startAtEnd()
+            while !Task.isCancelled {
+                // At most 4 MiB per pass, then yield, so a flood never monopolises a thread.
+                let batch = tail.readLines(budgetBytes: 4 << 20)
+                for event in batch.events {
+                    switch event {
+                    case .line(let bytes): process(bytes)
+                    case .tooLong: evaluator.telemetry.recordMirrorDropped(.tooLarge)
+                    }
+                }
+                if batch.events.isEmpty { try await Task.sleep(for: .seconds(pollInterval)) } else { await Task.yield() }
+            }
+        }
+        evaluator.flush()
+    }
+
+    /// Evaluates one line; returns whether ours differed from the observed variant (nil when not compared).
+    @discardableResult
+    public func process(_ bytes: [UInt8]) -> Bool? {
+        guard evaluator.admit() else { return nil }
+        let parsed: FlagValue
+        do {
+            parsed = try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+                try JSONParser().parse(buffer)
+            }
+        } catch {
+            evaluator.telemetry.recordMirrorDropped(.malformed)
+            return nil
+        }
+        guard case .object(let members) = parsed, case .string(let key)? = members["flag_key"] else {
+            evaluator.telemetry.recordMirrorDropped(.malformed)
+            return nil
+        }
+        let context: EvaluationContext
+        do {
+            context = try EvaluationContext(json: members["context"] ?? .object([:]))
+        } catch {
+            evaluator.telemetry.recordMirrorDropped(.malformed)
+            return nil
+        }
+        let observed: String?
+        switch members["variant"] {
+        case nil, .null?: observed = nil
+        case .string(let name)?: observed = name
+        default:
+            evaluator.telemetry.recordMirrorDropped(.malformed)
+            return nil
+        }
+        guard let evaluated = evaluator.evaluate(key, in: context) else { return nil }
+        guard let observed else { return nil }
+        if observed != evaluated.result.variant {
+            evaluator.telemetry.recordMirrorMismatch(flagKey: key)
+            return true
+        }
+        return false
+    }
+}
+

@@ -1,0 +1,103 @@
+public import FlagConfig
+public import FlagEngine
+public import Logging
+public import ServiceLifecycle
+public import Telemetry
+
+/// Evaluates the modelled population at the configured rate, every 100 ms a slice, and hands the counts to
+/// telemetry once per slice.
+public struct SyntheticDriver: Service {
+    let runtime: ConfigRuntime
+    let settings: ExporterSettings.Synthetic
+    let population: SyntheticPopulation
+    let logger: Logger
+    /// One evaluation in this many is timed for `feature_flag_evaluation_duration_seconds`.
+    static let durationSampleEvery = 64
+    static let tick = 0.1
+
+    public init(runtime: ConfigRuntime, settings: ExporterSettings.Synthetic, shard: PopulationShard, logger: Logger) {
+        self.runtime = runtime
+        self.settings = settings
+        self.population = SyntheticPopulation(settings: settings.population, shard: shard)
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        logger.info(
+            "synthetic traffic started",
+            metadata: [
+                "rate": "\(settings.rate)", "population": "\(settings.population.size)",
+                "shard": "\(population.shard)", "members": "\(population.count)",
+            ])
+        try? await cancelWhenGracefulShutdown { try await loop() }
+    }
+
+    func loop() async throws {
+        var runner = SyntheticRunner(population: population, flags: settings.flags)
+        var carry = 0.0
+        while !Task.isCancelled {
+            let started = MonotonicClock.seconds()
+            let flagSet = runtime.store.snapshot
+            if flagSet.count > 0 && population.count > 0 {
+                carry = min(carry + settings.rate * Self.tick, settings.rate)
+                let contexts = Int(carry)
+                carry -= Double(contexts)
+                runner.run(contexts: contexts, on: flagSet)
+                runner.flush(into: runtime.telemetry, source: .synthetic)
+            }
+            let elapsed = MonotonicClock.seconds() - started
+            try await Task.sleep(for: .seconds(max(0.001, Self.tick - elapsed)))
+        }
+    }
+}
+
+/// The evaluation loop of the synthetic driver and of `simulate`: walks the population in order, evaluates the
+/// chosen flags for each member, and counts into its tally.
+public struct SyntheticRunner: Sendable {
+    public let population: SyntheticPopulation
+    let flagKeys: [String]
+    public private(set) var tally: EvaluationTally?
+    private var flagIndices: [Int] = []
+    private var position = 0
+    private var context = EvaluationContext()
+    private var sampleCountdown = SyntheticDriver.durationSampleEvery
+
+    /// - Parameter flags: the flags to evaluate; empty means all.
+    public init(population: SyntheticPopulation, flags: [String]) {
+        self.population = population
+        self.flagKeys = flags
+    }
+
+    /// Hands the counts so far to `telemetry`.
+    public mutating func flush(into telemetry: ExporterTelemetry, source: EvaluationSource) {
+        guard tally != nil else { return }
+        telemetry.flush(&tally!, source: source)
+    }
+
+    /// Evaluates the next `contexts` members against `flagSet` (starting a new tally when the set changed).
+    public mutating func run(contexts: Int, on flagSet: FlagSet, clock: EvaluationClock = .system) {
+        if tally == nil || tally!.flagSet.info.checksum != flagSet.info.checksum || tally!.flagSet.count != flagSet.count {
+            tally = EvaluationTally(flagSet: flagSet)
+            flagIndices = flagKeys.isEmpty ? Array(0..<flagSet.count) : flagKeys.compactMap { flagSet.index(of: $0) }
+        }
+        let members = population.count
+        guard members > 0 else { return }
+        for _ in 0..<contexts {
+            population.fill(&context, member: population.memberNumber(at: position))
+            position += 1
+            if position == members { position = 0 }
+            for index in flagIndices {
+                sampleCountdown -= 1
+                if sampleCountdown == 0 {
+                    sampleCountdown = SyntheticDriver.durationSampleEvery
+                    let started = MonotonicClock.seconds()
+                    let outcome = flagSet.evaluate(flagAt: index, in: context, clock: clock)
+                    tally!.recordDuration(seconds: MonotonicClock.seconds() - started)
+                    tally!.record(outcome)
+                } else {
+                    tally!.record(flagSet.evaluate(flagAt: index, in: context, clock: clock))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import FlagConfig
+import FlagEngine
+public import Hummingbird
+import Logging
+import Telemetry
+
+/// The exporter's HTTP routes.
+struct Routes {
+    let runtime: ConfigRuntime
+    let mirror: MirrorEvaluator
+    let options: ServeOptions
+    let logger: Logger
+
+    var telemetry: ExporterTelemetry { runtime.telemetry }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/") { _, _ in landingPage() }
+        router.get(RouterPath(stringLiteral: options.telemetryPath)) { request, _ in metrics(request) }
+        router.get("/health") { _, _ in health() }
+        router.get("/-/healthy") { _, _ in text(.ok, "Healthy.\n") }
+        router.get("/-/ready") { _, _ in
+            runtime.isReady ? text(.ok, "Ready.\n") : text(.serviceUnavailable, "Not ready: no valid config loaded yet.\n")
+        }
+        router.post("/-/reload") { _, _ in reload() }
+        router.put("/-/reload") { _, _ in reload() }
+        router.post("/ofrep/v1/evaluate/flags/{key}") { request, context in
+            await evaluateOne(request, key: context.parameters.get("key") ?? "")
+        }
+        router.post("/ofrep/v1/evaluate/flags") { request, _ in await evaluateAll(request) }
+    }
+
+    // MARK: - Pages
+
+    func landingPage() -> Response {
+        let flagSet = runtime.store.snapshot
+        let version = runtime.isReady ? flagSet.info.version : "none loaded"
+        let html = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>featureflag_exporter</title></head>
+            <body>
+            <h1>featureflag_exporter</h1>
+            <p>Version \(Self.escape(BuildInfo.version)). Config version \(Self.escape(version)), environment \
+            \(Self.escape(runtime.environment)), \(runtime.isReady ? flagSet.count : 0) flags, from \
+            \(Self.escape(runtime.configPath)).</p>
+            <ul>
+            <li><a href="\(Self.escape(options.telemetryPath))">Metrics</a></li>
+            <li><a href="/health">Health</a></li>
+            <li><a href="/-/ready">Ready</a></li>
+            <li>OFREP: <code>POST /ofrep/v1/evaluate/flags/{key}</code>, <code>POST /ofrep/v1/evaluate/flags</code></li>
+            </ul>
+            </body></html>
+
+            """
+        return Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func escape(_ text: String) -> String {
+        var output = ""
+        for character in text {
+            switch character {
+            case "<": output += "&lt;"
+            case ">": output += "&gt;"
+            case "&": output += "&amp;"
+            case "\"": output += "&quot;"
+            default: output.append(character)
+            }
+        }
+        return output
+    }
+
+    func metrics(_ request: Request) -> Response {
+        mirror.flush()
+        let body = telemetry.render(now: EvaluationClock.system.now())
+        var headers: HTTPFields = [.contentType: "text/plain; version=0.0.4; charset=utf-8"]
+        let acceptsGzip = request.headers[values: .acceptEncoding].contains { value in
+            value.split(separator: ",").contains { $0.split(separator: ";")[0].trimmingPrefix(" ").lowercased() == "gzip" }
+        }
+        if acceptsGzip, let compressed = Gzip.compress(body) {
+            headers[.contentEncoding] = "gzip"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: compressed)))
+        }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    func health() -> Response {
+        let report = HealthReport(runtime: runtime, refreshMode: options.refreshMode, now: EvaluationClock.system.now())
+        return json(report.healthy ? .ok : .serviceUnavailable, report.json)
+    }
+
+    func reload() -> Response {
+        guard options.enableLifecycle else {
+            return text(.forbidden, "Lifecycle API is not enabled; start with --web.enable-lifecycle.\n")
+        }
+        switch runtime.reload() {
+        case .applied(let loaded):
+            logger.info("config reloaded", metadata: ["version": "\(loaded.flagSet.info.version)", "flags": "\(loaded.flagSet.count)"])
+            return text(.ok, "Reloaded: \(loaded.flagSet.count) flags, version \(loaded.flagSet.info.version).\n")
+        case .unchanged:
+            return text(.ok, "Unchanged.\n")
+        case .rejected(let error):
+            logger.error("config rejected; keeping the config in use", metadata: ["error": "\(error.description)"])
+            return text(.internalServerError, "Failed to reload config; keeping the config in use:\n\(error.description)\n")
+        }
+    }
+
+    // MARK: - OFREP
+
+    func evaluateOne(_ request: Request, key: String) async -> Response {
+        let context: EvaluationContext
+        switch await readContext(request, key: key) {
+        case .success(let parsed): context = parsed
+        case .failure(let response): return response
+        }
+        guard mirror.admit() else {
+            return ofrepError(.tooManyRequests, key: key, code: "GENERAL", details: "mirror rate limit exceeded")
+        }
+        guard let evaluated = mirror.evaluate(key, in: context) else {
+            return ofrepError(.notFound, key: key, code: "FLAG_NOT_FOUND", details: "flag '\(key)' is not in the config")
+        }
+        var body = ""
+        OFREP.success(evaluated.result, definition: evaluated.flagSet.definition(key), to: &body)
+        return json(.ok, body)
+    }
+
+    func evaluateAll(_ request: Request) async -> Response {
+        let context: EvaluationContext
+        switch await readContext(request, key: nil) {
+        case .success(let parsed): context = parsed
+        case .failure(let response): return response
+        }
+        let flagSet = runtime.store.snapshot
+        guard mirror.admit(count: max(1, flagSet.count)) else {
+            return ofrepError(.tooManyRequests, key: nil, code: "GENERAL", details: "mirror rate limit exceeded")
+        }
+        let evaluated = mirror.evaluateAll(in: context)
+        var body = "{\"flags\":["
+        for (index, result) in evaluated.results.enumerated() {
+            if index > 0 { body += "," }
+            OFREP.success(result, definition: evaluated.flagSet.definitions[index], to: &body)
+        }
+        body += "]}"
+        let etag = "\"" + String(Bucketing.sha256Hex(Array(body.utf8)).prefix(32)) + "\""
+        if request.headers[values: .ifNoneMatch].contains(where: { value in
+            value.split(separator: ",").contains { $0.trimmingPrefix(" ") == etag || $0 == "*" }
+        }) {
+            return Response(status: .notModified, headers: [.eTag: etag])
+        }
+        var response = json(.ok, body)
+        response.headers[.eTag] = etag
+        return response
+    }
+
+    enum ContextResult {
+        case success(EvaluationContext)
+        case failure(Response)
+    }
+
+    /// Reads `{"context": {...}}` within the mirror line limit; every refusal is a 4xx OFREP error, counted.
+    func readContext(_ request: Request, key: String?) async -> ContextResult {
+        let limit = mirror.settings.maximumLineBytes
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            telemetry.recordMirrorDropped(.tooLarge)
+            return .failure(ofrepError(.contentTooLarge, key: key, code: "PARSE_ERROR", details: "body is over \(limit) bytes"))
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            telemetry.recordMirrorDropped(.tooLarge)
+            return .failure(ofrepError(.contentTooLarge, key: key, code: "PARSE_ERROR", details: "body is over \(limit) bytes"))
+        }
+        let bytes = Array(buffer.readableBytesView)
+        if bytes.isEmpty {
+            return .success(EvaluationContext())
+        }
+        let parsed: FlagValue
+        do {
+            parsed = try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in try JSONParser().parse(buffer) }
+        } catch {
+            telemetry.recordMirrorDropped(.malformed)
+            return .failure(ofrepError(.badRequest, key: key, code: "PARSE_ERROR", details: "body is not JSON: \(error)"))
+        }
+        guard case .object(let members) = parsed else {
+            telemetry.recordMirrorDropped(.malformed)
+            return .failure(ofrepError(.badRequest, key: key, code: "PARSE_ERROR", details: "body must be a JSON object"))
+        }
+        do {
+            return .success(try EvaluationContext(json: members["context"] ?? .object([:])))
+        } catch {
+            telemetry.recordMirrorDropped(.malformed)
+            if let key { telemetry.recordError(flagKey: key, errorType: "invalid_context", source: .mirror) }
+            return .failure(ofrepError(.badRequest, key: key, code: "INVALID_CONTEXT", details: error.message))
+        }
+    }
+
+    func ofrepError(_ status: HTTPResponse.Status, key: String?, code: String, details: String) -> Response {
+        json(status, OFREP.error(key: key, code: code, details: details))
+    }
+
+    func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        Response(
+            status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}

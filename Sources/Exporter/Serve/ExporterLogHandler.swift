@@ -1,0 +1,88 @@
+public import Logging
+import FlagEngine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The log line formats of `--log.format`, as Prometheus exporters write them.
+public enum LogFormat: String, Sendable, CaseIterable {
+    /// `ts=... level=info caller=... msg="..." key=value`
+    case logfmt
+    /// One JSON object per line.
+    case json
+}
+
+/// A swift-log handler writing logfmt or JSON lines to standard error.
+public struct ExporterLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    let label: String
+    let format: LogFormat
+
+    public init(label: String, format: LogFormat, level: Logger.Level) {
+        self.label = label
+        self.format = format
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var fields: [(String, String)] = [
+            ("ts", Self.timestamp()), ("level", event.level == .warning ? "warn" : event.level.rawValue), ("logger", label),
+            ("msg", event.message.description),
+        ]
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        for key in merged.keys.sorted() { fields.append((key, merged[key]!.description)) }
+        var line = ""
+        switch format {
+        case .logfmt:
+            for (index, field) in fields.enumerated() {
+                if index > 0 { line += " " }
+                line += field.0
+                line += "="
+                line += Self.logfmtValue(field.1)
+            }
+        case .json:
+            line = "{"
+            for (index, field) in fields.enumerated() {
+                if index > 0 { line += "," }
+                line += Self.jsonString(field.0)
+                line += ":"
+                line += Self.jsonString(field.1)
+            }
+            line += "}"
+        }
+        line += "\n"
+        line.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
+    }
+
+    static func logfmtValue(_ value: String) -> String {
+        let needsQuotes = value.isEmpty || value.contains(where: { $0 == " " || $0 == "=" || $0 == "\"" || $0.isNewline })
+        guard needsQuotes else { return value }
+        var quoted = "\""
+        for character in value {
+            switch character {
+            case "\"": quoted += "\\\""
+            case "\\": quoted += "\\\\"
+            case "\n": quoted += "\\n"
+            default: quoted.append(character)
+            }
+        }
+        return quoted + "\""
+    }
+
+    static func jsonString(_ value: String) -> String {
+        var output = ""
+        JSONTextWriter.writeString(value, to: &output)
+        return output
+    }
+
+    static func timestamp() -> String {
+        RFC3339Time.format(EvaluationClock.system.now(), fractionalDigits: 3)
+    }
+}

@@ -1,0 +1,41 @@
+public import Logging
+public import FlagConfig
+
+/// Everything `serve` is told on its command line.
+public struct ServeOptions: Sendable {
+    /// The default listen port: outside 9100-9999, which the Prometheus default port allocations fill.
+    public static let defaultPort = 10100
+
+    public var configFile = "config/feature_flags.yaml"
+    /// `config/exporter.yaml`; `nil` means the built-in defaults.
+    public var exporterConfigFile: String?
+    public var environment = "development"
+    public var listenHost = "0.0.0.0"
+    public var listenPort = ServeOptions.defaultPort
+    public var telemetryPath = "/metrics"
+    public var enableLifecycle = false
+    public var logLevel: Logger.Level = .info
+    public var logFormat: LogFormat = .logfmt
+    public var shard = PopulationShard.whole
+    /// Overrides `synthetic.enabled` of the exporter settings when set.
+    public var syntheticEnabled: Bool?
+    /// Overrides `synthetic.rate` when set.
+    public var syntheticRate: Double?
+    public var mirrorFile: String?
+    public var maximumFlagSeries = 2000
+    /// Seconds between checks of the flags file; 0 turns periodic checks off.
+    public var refreshInterval = 30.0
+    /// What `/health` reports as `refresh_mode`.
+    public var refreshMode: String { refreshInterval > 0 ? "periodic" : "none" }
+
+    public init() {}
+
+    /// Parses `host:port`, `:port` or `[v6]:port`, as `--web.listen-address` takes it.
+    public static func parseListenAddress(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        guard let port = Int(text[text.index(after: colon)...]), port >= 0, port <= 65_535 else { return nil }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+}

@@ -1,0 +1,344 @@
+public import FlagEngine
+
+/// `config/exporter.yaml`: what the exporter evaluates on its own (synthetic population, canaries) and how it takes
+/// mirrored traffic. Validated like the flags file: every problem at its `file:line:column`.
+public struct ExporterSettings: Sendable, Hashable {
+    public var synthetic = Synthetic()
+    public var canaries = Canaries()
+    public var mirror = Mirror()
+
+    public init() {}
+
+    /// The modelled population and how fast it is evaluated.
+    public struct Synthetic: Sendable, Hashable {
+        /// Whether `serve` runs synthetic evaluations at all.
+        public var enabled = true
+        /// Contexts per second; each context is evaluated against every flag (or ``flags``).
+        public var rate = 100.0
+        /// The flags to evaluate; empty means every flag of the config.
+        public var flags: [String] = []
+        public var population = Population()
+
+        public init() {}
+    }
+
+    /// Who the synthetic users are.
+    public struct Population: Sendable, Hashable {
+        /// Members are numbered `0 ..< size`.
+        public var size = 100_000
+        /// A member's `user_id`: `{n}` is replaced by its number.
+        public var idPattern = "user-{n}"
+        /// Weighted choices for `user_type` and `environment`, by value; empty means not set.
+        public var userTypes: [WeightedValue] = []
+        public var environments: [WeightedValue] = []
+        /// Weighted choices for custom attributes, by attribute name.
+        public var customAttributes: [(name: String, values: [WeightedValue])] = []
+
+        public init() {}
+
+        public static func == (lhs: Self, rhs: Self) -> Bool {
+            lhs.size == rhs.size && lhs.idPattern == rhs.idPattern && lhs.userTypes == rhs.userTypes
+                && lhs.environments == rhs.environments
+                && lhs.customAttributes.map(\.name) == rhs.customAttributes.map(\.name)
+                && lhs.customAttributes.map(\.values) == rhs.customAttributes.map(\.values)
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(size)
+            hasher.combine(idPattern)
+        }
+    }
+
+    /// One possible attribute value and its relative weight.
+    public struct WeightedValue: Sendable, Hashable {
+        public var value: AttributeValue
+        public var weight: Double
+
+        public init(value: AttributeValue, weight: Double) {
+            self.value = value
+            self.weight = weight
+        }
+    }
+
+    /// Checks with an expected variant, run every ``interval`` seconds.
+    public struct Canaries: Sendable, Hashable {
+        public var interval = 30.0
+        public var checks: [Canary] = []
+
+        public init() {}
+    }
+
+    /// One canary: flag `flag` for `context` must serve `expectedVariant`.
+    public struct Canary: Sendable, Hashable {
+        public var name: String
+        public var flag: String
+        public var context: EvaluationContext
+        public var expectedVariant: String
+
+        public init(name: String, flag: String, context: EvaluationContext, expectedVariant: String) {
+            self.name = name
+            self.flag = flag
+            self.context = context
+            self.expectedVariant = expectedVariant
+        }
+    }
+
+    /// Limits on mirrored traffic (the JSONL feed and OFREP).
+    public struct Mirror: Sendable, Hashable {
+        /// A line or request body longer than this is refused as `too_large`.
+        public var maximumLineBytes = 65_536
+        /// Mirrored evaluations accepted per second; the excess is refused as `rate_limited`.
+        public var rateLimit = 20_000.0
+
+        public init() {}
+    }
+}
+
+extension ExporterSettings {
+    /// Reads and validates an exporter settings file.
+    public static func load(path: String) throws(FlagConfigError) -> ExporterSettings {
+        try load(try FlagConfigLoader.readFile(path))
+    }
+
+    /// Validates exporter settings text.
+    public static func load(_ text: ConfigText) throws(FlagConfigError) -> ExporterSettings {
+        var sources = SourceTexts()
+        sources.add(text.text, for: text.name)
+        guard let root = try YAMLReader.read(text.text, file: text.name) else { return ExporterSettings() }
+        var decoder = ExporterSettingsDecoder(base: FlagFileDecoder(sources: sources))
+        let settings = decoder.decode(root)
+        let diagnostics = decoder.base.diagnostics
+        if diagnostics.contains(where: { $0.severity == .error }) { throw FlagConfigError(diagnostics: diagnostics) }
+        return settings
+    }
+}
+
+/// Decodes `exporter.yaml` with the flags file's typed readers and diagnostics.
+struct ExporterSettingsDecoder {
+    var base: FlagFileDecoder
+
+    mutating func decode(_ root: YAMLNode) -> ExporterSettings {
+        var settings = ExporterSettings()
+        guard let pairs = base.mapping(root, []) else { return settings }
+        base.warnUnknownKeys(root, ["synthetic", "canaries", "mirror"], [])
+        for pair in pairs {
+            switch pair.key {
+            case "synthetic": settings.synthetic = synthetic(pair.value, [.key("synthetic")])
+            case "canaries": settings.canaries = canaries(pair.value, [.key("canaries")])
+            case "mirror": settings.mirror = mirror(pair.value, [.key("mirror")])
+            default: break
+            }
+        }
+        return settings
+    }
+
+    private mutating func synthetic(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Synthetic {
+        var synthetic = ExporterSettings.Synthetic()
+        guard let pairs = base.mapping(node, path) else { return synthetic }
+        base.warnUnknownKeys(node, ["enabled", "rate", "flags", "population"], path)
+        for pair in pairs {
+            let here = path + [.key(pair.key)]
+            switch pair.key {
+            case "enabled": synthetic.enabled = base.bool(pair.value, here) ?? synthetic.enabled
+            case "rate":
+                if let rate = base.number(pair.value, here) {
+                    if rate > 0 && rate <= 10_000_000 {
+                        synthetic.rate = rate
+                    } else {
+                        base.error(pair.value, here, "rate must be in (0, 10000000] contexts per second")
+                    }
+                }
+            case "flags":
+                synthetic.flags = base.names(pair.value, here)
+                for (index, flag) in synthetic.flags.enumerated() where !FlagSet.isValidKey(flag) {
+                    base.error(pair.value, here + [.index(index)], "'\(flag)' is not a valid flag key")
+                }
+            case "population": synthetic.population = population(pair.value, here)
+            default: break
+            }
+        }
+        return synthetic
+    }
+
+    private mutating func population(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Population {
+        var population = ExporterSettings.Population()
+        guard let pairs = base.mapping(node, path) else { return population }
+        base.warnUnknownKeys(node, ["size", "id_pattern", "attributes"], path)
+        for pair in pairs {
+            let here = path + [.key(pair.key)]
+            switch pair.key {
+            case "size":
+                if let size = base.integer(pair.value, here) {
+                    if size >= 1 && size <= 1_000_000_000 {
+                        population.size = size
+                    } else {
+                        base.error(pair.value, here, "size must be between 1 and 1000000000")
+                    }
+                }
+            case "id_pattern":
+                if let pattern = base.name(pair.value, here) {
+                    if pattern.contains("{n}") && pattern.utf8.count <= 128 {
+                        population.idPattern = pattern
+                    } else {
+                        base.error(pair.value, here, "id_pattern must contain {n} and be at most 128 bytes")
+                    }
+                }
+            case "attributes":
+                guard let attributes = base.mapping(pair.value, here) else { continue }
+                for attribute in attributes {
+                    let attributePath = here + [.key(attribute.key)]
+                    switch attribute.key {
+                    case "user_type": population.userTypes = weights(attribute.value, attributePath)
+                    case "environment": population.environments = weights(attribute.value, attributePath)
+                    case "custom_attributes":
+                        guard let custom = base.mapping(attribute.value, attributePath) else { continue }
+                        for entry in custom {
+                            population.customAttributes.append(
+                                (entry.key, weights(entry.value, attributePath + [.key(entry.key)])))
+                        }
+                    default:
+                        base.error(
+                            at: attribute.keyLocation, attributePath,
+                            "unknown attribute '\(attribute.key)': use user_type, environment or custom_attributes")
+                    }
+                }
+            default: break
+            }
+        }
+        return population
+    }
+
+    /// `{value: weight, ...}`: the values are typed as YAML 1.1 scalars, the weights positive numbers.
+    private mutating func weights(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> [ExporterSettings.WeightedValue] {
+        guard let pairs = base.mapping(node, path) else { return [] }
+        var result: [ExporterSettings.WeightedValue] = []
+        for pair in pairs {
+            let here = path + [.key(pair.key)]
+            guard let weight = base.number(pair.value, here) else { continue }
+            guard weight > 0 else {
+                base.error(pair.value, here, "weight must be a positive number")
+                continue
+            }
+            result.append(ExporterSettings.WeightedValue(value: .string(pair.key), weight: weight))
+        }
+        if pairs.isEmpty { base.error(node, path, "expected at least one value with its weight") }
+        return result
+    }
+
+    private mutating func canaries(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Canaries {
+        var canaries = ExporterSettings.Canaries()
+        guard let pairs = base.mapping(node, path) else { return canaries }
+        base.warnUnknownKeys(node, ["interval", "checks"], path)
+        for pair in pairs {
+            let here = path + [.key(pair.key)]
+            switch pair.key {
+            case "interval":
+                if let interval = base.number(pair.value, here) {
+                    if interval >= 0.1 && interval <= 86_400 {
+                        canaries.interval = interval
+                    } else {
+                        base.error(pair.value, here, "interval must be between 0.1 and 86400 seconds")
+                    }
+                }
+            case "checks":
+                guard case .sequence(let items) = pair.value.content else {
+                    base.error(pair.value, here, "expected a list of canaries, found \(pair.value.kindName)")
+                    continue
+                }
+                var names: Set<String> = []
+                for (index, item) in items.enumerated() {
+                    guard let canary = canary(item, here + [.index(index)]) else { continue }
+                    if !names.insert(canary.name).inserted {
+                        base.error(item, here + [.index(index)], "duplicate canary name '\(canary.name)'")
+                    }
+                    canaries.checks.append(canary)
+                }
+            default: break
+            }
+        }
+        return canaries
+    }
+
+    private mutating func canary(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Canary? {
+        guard base.mapping(node, path) != nil else { return nil }
+        base.warnUnknownKeys(node, ["name", "flag", "context", "expect"], path)
+        var missing: [String] = []
+        let name = node["name"].flatMap { base.name($0, path + [.key("name")]) }
+        let flag = node["flag"].flatMap { base.name($0, path + [.key("flag")]) }
+        let expected = node["expect"].flatMap { base.name($0, path + [.key("expect")]) }
+        if node["name"] == nil { missing.append("name") }
+        if node["flag"] == nil { missing.append("flag") }
+        if node["expect"] == nil { missing.append("expect") }
+        if !missing.isEmpty {
+            base.error(node, path, "a canary needs \(missing.joined(separator: ", "))")
+            return nil
+        }
+        guard let name, let flag, let expected else { return nil }
+        if name.isEmpty || name.utf8.count > 128 {
+            base.error(node["name"]!, path + [.key("name")], "a canary name is 1 to 128 bytes")
+        }
+        if !FlagSet.isValidKey(flag) {
+            base.error(node["flag"]!, path + [.key("flag")], "'\(flag)' is not a valid flag key")
+        }
+        let context = node["context"].map { self.context($0, path + [.key("context")]) } ?? EvaluationContext()
+        return ExporterSettings.Canary(name: name, flag: flag, context: context, expectedVariant: expected)
+    }
+
+    private mutating func context(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> EvaluationContext {
+        var context = EvaluationContext()
+        guard let pairs = base.mapping(node, path) else { return context }
+        for pair in pairs {
+            let here = path + [.key(pair.key)]
+            switch pair.key {
+            case "user_id": context.userID = base.name(pair.value, here)
+            case "user_type": context.userType = base.name(pair.value, here)
+            case "environment": context.environment = base.name(pair.value, here)
+            case "request_id": context.requestID = base.name(pair.value, here)
+            case "timestamp": context.timestamp = base.number(pair.value, here)
+            case "custom_attributes":
+                guard let custom = base.mapping(pair.value, here) else { continue }
+                for entry in custom { context.customAttributes[entry.key] = attribute(entry.value, here + [.key(entry.key)]) }
+            default: context.customAttributes[pair.key] = attribute(pair.value, here)
+            }
+        }
+        return context
+    }
+
+    private mutating func attribute(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> AttributeValue {
+        switch base.value(node) {
+        case .null: return .null
+        case .bool(let value): return .bool(value)
+        case .int(let value): return .int(value)
+        case .double(let value): return .double(value)
+        case .string(let value): return .string(value)
+        case .list, .object:
+            base.error(node, path, "a context attribute must be a scalar, found \(node.kindName)")
+            return .null
+        }
+    }
+
+    private mutating func mirror(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Mirror {
+        var mirror = ExporterSettings.Mirror()
+        guard let pairs = base.mapping(node, path) else { return mirror }
+        base.warnUnknownKeys(node, ["max_line_bytes", "rate_limit"], path)
+        for pair in pairs {
+            let here = path + [.key(pair.key)]
+            switch pair.key {
+            case "max_line_bytes":
+                if let bytes = base.integer(pair.value, here) {
+                    if bytes >= 256 && bytes <= 16 * 1024 * 1024 {
+                        mirror.maximumLineBytes = bytes
+                    } else {
+                        base.error(pair.value, here, "max_line_bytes must be between 256 and 16777216")
+                    }
+                }
+            case "rate_limit":
+                if let rate = base.number(pair.value, here) {
+                    if rate > 0 { mirror.rateLimit = rate } else { base.error(pair.value, here, "rate_limit must be positive") }
+                }
+            default: break
+            }
+        }
+        return mirror
+    }
+}

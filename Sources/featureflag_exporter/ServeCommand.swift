@@ -1,0 +1,134 @@
+import ArgumentParser
+import Exporter
+import FlagConfig
+import Logging
+
+/// `serve` (the default): the Prometheus exporter.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve /metrics, /health and OFREP, with synthetic, canary and mirrored evaluations.",
+        discussion: """
+            The default subcommand. Stops gracefully on SIGTERM or SIGINT. The default port \
+            \(ServeOptions.defaultPort) lies outside 9100-9999, the range of Prometheus's default port allocations.
+            """
+    )
+
+    @Option(name: .customLong("config.file"), help: "Path of the flags file.")
+    var configFile = "config/feature_flags.yaml"
+
+    @Option(
+        name: .customLong("exporter.config-file"),
+        help: "Synthetic population, canaries and mirror limits (default: config/exporter.yaml when it exists).")
+    var exporterConfigFile: String?
+
+    @Option(help: "Environment whose overlay applies (default: $ENVIRONMENT, else development).")
+    var environment: String?
+
+    @Option(name: .customLong("web.listen-address"), help: "Address to listen on, host:port or :port.")
+    var listenAddress = ":\(ServeOptions.defaultPort)"
+
+    @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose metrics.")
+    var telemetryPath = "/metrics"
+
+    @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable POST /-/reload.")
+    var enableLifecycle = false
+
+    @Option(name: .customLong("log.level"), help: "debug, info, warn or error.")
+    var logLevel = "info"
+
+    @Option(name: .customLong("log.format"), help: "logfmt or json.")
+    var logFormat = "logfmt"
+
+    @Option(name: .customLong("synthetic.shard"), help: "i/n: evaluate members n with n % count == i of the population.")
+    var shard = "0/1"
+
+    @Option(name: .customLong("synthetic.rate"), help: "Contexts per second (overrides synthetic.rate of the exporter config).")
+    var syntheticRate: Double?
+
+    @Flag(name: .customLong("no-synthetic"), help: "Run no synthetic evaluations.")
+    var noSynthetic = false
+
+    @Option(name: .customLong("mirror.file"), help: "A JSON-lines file of real decisions to tail and compare.")
+    var mirrorFile: String?
+
+    @Option(name: .customLong("metrics.max-flags"), help: "Flags with their own series; later ones fold into __other__.")
+    var maximumFlagSeries = 2000
+
+    @Option(name: .customLong("refresh.interval"), help: "Seconds between checks of the flags file; 0 for none.")
+    var refreshInterval = 30.0
+
+    func validate() throws {
+        guard ServeOptions.parseListenAddress(listenAddress) != nil else {
+            throw ValidationError("--web.listen-address '\(listenAddress)' is not host:port")
+        }
+        guard PopulationShard(parsing: shard) != nil else {
+            throw ValidationError("--synthetic.shard '\(shard)' is not i/n with 0 <= i < n")
+        }
+        guard Logger.Level(flagValue: logLevel) != nil else {
+            throw ValidationError("--log.level '\(logLevel)' is not one of debug, info, warn, error")
+        }
+        guard LogFormat(rawValue: logFormat) != nil else {
+            throw ValidationError("--log.format '\(logFormat)' is not logfmt or json")
+        }
+        guard telemetryPath.hasPrefix("/"), telemetryPath.count > 1 else {
+            throw ValidationError("--web.telemetry-path must start with / and name a path")
+        }
+        guard maximumFlagSeries >= 1 else { throw ValidationError("--metrics.max-flags must be at least 1") }
+        guard refreshInterval == 0 || refreshInterval >= 1 else {
+            throw ValidationError("--refresh.interval must be 0 or at least 1 second")
+        }
+        if let syntheticRate, !(syntheticRate > 0) { throw ValidationError("--synthetic.rate must be positive") }
+    }
+
+    func run() async throws {
+        var options = ServeOptions()
+        options.configFile = configFile
+        options.environment = FlagConfigLoader.activeEnvironment(
+            explicit: environment, environmentVariables: ProcessEnvironment.variables())
+        let address = ServeOptions.parseListenAddress(listenAddress)!
+        options.listenHost = address.host
+        options.listenPort = address.port
+        options.telemetryPath = telemetryPath
+        options.enableLifecycle = enableLifecycle
+        options.logLevel = Logger.Level(flagValue: logLevel)!
+        options.logFormat = LogFormat(rawValue: logFormat)!
+        options.shard = PopulationShard(parsing: shard)!
+        options.syntheticRate = syntheticRate
+        if noSynthetic { options.syntheticEnabled = false }
+        options.mirrorFile = mirrorFile
+        options.maximumFlagSeries = maximumFlagSeries
+        options.refreshInterval = refreshInterval
+
+        let format = options.logFormat
+        let level = options.logLevel
+        LoggingSystem.bootstrap { label in ExporterLogHandler(label: label, format: format, level: level) }
+        let logger = Logger(label: "featureflag_exporter")
+
+        let settingsPath = exporterConfigFile ?? (FileChecks.isRegularFile("config/exporter.yaml") ? "config/exporter.yaml" : nil)
+        var settings = ExporterSettings()
+        if let settingsPath {
+            do {
+                settings = try ExporterSettings.load(path: settingsPath)
+            } catch {
+                printToStandardError("featureflag_exporter: invalid exporter config:\n\(error.description)")
+                throw ExitCode(1)
+            }
+        }
+        options.exporterConfigFile = settingsPath
+        try await ExporterServer.run(options: options, settings: settings, logger: logger)
+    }
+}
+
+extension Logger.Level {
+    /// `--log.level` values, with Prometheus's `warn` for swift-log's `warning`.
+    init?(flagValue: String) {
+        switch flagValue {
+        case "debug": self = .debug
+        case "info": self = .info
+        case "warn", "warning": self = .warning
+        case "error": self = .error
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Exporter
+import FlagConfig
+import FlagEngine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `simulate`: N synthetic users through the config, realised against configured shares.
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Evaluate N synthetic users and print realised against configured shares per flag and variant."
+    )
+
+    @Option(name: .customLong("config.file"), help: "Path of the flags file.")
+    var configFile = "config/feature_flags.yaml"
+
+    @Option(help: "Environment whose overlay applies (default: $ENVIRONMENT, else development).")
+    var environment: String?
+
+    @Option(help: "Number of users (population members 0 ..< N).")
+    var users = 100_000
+
+    @Option(help: "Only this flag (repeatable).")
+    var flag: [String] = []
+
+    @Option(
+        name: .customLong("population"),
+        help: "An exporter config file whose synthetic.population models the users (default: config/exporter.yaml if present).")
+    var populationFile: String?
+
+    @Option(help: "Output format: table or json.")
+    var output: OutputFormat = .table
+
+    enum OutputFormat: String, ExpressibleByArgument {
+        case table
+        case json
+    }
+
+    func validate() throws {
+        guard users >= 1 && users <= 1_000_000_000 else { throw ValidationError("--users must be between 1 and 1000000000") }
+    }
+
+    func run() throws {
+        let environmentName = FlagConfigLoader.activeEnvironment(
+            explicit: environment, environmentVariables: ProcessEnvironment.variables())
+        let loaded: LoadedConfig
+        do {
+            loaded = try FlagConfigLoader.load(path: configFile, environment: environmentName)
+        } catch {
+            printToStandardError(error.description)
+            throw ExitCode(1)
+        }
+        for key in flag where loaded.flagSet.index(of: key) == nil {
+            printToStandardError("featureflag_exporter: flag '\(key)' is not in \(configFile)")
+            throw ExitCode(1)
+        }
+        var populationSettings = ExporterSettings.Population()
+        let settingsPath = populationFile ?? (FileChecks.isRegularFile("config/exporter.yaml") ? "config/exporter.yaml" : nil)
+        if let settingsPath {
+            do {
+                populationSettings = try ExporterSettings.load(path: settingsPath).synthetic.population
+            } catch {
+                printToStandardError(error.description)
+                throw ExitCode(1)
+            }
+        }
+        populationSettings.size = users
+        let now = EvaluationClock.system.now()
+        let showProgress = isatty(STDERR_FILENO) != 0
+        let report = Simulation.run(
+            flagSet: loaded.flagSet, population: populationSettings, flags: flag, at: now
+        ) { done in
+            guard showProgress else { return }
+            let width = 40
+            let filled = Int(Double(width) * Double(done) / Double(users))
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            printToStandardError("\r[\(bar)] \(done)/\(users)", newline: false)
+        }
+        if showProgress { printToStandardError("") }
+        print(output == .json ? report.json : report.table, terminator: output == .json ? "\n" : "")
+    }
+}
