@@ -1,0 +1,239 @@
+import Foundation
+import Testing
+
+/// A small flags file with every strategy the serve tests look at.
+let serveFixture = """
+    version: "t1"
+    flags:
+      checkout:
+        state: rollout
+        default_variant: "off"
+        variants: {on: true, off: false}
+        rollout: {strategy: percentage, percentage: 30}
+        targeting_rules:
+          - {name: admins, condition: "user_type == 'admin'", variant: "on", priority: 100}
+      colour:
+        state: rollout
+        default_variant: control
+        variants: {control: "grey", blue: "blue", green: "green"}
+        rollout:
+          strategy: split
+          distribution: {control: 50, blue: 30, green: 20}
+      banner:
+        state: enabled
+        default_variant: "off"
+        variants: {on: true, off: false}
+
+    """
+
+let serveSettings = """
+    synthetic:
+      rate: 2000
+      population:
+        size: 50000
+        attributes:
+          user_type: {admin: 5, user: 95}
+    canaries:
+      interval: 1
+      checks:
+        - name: admins-checkout
+          flag: checkout
+          context: {user_id: canary-1, user_type: admin}
+          expect: "on"
+
+    """
+
+@Suite("serve: routes, drivers and real Prometheus", .serialized)
+struct ServeTests {
+    func start(_ extra: [String] = [], flags: String = serveFixture, settings: String = serveSettings) throws
+        -> (RunningExporter, TemporaryDirectory)
+    {
+        let directory = try TemporaryDirectory()
+        let flagsFile = try directory.write("flags.yaml", flags)
+        let settingsFile = try directory.write("exporter.yaml", settings)
+        let exporter = try RunningExporter(
+            ["--config.file", flagsFile, "--exporter.config-file", settingsFile, "--environment", "production"] + extra,
+            directory: directory.path)
+        exporter.retained.append(directory)
+        return (exporter, directory)
+    }
+
+    @Test("a real Prometheus scrapes it: up == 1 and synthetic evaluations are queryable; promtool is clean")
+    func prometheusScrapes() throws {
+        let (exporter, directory) = try start()
+        defer { exporter.stop() }
+        let scrape = try HTTP.request("\(exporter.baseURL)/metrics")
+        #expect(scrape.status == 200)
+        #expect(scrape.headers.lowercased().contains("content-type: text/plain; version=0.0.4; charset=utf-8"))
+        let exposition = try directory.write("scrape.txt", scrape.body)
+        let lint = try CommandRunner.run("/bin/sh", ["-c", "promtool check metrics < '\(exposition)'"])
+        #expect(lint.status == 0, "promtool: \(lint.standardOutput)\(lint.standardError)")
+
+        let prometheusPort = try freePort()
+        let configuration = try directory.write(
+            "prometheus.yml",
+            """
+            global: {scrape_interval: 1s, evaluation_interval: 1s}
+            scrape_configs:
+              - job_name: featureflag_exporter
+                static_configs: [{targets: ["127.0.0.1:\(exporter.port)"]}]
+
+            """)
+        let prometheus = Process()
+        prometheus.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
+        prometheus.arguments = [
+            "--config.file=\(configuration)", "--storage.tsdb.path=\(directory.path)/tsdb",
+            "--web.listen-address=127.0.0.1:\(prometheusPort)", "--log.level=warn",
+        ]
+        prometheus.standardOutput = FileHandle.nullDevice
+        prometheus.standardError = FileHandle.nullDevice
+        try prometheus.run()
+        defer {
+            prometheus.terminate()
+            prometheus.waitUntilExit()
+        }
+        func query(_ promQL: String) throws -> String {
+            let encoded = promQL.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? promQL
+            return try HTTP.request("http://127.0.0.1:\(prometheusPort)/api/v1/query?query=\(encoded)").body
+        }
+        let up = try RunningExporter.eventually(timeout: 60) {
+            (try? query("up{job=\"featureflag_exporter\"} == 1"))?.contains("\"value\":[") ?? false
+        }
+        #expect(up, "Prometheus never saw up == 1")
+        let evaluations = try RunningExporter.eventually(timeout: 30) {
+            (try? query("feature_flag_evaluations_total{source=\"synthetic\"}"))?.contains("\"flag_key\":\"checkout\"") ?? false
+        }
+        #expect(evaluations, "no synthetic evaluations in Prometheus")
+    }
+
+    @Test("routes: health, ready, landing page, gzip, and lifecycle off by default")
+    func routes() throws {
+        let (exporter, _) = try start()
+        defer { exporter.stop() }
+        let health = try HTTP.request("\(exporter.baseURL)/health")
+        #expect(health.status == 200)
+        #expect(health.body.contains("\"healthy\":true"))
+        #expect(health.body.contains("\"cache_size\":3"))
+        #expect(try HTTP.request("\(exporter.baseURL)/-/ready").status == 200)
+        #expect(try HTTP.request("\(exporter.baseURL)/-/healthy").status == 200)
+        #expect(try HTTP.request("\(exporter.baseURL)/").body.contains("featureflag_exporter"))
+        let gzip = try HTTP.request("\(exporter.baseURL)/metrics", headers: ["Accept-Encoding: gzip"])
+        #expect(gzip.headers.lowercased().contains("content-encoding: gzip"))
+        #expect(try HTTP.request("\(exporter.baseURL)/-/reload", method: "POST").status == 403)
+    }
+
+    @Test("OFREP: single and bulk evaluations with OpenFeature reasons, ETag and 304, counted as mirror")
+    func ofrep() throws {
+        let (exporter, _) = try start()
+        defer { exporter.stop() }
+        let admin = try HTTP.request(
+            "\(exporter.baseURL)/ofrep/v1/evaluate/flags/checkout", method: "POST",
+            body: #"{"context":{"targetingKey":"u-1","user_type":"admin"}}"#)
+        #expect(admin.status == 200)
+        #expect(admin.body == #"{"key":"checkout","reason":"TARGETING_MATCH","variant":"on","value":true,"metadata":{"reason":"TARGETING_MATCH","rule":"admins"}}"#)
+        let split = try HTTP.request(
+            "\(exporter.baseURL)/ofrep/v1/evaluate/flags/colour", method: "POST", body: #"{"context":{"targetingKey":"u-1"}}"#)
+        #expect(split.body.contains("\"reason\":\"SPLIT\""))
+        let bulk = try HTTP.request(
+            "\(exporter.baseURL)/ofrep/v1/evaluate/flags", method: "POST", body: #"{"context":{"targetingKey":"u-1"}}"#)
+        #expect(bulk.status == 200)
+        #expect(bulk.body.hasPrefix("{\"flags\":[{\"key\":\"checkout\""))
+        let etag = bulk.headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("etag:") }
+            .map { String($0.dropFirst(5)).trimmingCharacters(in: .whitespaces) }
+        #expect(etag != nil)
+        let again = try HTTP.request(
+            "\(exporter.baseURL)/ofrep/v1/evaluate/flags", method: "POST", body: #"{"context":{"targetingKey":"u-1"}}"#,
+            headers: ["If-None-Match: \(etag ?? "")"])
+        #expect(again.status == 304)
+        #expect(try exporter.sample("feature_flag_evaluations_total", ["flag_key=\"checkout\"", "source=\"mirror\"", "reason=\"TARGETING_MATCH\""]) == 1)
+    }
+
+    @Test("every documented bad input gets a clear 4xx and the exporter keeps serving")
+    func badInput() throws {
+        let (exporter, directory) = try start()
+        defer { exporter.stop() }
+        let url = "\(exporter.baseURL)/ofrep/v1/evaluate/flags/checkout"
+        let malformed = try HTTP.request(url, method: "POST", body: "{\"context\": {")
+        #expect(malformed.status == 400)
+        #expect(malformed.body.contains("\"errorCode\":\"PARSE_ERROR\""))
+        let wrongType = try HTTP.request(url, method: "POST", body: #"{"context":{"targetingKey":42}}"#)
+        #expect(wrongType.status == 400)
+        #expect(wrongType.body.contains("\"errorCode\":\"INVALID_CONTEXT\""))
+        let notObject = try HTTP.request(url, method: "POST", body: "[1,2]")
+        #expect(notObject.status == 400)
+        let unknown = try HTTP.request("\(exporter.baseURL)/ofrep/v1/evaluate/flags/nope", method: "POST", body: "{}")
+        #expect(unknown.status == 404)
+        #expect(unknown.body.contains("\"errorCode\":\"FLAG_NOT_FOUND\""))
+        let huge = directory.path + "/huge.json"
+        try Data(repeating: UInt8(ascii: " "), count: 10 * 1024 * 1024).write(to: URL(fileURLWithPath: huge))
+        let tooLarge = try HTTP.request(url, method: "POST", bodyFile: huge)
+        #expect(tooLarge.status == 413)
+        #expect(try HTTP.request("\(exporter.baseURL)/-/healthy").status == 200)
+        #expect(try HTTP.request(url, method: "POST", body: "{}").status == 200)
+        #expect(try exporter.sample("feature_flag_mirror_dropped_total", ["reason=\"malformed\""]) == 3)
+        #expect(try exporter.sample("feature_flag_mirror_dropped_total", ["reason=\"too_large\""]) == 1)
+        #expect(try exporter.sample("feature_flag_errors_total", ["flag_key=\"__unknown__\""]) == 1)
+    }
+
+    @Test("a canary whose expectation breaks goes to 0 within one interval; a broken config is refused and kept out")
+    func canaryAndReload() throws {
+        let (exporter, directory) = try start(["--web.enable-lifecycle", "--refresh.interval", "0"])
+        defer { exporter.stop() }
+        #expect(try RunningExporter.eventually(timeout: 5) {
+            try exporter.sample("feature_flag_canary_success", ["canary=\"admins-checkout\""]) == 1
+        })
+        // A broken file: refused, the config in use stays.
+        _ = try directory.write("flags.yaml", serveFixture + "  broken: [\n")
+        let refused = try HTTP.request("\(exporter.baseURL)/-/reload", method: "POST")
+        #expect(refused.status == 500)
+        #expect(refused.body.contains("flags.yaml:"))
+        #expect(try HTTP.request("\(exporter.baseURL)/-/ready").status == 200)
+        #expect(try exporter.sample("feature_flag_config_reloads_total", ["status=\"failure\""]) == 1)
+        #expect(try exporter.sample("feature_flag_refresh_failure_total", ["error_type=\"parse\""]) == 1)
+        // The admins rule goes away: the canary's expectation breaks.
+        _ = try directory.write("flags.yaml", serveFixture.replacingOccurrences(of: "user_type == 'admin'", with: "user_type == 'nobody'"))
+        #expect(try HTTP.request("\(exporter.baseURL)/-/reload", method: "POST").status == 200)
+        let reloadedAt = Date()
+        #expect(try RunningExporter.eventually(timeout: 1.5) {
+            try exporter.sample("feature_flag_canary_success", ["canary=\"admins-checkout\""]) == 0
+        })
+        #expect(Date().timeIntervalSince(reloadedAt) <= 1.5)
+    }
+
+    @Test("a mirrored line with a different variant increments the mismatch counter; rotation and junk are handled")
+    func mirrorFeed() throws {
+        let directory = try TemporaryDirectory()
+        let feed = directory.path + "/decisions.jsonl"
+        FileManager.default.createFile(atPath: feed, contents: Data("{\"flag_key\":\"checkout\"}\n".utf8))
+        let (exporter, _) = try start(["--mirror.file", feed, "--no-synthetic"])
+        defer { exporter.stop() }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: feed))
+        try handle.seekToEnd()
+        // Ours is "on" for an admin; the application said "off": one mismatch. Then an agreeing line and junk.
+        try handle.write(contentsOf: Data(#"{"flag_key":"checkout","context":{"user_id":"a","user_type":"admin"},"variant":"off"}"#.utf8 + [10]))
+        try handle.write(contentsOf: Data(#"{"flag_key":"checkout","context":{"user_id":"a","user_type":"admin"},"variant":"on"}"#.utf8 + [10]))
+        try handle.write(contentsOf: Data("not json\n".utf8))
+        try handle.close()
+        #expect(try RunningExporter.eventually(timeout: 5) {
+            try exporter.sample("feature_flag_mirror_mismatch_total", ["flag_key=\"checkout\""]) == 1
+        })
+        #expect(try RunningExporter.eventually(timeout: 3) {
+            try exporter.sample("feature_flag_mirror_dropped_total", ["reason=\"malformed\""]) == 1
+        })
+        // Rotation: a new file under the same name is read from its start.
+        try FileManager.default.moveItem(atPath: feed, toPath: feed + ".1")
+        try Data(#"{"flag_key":"checkout","context":{"user_id":"b","user_type":"admin"},"variant":"off"}"#.utf8 + [10])
+            .write(to: URL(fileURLWithPath: feed))
+        #expect(try RunningExporter.eventually(timeout: 5) {
+            try exporter.sample("feature_flag_mirror_mismatch_total", ["flag_key=\"checkout\""]) == 2
+        })
+        #expect(try exporter.sample("feature_flag_evaluations_total", ["source=\"mirror\""]) != nil)
+    }
+
+    @Test("SIGTERM stops it gracefully with status 0")
+    func gracefulShutdown() throws {
+        let (exporter, _) = try start()
+        #expect(exporter.stop() == 0)
+        #expect(exporter.log.contains("msg=stopped"))
+    }
+}

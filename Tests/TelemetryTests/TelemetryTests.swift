@@ -1,0 +1,62 @@
+import FlagEngine
+import Telemetry
+import Testing
+
+@Suite("Telemetry")
+struct TelemetryTests {
+    @Test("chi-square survival matches the tables", arguments: [(3.841, 1, 0.05), (5.991, 2, 0.05), (6.635, 1, 0.01), (13.816, 2, 0.001), (0.0, 3, 1.0), (1.0, 1, 0.3173)])
+    func chiSquare(statistic: Double, degreesOfFreedom: Int, expected: Double) {
+        #expect(abs(ChiSquare.survival(statistic: statistic, degreesOfFreedom: degreesOfFreedom) - expected) < 0.0005)
+    }
+
+    @Test("p-value of counts against shares: perfect fit is 1, traffic on a zero-weight variant is 0")
+    func pValue() {
+        #expect(ChiSquare.pValue(observed: [500, 300, 200], expectedShares: [50, 30, 20]) == 1)
+        #expect(ChiSquare.pValue(observed: [500, 300, 1], expectedShares: [50, 50, 0]) == 0)
+        #expect(ChiSquare.pValue(observed: [0, 0], expectedShares: [1, 1]) == 1)
+    }
+
+    static func flagSet(_ count: Int) throws -> FlagSet {
+        try FlagSet(flags: (0..<count).map { index in
+            FlagDefinition(
+                key: "f\(index)", state: .rollout, defaultVariant: "off",
+                variants: [Variant(name: "on", value: .bool(true)), Variant(name: "off", value: .bool(false))],
+                rollout: Rollout(strategy: .percentage(50)))
+        })
+    }
+
+    @Test("flushed tallies become counters with the catalog's labels; past --metrics.max-flags flags fold into __other__")
+    func flushAndFold() throws {
+        let set = try Self.flagSet(3)
+        let telemetry = ExporterTelemetry(version: "1", revision: "r", swiftVersion: "6.3", maximumFlagSeries: 2)
+        telemetry.configure(set, contentChanged: true, now: 0)
+        var tally = EvaluationTally(flagSet: set)
+        for number in 0..<1000 {
+            for index in 0..<3 { tally.record(set.evaluate(flagAt: index, in: EvaluationContext(userID: "u\(number)"))) }
+        }
+        telemetry.flush(&tally, source: .synthetic)
+        #expect(tally.pending == 0)
+        let text = String(decoding: telemetry.render(now: 0), as: UTF8.self)
+        let lines = text.split(separator: "\n")
+        func value(_ prefix: String) -> Double? {
+            lines.first { $0.hasPrefix(prefix) }.flatMap { Double($0.split(separator: " ").last!) }
+        }
+        let hits = value(#"feature_flag_rollout_evaluations_total{flag_key="f0",outcome="in",source="synthetic"}"#) ?? 0
+        let misses = value(#"feature_flag_rollout_evaluations_total{flag_key="f0",outcome="out",source="synthetic"}"#) ?? 0
+        #expect(hits + misses == 1000)
+        #expect(text.contains(#"flag_key="__other__""#))
+        #expect(!text.contains(#"flag_key="f2""#))
+        #expect(value("feature_flag_metrics_folded_flags") == 1)
+        #expect(value(#"feature_flag_exporter_build_info{version="1",revision="r",swift_version="6.3"}"#) == 1)
+        #expect(text.contains("# TYPE feature_flag_evaluations_total counter"))
+        #expect(text.contains("process_resident_memory_bytes"))
+    }
+
+    @Test("gzip output is a gzip stream")
+    func gzip() throws {
+        let body = Array(String(repeating: "metric 1\n", count: 1000).utf8)
+        let compressed = try #require(Gzip.compress(body))
+        #expect(compressed.prefix(2) == [0x1f, 0x8b])
+        #expect(compressed.count < body.count / 10)
+    }
+}
