@@ -47,6 +47,8 @@ bench: deps
 	.build/bench-floor
 	@echo "== flagbench"
 	Benchmarks/.build/release/flagbench all
+	$(SWIFT) build -c release --product featureflag_exporter
+	scripts/bench-ofrep.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources

@@ -14,6 +14,9 @@ let package = Package(
     products: [
         .library(name: "FlagEngine", targets: ["FlagEngine"]),
         .library(name: "FlagConfig", targets: ["FlagConfig"]),
+        // For the benchmarks package (scrape-1k, synthetic); not a supported embedding API.
+        .library(name: "Telemetry", targets: ["Telemetry"]),
+        .library(name: "Exporter", targets: ["Exporter"]),
         .executable(name: "featureflag_exporter", targets: ["featureflag_exporter"]),
     ],
     dependencies: [

@@ -15,6 +15,8 @@ let package = Package(
             dependencies: [
                 .product(name: "FlagEngine", package: "featureflag_exporter"),
                 .product(name: "FlagConfig", package: "featureflag_exporter"),
+                .product(name: "Telemetry", package: "featureflag_exporter"),
+                .product(name: "Exporter", package: "featureflag_exporter"),
                 "CHeapUsage",
             ],
             swiftSettings: [

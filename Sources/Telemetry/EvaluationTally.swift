@@ -8,21 +8,22 @@ public import FlagEngine
 public struct EvaluationTally: Sendable {
     /// The set the indices below refer to.
     public let flagSet: FlagSet
-    let variantStride: Int
+    @usableFromInline let variantStride: Int
     /// By `(flag * variantStride + variant) * reasons + reason`.
-    var evaluations: [UInt64]
+    @usableFromInline var evaluations: [UInt64]
     /// Rollout step reached, by flag: hit and miss.
-    var rolloutHits: [UInt64]
-    var rolloutMisses: [UInt64]
+    @usableFromInline var rolloutHits: [UInt64]
+    @usableFromInline var rolloutMisses: [UInt64]
     /// Condition type errors, by flag.
-    var conditionErrors: [UInt64]
+    @usableFromInline var conditionErrors: [UInt64]
     /// Sampled evaluation durations in seconds.
     var durationSamples: [Double] = []
+    @usableFromInline internal(set) var storedPending = 0
     /// Evaluations recorded since the last flush.
-    public private(set) var pending = 0
+    public var pending: Int { storedPending }
 
     static let reasons = EvaluationReason.allCases
-    static let reasonCount = EvaluationReason.allCases.count
+    @usableFromInline static let reasonCount = 9
 
     /// An empty tally for `flagSet`.
     public init(flagSet: FlagSet) {
@@ -36,7 +37,7 @@ public struct EvaluationTally: Sendable {
     }
 
     /// Counts one evaluation of this tally's set.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func record(_ outcome: EvaluationOutcome) {
         let flag = outcome.flagIndex
         let reason = Self.reasonIndex(outcome.reason)
@@ -47,7 +48,7 @@ public struct EvaluationTally: Sendable {
         case nil: break
         }
         if outcome.conditionErrors > 0 { conditionErrors[flag] &+= UInt64(outcome.conditionErrors) }
-        pending &+= 1
+        storedPending &+= 1
     }
 
     /// Evaluations of flag `flagIndex` that served variant `variantIndex` with `reason`.
@@ -71,7 +72,7 @@ public struct EvaluationTally: Sendable {
         durationSamples.append(seconds)
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func reasonIndex(_ reason: EvaluationReason) -> Int {
         switch reason {
         case .flagNotFound: 0
@@ -94,6 +95,6 @@ public struct EvaluationTally: Sendable {
             conditionErrors[index] = 0
         }
         durationSamples.removeAll(keepingCapacity: true)
-        pending = 0
+        storedPending = 0
     }
 }

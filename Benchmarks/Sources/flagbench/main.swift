@@ -1,6 +1,7 @@
 // flagbench: the benchmark workloads of ../shared/bench/WORKLOADS.md.
 //
-// Usage: flagbench W | W8 | reload-10k | W-evaluate | all
+// Usage: flagbench W | W8 | reload-10k | W-evaluate | scrape-1k | synthetic-100k | all
+// (the ofrep workload needs a running server and wrk: scripts/bench-ofrep.sh)
 // W-evaluate is not a WORKLOADS.md workload: it is W through `evaluate` with a new context value per user, reported
 // so that the cost of the full result is visible beside W.
 // Each workload prints one line: `workload=<name> key=value ...`.
@@ -17,8 +18,10 @@ let workloads: [String: () -> String] = [
     "W8": { Workloads.allCores() },
     "reload-10k": { Workloads.reload10k() },
     "W-evaluate": { Workloads.singleThread(name: "W-evaluate", pass: Workloads.passWFreshContext) },
+    "scrape-1k": { ExporterWorkloads.scrape1k() },
+    "synthetic-100k": { ExporterWorkloads.synthetic() },
 ]
-let order = ["W", "W8", "reload-10k", "W-evaluate"]
+let order = ["W", "W8", "reload-10k", "W-evaluate", "scrape-1k", "synthetic-100k"]
 
 guard let name = arguments.first, name == "all" || workloads[name] != nil else {
     let usage = "usage: flagbench \(order.joined(separator: " | ")) | all\n"

@@ -12,7 +12,7 @@ public struct SyntheticDriver: Service {
     let population: SyntheticPopulation
     let logger: Logger
     /// One evaluation in this many is timed for `feature_flag_evaluation_duration_seconds`.
-    static let durationSampleEvery = 64
+    static let durationSampleEvery = 1024
     static let tick = 0.1
 
     public init(runtime: ConfigRuntime, settings: ExporterSettings.Synthetic, shard: PopulationShard, logger: Logger) {
