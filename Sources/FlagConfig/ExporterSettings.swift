@@ -31,21 +31,20 @@ public struct ExporterSettings: Sendable, Hashable {
         /// Weighted choices for `user_type` and `environment`, by value; empty means not set.
         public var userTypes: [WeightedValue] = []
         public var environments: [WeightedValue] = []
-        /// Weighted choices for custom attributes, by attribute name.
-        public var customAttributes: [(name: String, values: [WeightedValue])] = []
+        /// Weighted choices for custom attributes, in file order.
+        public var customAttributes: [CustomAttribute] = []
 
         public init() {}
+    }
 
-        public static func == (lhs: Self, rhs: Self) -> Bool {
-            lhs.size == rhs.size && lhs.idPattern == rhs.idPattern && lhs.userTypes == rhs.userTypes
-                && lhs.environments == rhs.environments
-                && lhs.customAttributes.map(\.name) == rhs.customAttributes.map(\.name)
-                && lhs.customAttributes.map(\.values) == rhs.customAttributes.map(\.values)
-        }
+    /// A custom attribute of the population and its weighted values.
+    public struct CustomAttribute: Sendable, Hashable {
+        public var name: String
+        public var values: [WeightedValue]
 
-        public func hash(into hasher: inout Hasher) {
-            hasher.combine(size)
-            hasher.combine(idPattern)
+        public init(name: String, values: [WeightedValue]) {
+            self.name = name
+            self.values = values
         }
     }
 
@@ -194,7 +193,8 @@ struct ExporterSettingsDecoder {
                         guard let custom = base.mapping(attribute.value, attributePath) else { continue }
                         for entry in custom {
                             population.customAttributes.append(
-                                (entry.key, weights(entry.value, attributePath + [.key(entry.key)])))
+                                ExporterSettings.CustomAttribute(
+                                    name: entry.key, values: weights(entry.value, attributePath + [.key(entry.key)])))
                         }
                     default:
                         base.error(

@@ -129,7 +129,8 @@ public enum FlagConfigLoader {
             }
     }
 
-    static func fileExists(_ path: String) -> Bool {
+    /// Whether `path` names a regular file (following symlinks).
+    public static func fileExists(_ path: String) -> Bool {
         var status = stat()
         return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
     }

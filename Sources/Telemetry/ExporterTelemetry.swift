@@ -155,17 +155,20 @@ public final class ExporterTelemetry: Sendable {
             let keys = flagSet.definitions.map(\.key)
             let retained = Set(keys.prefix(maximumFlagSeries))
             // Series of flags that left the config go with them.
-            for (key, counter) in state.evaluationCounters where !retained.contains(key.flag) && key.flag != Self.unknownFlag
+            for (key, counter) in state.evaluationCounters
+            where !retained.contains(key.flag) && key.flag != Self.unknownFlag
                 && key.flag != Self.otherFlag
             {
                 registry.unregisterCounter(counter)
                 state.evaluationCounters[key] = nil
             }
-            for (key, counter) in state.rolloutCounters where !retained.contains(key.flag) && key.flag != Self.otherFlag {
+            for (key, counter) in state.rolloutCounters where !retained.contains(key.flag) && key.flag != Self.otherFlag
+            {
                 registry.unregisterCounter(counter)
                 state.rolloutCounters[key] = nil
             }
-            for (key, counter) in state.errorCounters where !retained.contains(key.flag)
+            for (key, counter) in state.errorCounters
+            where !retained.contains(key.flag)
                 && key.flag != Self.unknownFlag && key.flag != Self.otherFlag
             {
                 registry.unregisterCounter(counter)
@@ -199,7 +202,8 @@ public final class ExporterTelemetry: Sendable {
             foldedFlags.set(Double(max(0, flagSet.count - maximumFlagSeries)))
 
             for (index, definition) in flagSet.definitions.enumerated() where index < maximumFlagSeries {
-                let strategy = definition.state == .rollout ? (definition.rollout?.strategy.name ?? "percentage") : "none"
+                let strategy =
+                    definition.state == .rollout ? (definition.rollout?.strategy.name ?? "percentage") : "none"
                 state.flagGauges[.info(definition.key)] = makeGauge(
                     "feature_flag_info",
                     [
@@ -268,12 +272,13 @@ public final class ExporterTelemetry: Sendable {
         if success {
             refreshSuccess.increment()
             lastRefresh.set(time)
-            state.withLock { $0.lastRefresh = time }
         } else {
             refreshFailures[errorType ?? "io", default: refreshFailures["io"]!].increment()
-            state.withLock { $0.consecutiveRefreshFailures += 1 }
         }
-        if success { state.withLock { $0.consecutiveRefreshFailures = 0 } }
+        state.withLock { state in
+            if success { state.lastRefresh = time }
+            state.consecutiveRefreshFailures = success ? 0 : state.consecutiveRefreshFailures + 1
+        }
     }
 
     /// Records new config content applied or rejected.
@@ -389,16 +394,11 @@ public final class ExporterTelemetry: Sendable {
     public func recordMirrorMismatch(flagKey: String) {
         state.withLock { state in
             let flag = label(for: flagKey, in: state)
-            let counter: Counter
-            if let existing = state.mismatchCounters[flag] {
-                counter = existing
-            } else {
-                counter = registry.makeCounter(
+            Self.cached(&state.mismatchCounters, flag) {
+                registry.makeCounter(
                     name: "feature_flag_mirror_mismatch_total", labels: [("flag_key", flag)],
                     help: "Mirrored evaluations whose observed variant differs from ours.")
-                state.mismatchCounters[flag] = counter
-            }
-            counter.increment()
+            }.increment()
         }
     }
 
@@ -410,17 +410,11 @@ public final class ExporterTelemetry: Sendable {
     /// Sets a canary's result.
     public func recordCanary(name: String, flagKey: String, success: Bool) {
         state.withLock { state in
-            let key = CanaryKey(name: name, flag: flagKey)
-            let gauge: Gauge
-            if let existing = state.canaryGauges[key] {
-                gauge = existing
-            } else {
-                gauge = registry.makeGauge(
+            Self.cached(&state.canaryGauges, CanaryKey(name: name, flag: flagKey)) {
+                registry.makeGauge(
                     name: "feature_flag_canary_success", labels: [("canary", name), ("flag_key", flagKey)],
                     help: "1 if the canary's last check returned its expected variant.")
-                state.canaryGauges[key] = gauge
-            }
-            gauge.set(to: success ? 1.0 : 0.0)
+            }.set(to: success ? 1.0 : 0.0)
         }
     }
 
@@ -437,28 +431,17 @@ public final class ExporterTelemetry: Sendable {
     /// Counts one HTTP request.
     public func recordRequest(handler: String, code: Int, durationSeconds: Double) {
         state.withLock { state in
-            let key = RequestKey(handler: handler, code: code)
-            let counter: Counter
-            if let existing = state.requestCounters[key] {
-                counter = existing
-            } else {
-                counter = registry.makeCounter(
+            Self.cached(&state.requestCounters, RequestKey(handler: handler, code: code)) {
+                registry.makeCounter(
                     name: "feature_flag_exporter_http_requests_total",
                     labels: [("handler", handler), ("code", String(code))], help: "HTTP requests served.")
-                state.requestCounters[key] = counter
-            }
-            counter.increment()
-            let histogram: ValueHistogram
-            if let existing = state.requestDurations[handler] {
-                histogram = existing
-            } else {
-                histogram = registry.makeValueHistogram(
+            }.increment()
+            Self.cached(&state.requestDurations, handler) {
+                registry.makeValueHistogram(
                     name: "feature_flag_exporter_http_request_duration_seconds", labels: [("handler", handler)],
                     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
                     help: "HTTP request latency.")
-                state.requestDurations[handler] = histogram
-            }
-            histogram.record(durationSeconds)
+            }.record(durationSeconds)
         }
     }
 
@@ -467,37 +450,46 @@ public final class ExporterTelemetry: Sendable {
         return index < maximumFlagSeries ? flagKey : Self.otherFlag
     }
 
+    /// The series under `key` in `cache`, made (and registered) on first use.
+    private static func cached<Key: Hashable, Metric>(
+        _ cache: inout [Key: Metric], _ key: Key, make: () -> Metric
+    )
+        -> Metric
+    {
+        if let existing = cache[key] { return existing }
+        let made = make()
+        cache[key] = made
+        return made
+    }
+
     private func evaluationCounter(_ state: inout State, _ key: EvaluationKey) -> Counter {
-        if let counter = state.evaluationCounters[key] { return counter }
-        let counter = registry.makeCounter(
-            name: "feature_flag_evaluations_total",
-            labels: [
-                ("flag_key", key.flag), ("variant", key.variant), ("reason", key.reason.rawValue),
-                ("source", key.source.rawValue),
-            ],
-            help: "Flag evaluations, by flag, variant, reason and source.")
-        state.evaluationCounters[key] = counter
-        return counter
+        Self.cached(&state.evaluationCounters, key) {
+            registry.makeCounter(
+                name: "feature_flag_evaluations_total",
+                labels: [
+                    ("flag_key", key.flag), ("variant", key.variant), ("reason", key.reason.rawValue),
+                    ("source", key.source.rawValue),
+                ],
+                help: "Flag evaluations, by flag, variant, reason and source.")
+        }
     }
 
     private func rolloutCounter(_ state: inout State, _ key: RolloutKey) -> Counter {
-        if let counter = state.rolloutCounters[key] { return counter }
-        let counter = registry.makeCounter(
-            name: "feature_flag_rollout_evaluations_total",
-            labels: [("flag_key", key.flag), ("outcome", key.outcome), ("source", key.source.rawValue)],
-            help: "Evaluations that reached the rollout step; realised share = in / (in + out).")
-        state.rolloutCounters[key] = counter
-        return counter
+        Self.cached(&state.rolloutCounters, key) {
+            registry.makeCounter(
+                name: "feature_flag_rollout_evaluations_total",
+                labels: [("flag_key", key.flag), ("outcome", key.outcome), ("source", key.source.rawValue)],
+                help: "Evaluations that reached the rollout step; realised share = in / (in + out).")
+        }
     }
 
     private func errorCounter(_ state: inout State, _ key: ErrorKey) -> Counter {
-        if let counter = state.errorCounters[key] { return counter }
-        let counter = registry.makeCounter(
-            name: "feature_flag_errors_total",
-            labels: [("flag_key", key.flag), ("error_type", key.errorType), ("source", key.source.rawValue)],
-            help: "Evaluation errors: condition type errors, unknown flags in mirrored requests.")
-        state.errorCounters[key] = counter
-        return counter
+        Self.cached(&state.errorCounters, key) {
+            registry.makeCounter(
+                name: "feature_flag_errors_total",
+                labels: [("flag_key", key.flag), ("error_type", key.errorType), ("source", key.source.rawValue)],
+                help: "Evaluation errors: condition type errors, unknown flags in mirrored requests.")
+        }
     }
 
     // MARK: - Scrape
@@ -520,18 +512,14 @@ public final class ExporterTelemetry: Sendable {
                     let shares = definition.variants.map { variant in
                         weights.first(where: { $0.variant == variant.name })?.weight ?? 0
                     }
-                    let pValue = ChiSquare.pValue(observed: counts, expectedShares: shares)
-                    let gauge: Gauge
-                    if let existing = state.srmGauges[key] {
-                        gauge = existing
-                    } else {
-                        gauge = registry.makeGauge(
+                    Self.cached(&state.srmGauges, key) {
+                        registry.makeGauge(
                             name: "feature_flag_split_srm_p_value",
                             labels: [("flag_key", key.flag), ("source", key.source.rawValue)],
-                            help: "Chi-square p-value of the realised split against its weights since the last config change.")
-                        state.srmGauges[key] = gauge
-                    }
-                    gauge.set(pValue)
+                            help:
+                                "Chi-square p-value of the realised split against its weights since the last config change."
+                        )
+                    }.set(ChiSquare.pValue(observed: counts, expectedShares: shares))
                 }
             }
             let age = state.lastRefresh.map { now - $0 }

@@ -105,7 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in ExporterLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "featureflag_exporter")
 
-        let settingsPath = exporterConfigFile ?? (FileChecks.isRegularFile("config/exporter.yaml") ? "config/exporter.yaml" : nil)
+        let settingsPath = exporterConfigFile ?? (FlagConfigLoader.fileExists("config/exporter.yaml") ? "config/exporter.yaml" : nil)
         var settings = ExporterSettings()
         if let settingsPath {
             do {

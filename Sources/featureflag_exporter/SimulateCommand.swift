@@ -57,7 +57,7 @@ struct SimulateCommand: ParsableCommand {
             throw ExitCode(1)
         }
         var populationSettings = ExporterSettings.Population()
-        let settingsPath = populationFile ?? (FileChecks.isRegularFile("config/exporter.yaml") ? "config/exporter.yaml" : nil)
+        let settingsPath = populationFile ?? (FlagConfigLoader.fileExists("config/exporter.yaml") ? "config/exporter.yaml" : nil)
         if let settingsPath {
             do {
                 populationSettings = try ExporterSettings.load(path: settingsPath).synthetic.population

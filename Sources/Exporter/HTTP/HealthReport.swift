@@ -9,8 +9,8 @@ struct HealthReport {
     init(runtime: ConfigRuntime, refreshMode: String, now: Double) {
         let freshness = runtime.telemetry.freshness(now: now)
         let flagSet = runtime.store.snapshot
-        let breakerOpen = false
-        healthy = runtime.isReady && !freshness.stale && !breakerOpen
+        // The circuit breaker (FlagSync) will add "and not open" here.
+        healthy = runtime.isReady && !freshness.stale
         var output = "{\"healthy\":"
         output += healthy ? "true" : "false"
         output += ",\"config_age_seconds\":"

@@ -78,7 +78,7 @@ public struct ExporterLogHandler: LogHandler {
 
     static func jsonString(_ value: String) -> String {
         var output = ""
-        JSONTextWriter.writeString(value, to: &output)
+        JSONText.writeString(value, to: &output)
         return output
     }
 
