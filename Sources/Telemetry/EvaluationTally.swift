@@ -9,13 +9,13 @@ public struct EvaluationTally: Sendable {
     /// The set the indices below refer to.
     public let flagSet: FlagSet
     @usableFromInline let variantStride: Int
-    /// By `(flag * variantStride + variant) * reasons + reason`.
-    @usableFromInline var evaluations: [UInt64]
-    /// Rollout step reached, by flag: hit and miss.
-    @usableFromInline var rolloutHits: [UInt64]
-    @usableFromInline var rolloutMisses: [UInt64]
-    /// Condition type errors, by flag.
-    @usableFromInline var conditionErrors: [UInt64]
+    /// Where the per-flag block starts in ``counts``.
+    @usableFromInline let perFlagBase: Int
+    /// Every count in one array, so recording touches one buffer with one uniqueness check:
+    /// - `[0, perFlagBase)`: evaluations by `(flag * variantStride + variant) * reasons + reason`;
+    /// - then four slots per flag: rollout step not reached (never read), reached and in, reached and out, and
+    ///   condition type errors. Recording adds to the rollout slot the outcome names, with no branch.
+    @usableFromInline var counts: [UInt64]
     /// Sampled evaluation durations in seconds.
     var durationSamples: [Double] = []
     @usableFromInline internal(set) var storedPending = 0
@@ -24,16 +24,16 @@ public struct EvaluationTally: Sendable {
 
     static let reasons = EvaluationReason.allCases
     @usableFromInline static let reasonCount = 9
+    @usableFromInline static let perFlagSlots = 4
+    @usableFromInline static let conditionErrorSlot = 3
 
     /// An empty tally for `flagSet`.
     public init(flagSet: FlagSet) {
         self.flagSet = flagSet
         let flags = flagSet.count
         variantStride = max(1, flagSet.definitions.map(\.variants.count).max() ?? 1)
-        evaluations = Array(repeating: 0, count: max(1, flags * variantStride * Self.reasonCount))
-        rolloutHits = Array(repeating: 0, count: flags)
-        rolloutMisses = Array(repeating: 0, count: flags)
-        conditionErrors = Array(repeating: 0, count: flags)
+        perFlagBase = flags * variantStride * Self.reasonCount
+        counts = Array(repeating: 0, count: max(1, perFlagBase + flags * Self.perFlagSlots))
     }
 
     /// Counts one evaluation of this tally's set.
@@ -41,30 +41,40 @@ public struct EvaluationTally: Sendable {
     public mutating func record(_ outcome: EvaluationOutcome) {
         let flag = outcome.flagIndex
         let reason = Self.reasonIndex(outcome.reason)
-        evaluations[(flag * variantStride + outcome.variantIndex) * Self.reasonCount + reason] &+= 1
-        switch outcome.rolloutOutcome {
-        case .hit: rolloutHits[flag] &+= 1
-        case .miss: rolloutMisses[flag] &+= 1
-        case nil: break
+        let flagBlock = perFlagBase + flag * Self.perFlagSlots
+        // In bounds by construction: the engine's flag and variant indices are below `flagSet.count` and
+        // `variantStride`, and the rollout outcome is 0, 1 or 2.
+        counts.withUnsafeMutableBufferPointer { counts in
+            counts[(flag * variantStride + outcome.variantIndex) * Self.reasonCount + reason] &+= 1
+            counts[flagBlock + outcome.rolloutOutcomeIndex] &+= 1
+            counts[flagBlock + Self.conditionErrorSlot] &+= UInt64(truncatingIfNeeded: outcome.conditionErrors)
         }
-        if outcome.conditionErrors > 0 { conditionErrors[flag] &+= UInt64(outcome.conditionErrors) }
         storedPending &+= 1
+    }
+
+    /// The evaluation count in `cell` of the evaluations region of ``counts``.
+    @usableFromInline func evaluations(at cell: Int) -> UInt64 { counts[cell] }
+
+    /// Condition type errors counted for flag `flagIndex`.
+    public func conditionErrors(flagAt flagIndex: Int) -> UInt64 {
+        counts[perFlagBase + flagIndex * Self.perFlagSlots + Self.conditionErrorSlot]
     }
 
     /// Evaluations of flag `flagIndex` that served variant `variantIndex` with `reason`.
     public func count(flagAt flagIndex: Int, variant variantIndex: Int, reason: EvaluationReason) -> UInt64 {
-        evaluations[(flagIndex * variantStride + variantIndex) * Self.reasonCount + Self.reasonIndex(reason)]
+        counts[(flagIndex * variantStride + variantIndex) * Self.reasonCount + Self.reasonIndex(reason)]
     }
 
     /// Evaluations of flag `flagIndex` that served variant `variantIndex`, whatever the reason.
     public func count(flagAt flagIndex: Int, variant variantIndex: Int) -> UInt64 {
         let base = (flagIndex * variantStride + variantIndex) * Self.reasonCount
-        return evaluations[base..<(base + Self.reasonCount)].reduce(0, +)
+        return counts[base..<(base + Self.reasonCount)].reduce(0, +)
     }
 
     /// Evaluations of flag `flagIndex` that reached the rollout step: hits (`in`) and misses (`out`).
     public func rolloutCounts(flagAt flagIndex: Int) -> (hits: UInt64, misses: UInt64) {
-        (rolloutHits[flagIndex], rolloutMisses[flagIndex])
+        let flagBlock = perFlagBase + flagIndex * Self.perFlagSlots
+        return (counts[flagBlock + 1], counts[flagBlock + 2])
     }
 
     /// Adds one sampled evaluation duration.
@@ -88,12 +98,7 @@ public struct EvaluationTally: Sendable {
     }
 
     mutating func clear() {
-        for index in evaluations.indices { evaluations[index] = 0 }
-        for index in rolloutHits.indices {
-            rolloutHits[index] = 0
-            rolloutMisses[index] = 0
-            conditionErrors[index] = 0
-        }
+        counts.withUnsafeMutableBufferPointer { counts in counts.update(repeating: 0) }
         durationSamples.removeAll(keepingCapacity: true)
         storedPending = 0
     }

@@ -333,7 +333,7 @@ public final class ExporterTelemetry: Sendable {
                 for variantIndex in definition.variants.indices {
                     let base = (flagIndex * tally.variantStride + variantIndex) * reasonCount
                     for reasonIndex in 0..<reasonCount {
-                        let count = tally.evaluations[base + reasonIndex]
+                        let count = tally.evaluations(at: base + reasonIndex)
                         guard count > 0 else { continue }
                         let reason = EvaluationTally.reasons[reasonIndex]
                         evaluationCounter(
@@ -350,17 +350,19 @@ public final class ExporterTelemetry: Sendable {
                         }
                     }
                 }
-                if tally.rolloutHits[flagIndex] > 0 {
+                let rollout = tally.rolloutCounts(flagAt: flagIndex)
+                if rollout.hits > 0 {
                     rolloutCounter(&state, RolloutKey(flag: flagLabel, outcome: "in", source: source))
-                        .increment(by: Int64(clamping: tally.rolloutHits[flagIndex]))
+                        .increment(by: Int64(clamping: rollout.hits))
                 }
-                if tally.rolloutMisses[flagIndex] > 0 {
+                if rollout.misses > 0 {
                     rolloutCounter(&state, RolloutKey(flag: flagLabel, outcome: "out", source: source))
-                        .increment(by: Int64(clamping: tally.rolloutMisses[flagIndex]))
+                        .increment(by: Int64(clamping: rollout.misses))
                 }
-                if tally.conditionErrors[flagIndex] > 0 {
+                let conditionErrors = tally.conditionErrors(flagAt: flagIndex)
+                if conditionErrors > 0 {
                     errorCounter(&state, ErrorKey(flag: flagLabel, errorType: "type_mismatch", source: source))
-                        .increment(by: Int64(clamping: tally.conditionErrors[flagIndex]))
+                        .increment(by: Int64(clamping: conditionErrors))
                 }
             }
         }

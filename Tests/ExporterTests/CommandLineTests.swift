@@ -115,6 +115,72 @@ struct CommandLineTests {
         #expect(lines[5].contains("\"bucket\":0.456757"))
     }
 
+    @Test("simulate --output json: every percentage rollout realises its configured share; --flag selects one")
+    func simulateJSON() throws {
+        let output = try CommandRunner.exporter([
+            "simulate", "--config.file", "config/feature_flags.yaml", "--environment", "production", "--users", "20000",
+            "--output", "json",
+        ])
+        #expect(output.status == 0, "\(output.standardError)")
+        let report = try JSONParser().parse(output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
+        guard case .object(let members) = report, case .list(let flags)? = members["flags"] else {
+            Issue.record("unexpected report \(output.standardOutput)")
+            return
+        }
+        #expect(members["users"] == .int(20000))
+        #expect(flags.count == 20)
+        var percentageRollouts = 0
+        for case .object(let flag) in flags {
+            guard flag["strategy"] == .string("percentage"), case .double(let configured)? = flag["configured_percentage"],
+                case .double(let realised)? = flag["realised_percentage"]
+            else { continue }
+            percentageRollouts += 1
+            // 20,000 users: a binomial share within 1.5 points of 10% is more than 6 standard deviations wide.
+            #expect(abs(realised - configured) < 1.5, "\(flag["flag_key"]!): \(realised)% against \(configured)%")
+        }
+        #expect(percentageRollouts >= 5)
+
+        let one = try CommandRunner.exporter([
+            "simulate", "--config.file", "config/feature_flags.yaml", "--environment", "production", "--users", "1000",
+            "--flag", "ab_testing",
+        ])
+        #expect(one.status == 0, "\(one.standardError)")
+        #expect(one.standardOutput.contains("simulated 1000 users, environment production"))
+        #expect(one.standardOutput.contains("ab_testing"))
+        #expect(!one.standardOutput.contains("phase1_config_externalization"))
+        // Not a TTY: no progress bar on stdout or stderr.
+        #expect(!one.standardError.contains("\r"))
+    }
+
+    @Test("simulate refuses an unknown flag and a zero population with a clear message")
+    func simulateBadInput() throws {
+        let unknown = try CommandRunner.exporter([
+            "simulate", "--config.file", "config/feature_flags.yaml", "--users", "10", "--flag", "no_such_flag",
+        ])
+        #expect(unknown.status != 0)
+        #expect(unknown.standardError.contains("no_such_flag"))
+        let zero = try CommandRunner.exporter(["simulate", "--config.file", "config/feature_flags.yaml", "--users", "0"])
+        #expect(zero.status != 0)
+        #expect(zero.standardError.contains("--users"))
+    }
+
+    @Test("serve refuses an invalid exporter config with file:line:column for every error, before listening")
+    func serveBadSettings() throws {
+        let path = NSTemporaryDirectory() + "exporter-\(UUID().uuidString).yaml"
+        try "synthetic:\n  rate: -5\n  population:\n    size: ten\ncanaries:\n  checks:\n    - {name: c, flag: f}\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let output = try CommandRunner.exporter([
+            "serve", "--config.file", "config/feature_flags.yaml", "--exporter.config-file", path,
+            "--web.listen-address", "127.0.0.1:0",
+        ])
+        #expect(output.status == 1)
+        #expect(output.standardError.contains("\(path):2:9: synthetic.rate:"))
+        #expect(output.standardError.contains("\(path):4:11: synthetic.population.size: expected an integer, found 'ten'"))
+        #expect(output.standardError.contains("\(path):7:"))
+        #expect(!output.standardError.contains("msg=listening"))
+    }
+
     @Test("--version prints the version")
     func version() throws {
         let output = try CommandRunner.exporter(["--version"])

@@ -230,6 +230,53 @@ struct ServeTests {
         #expect(try exporter.sample("feature_flag_evaluations_total", ["source=\"mirror\""]) != nil)
     }
 
+    @Test("the mirror feed follows truncation, and refuses oversized lines and floods, counting each")
+    func mirrorFeedLimits() throws {
+        let directory = try TemporaryDirectory()
+        let feed = directory.path + "/decisions.jsonl"
+        FileManager.default.createFile(atPath: feed, contents: Data())
+        let settings = "mirror:\n  max_line_bytes: 256\n  rate_limit: 5\n"
+        let (exporter, _) = try start(["--mirror.file", feed, "--no-synthetic"], settings: settings)
+        defer { exporter.stop() }
+        let disagreeing = #"{"flag_key":"checkout","context":{"user_id":"a","user_type":"admin"},"variant":"off"}"#
+
+        // Truncation in place (same inode, as copytruncate does): the next line is read from the new start.
+        let padding = String(repeating: "x", count: 120)
+        try Data((#"{"flag_key":"checkout","context":{"user_id":"\#(padding)"}}"# + "\n").utf8).write(to: URL(fileURLWithPath: feed))
+        #expect(try RunningExporter.eventually(timeout: 5) {
+            try exporter.sample("feature_flag_evaluations_total", ["source=\"mirror\""]) != nil
+        })
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: feed))
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data((disagreeing + "\n").utf8))
+        try handle.close()
+        #expect(try RunningExporter.eventually(timeout: 5) {
+            try exporter.sample("feature_flag_mirror_mismatch_total", ["flag_key=\"checkout\""]) == 1
+        })
+
+        // A line over max_line_bytes is refused whole, and the line after it is still read.
+        let appender = try FileHandle(forWritingTo: URL(fileURLWithPath: feed))
+        try appender.seekToEnd()
+        try appender.write(contentsOf: Data((#"{"flag_key":"checkout","context":{"user_id":"\#(String(repeating: "y", count: 400))"}}"# + "\n").utf8))
+        try appender.write(contentsOf: Data((disagreeing + "\n").utf8))
+        #expect(try RunningExporter.eventually(timeout: 5) {
+            try exporter.sample("feature_flag_mirror_dropped_total", ["reason=\"too_large\""]) == 1
+        })
+        #expect(try RunningExporter.eventually(timeout: 5) {
+            try exporter.sample("feature_flag_mirror_mismatch_total", ["flag_key=\"checkout\""]) == 2
+        })
+
+        // A flood of 60 lines against a limit of 5/s: most are refused as rate_limited, none stall the server.
+        try appender.write(contentsOf: Data(String(repeating: disagreeing + "\n", count: 60).utf8))
+        try appender.close()
+        #expect(try RunningExporter.eventually(timeout: 5) {
+            (try exporter.sample("feature_flag_mirror_dropped_total", ["reason=\"rate_limited\""]) ?? 0) >= 40
+        })
+        let mismatches = try exporter.sample("feature_flag_mirror_mismatch_total", ["flag_key=\"checkout\""]) ?? 0
+        #expect(mismatches < 2 + 20)
+        #expect(try HTTP.request("\(exporter.baseURL)/-/healthy").status == 200)
+    }
+
     @Test("SIGTERM stops it gracefully with status 0")
     func gracefulShutdown() throws {
         let (exporter, _) = try start()

@@ -60,7 +60,8 @@ public struct SyntheticRunner: Sendable {
     private var flagIndices: [Int] = []
     private var position = 0
     private var context = EvaluationContext()
-    private var sampleCountdown = SyntheticDriver.durationSampleEvery
+    private var sampleCountdown = 1
+    private var sampledSlot = 0
 
     /// - Parameter flags: the flags to evaluate; empty means all.
     public init(population: SyntheticPopulation, flags: [String]) {
@@ -82,20 +83,34 @@ public struct SyntheticRunner: Sendable {
         }
         let members = population.count
         guard members > 0 else { return }
+        // The tally is moved into a local for the loop, so its arrays stay uniquely referenced and unwrapped once.
+        var counts = tally.take()!
+        defer { tally = counts }
+        // One evaluation in `durationSampleEvery` is timed: every so many contexts, one flag (in turn) of that
+        // context. The other contexts run a loop with nothing in it but evaluating and counting.
+        let contextsPerSample = max(1, SyntheticDriver.durationSampleEvery / max(1, flagIndices.count))
+        let flagIndices = self.flagIndices
         for _ in 0..<contexts {
             population.fill(&context, member: population.memberNumber(at: position))
             position += 1
             if position == members { position = 0 }
-            for index in flagIndices {
-                sampleCountdown -= 1
-                if sampleCountdown == 0 {
-                    sampleCountdown = SyntheticDriver.durationSampleEvery
+            sampleCountdown -= 1
+            if sampleCountdown > 0 {
+                for index in flagIndices {
+                    counts.record(flagSet.evaluate(flagAt: index, in: context, clock: clock))
+                }
+                continue
+            }
+            sampleCountdown = contextsPerSample
+            sampledSlot = sampledSlot < flagIndices.count - 1 ? sampledSlot + 1 : 0
+            for (slot, index) in flagIndices.enumerated() {
+                if slot == sampledSlot {
                     let started = MonotonicClock.seconds()
                     let outcome = flagSet.evaluate(flagAt: index, in: context, clock: clock)
-                    tally!.recordDuration(seconds: MonotonicClock.seconds() - started)
-                    tally!.record(outcome)
+                    counts.recordDuration(seconds: MonotonicClock.seconds() - started)
+                    counts.record(outcome)
                 } else {
-                    tally!.record(flagSet.evaluate(flagAt: index, in: context, clock: clock))
+                    counts.record(flagSet.evaluate(flagAt: index, in: context, clock: clock))
                 }
             }
         }

@@ -118,6 +118,10 @@ public struct EvaluationOutcome: Sendable, Hashable, BitwiseCopyable {
         set { storedRolloutOutcome = newValue.map { $0 == .hit ? 1 : 2 } ?? 0 }
     }
 
+    /// ``rolloutOutcome`` as a small index for counting tables: 0 when the rollout step was not reached, 1 for
+    /// ``RolloutOutcome/hit``, 2 for ``RolloutOutcome/miss``.
+    @inlinable public var rolloutOutcomeIndex: Int { Int(storedRolloutOutcome) }
+
     /// Rules whose condition failed at run time (type mismatch).
     @inlinable public var conditionErrors: Int {
         get { Int(storedConditionErrors) }
