@@ -48,6 +48,17 @@ let package = Package(
             name: "CZlib",
             linkerSettings: [.linkedLibrary("z")]
         ),
+        // libcurl's easy interface with typed setopt/getinfo wrappers (libcurl4-openssl-dev).
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // hiredis's blocking client (libhiredis-dev), for the Redis pub/sub trigger.
+        .target(name: "CHiredis", linkerSettings: [.linkedLibrary("hiredis")]),
+        // Every outbound HTTP call: config sources, SSM, the Pushgateway.
+        .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: strictSettings),
+        .target(
+            name: "FlagSync",
+            dependencies: ["FlagConfig", "FlagEngine", "CurlHTTP", "CHiredis"],
+            swiftSettings: strictSettings
+        ),
         // stat(2) results as plain fields, for the mirror feed's rotation and truncation checks.
         .target(name: "CFileInfo"),
         .target(
@@ -58,7 +69,7 @@ let package = Package(
         .target(
             name: "Exporter",
             dependencies: [
-                "FlagEngine", "FlagConfig", "Telemetry", "CFileInfo",
+                "FlagEngine", "FlagConfig", "FlagSync", "Telemetry", "CFileInfo",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -79,6 +90,11 @@ let package = Package(
         .testTarget(
             name: "TelemetryTests",
             dependencies: ["Telemetry", "FlagEngine"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FlagSyncTests",
+            dependencies: ["FlagSync", "FlagConfig", "FlagEngine", "CurlHTTP"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -6,6 +6,8 @@ public struct ExporterSettings: Sendable, Hashable {
     public var synthetic = Synthetic()
     public var canaries = Canaries()
     public var mirror = Mirror()
+    public var source = Source()
+    public var refresh = Refresh()
 
     public init() {}
 
@@ -119,12 +121,14 @@ struct ExporterSettingsDecoder {
     mutating func decode(_ root: YAMLNode) -> ExporterSettings {
         var settings = ExporterSettings()
         guard let pairs = base.mapping(root, []) else { return settings }
-        base.warnUnknownKeys(root, ["synthetic", "canaries", "mirror"], [])
+        base.warnUnknownKeys(root, ["synthetic", "canaries", "mirror", "source", "refresh"], [])
         for pair in pairs {
             switch pair.key {
             case "synthetic": settings.synthetic = synthetic(pair.value, [.key("synthetic")])
             case "canaries": settings.canaries = canaries(pair.value, [.key("canaries")])
             case "mirror": settings.mirror = mirror(pair.value, [.key("mirror")])
+            case "source": settings.source = source(pair.value, [.key("source")])
+            case "refresh": settings.refresh = refresh(pair.value, [.key("refresh")])
             default: break
             }
         }

@@ -548,6 +548,44 @@ public final class ExporterTelemetry: Sendable {
         if let target { breakerTransitions[target]?.increment() }
     }
 
+    /// Registers the Redis subscriber's series (only exporters that subscribe have them).
+    public func enablePubSubMetrics() {
+        state.withLock { state in
+            guard state.pubSub == nil else { return }
+            state.pubSub = PubSubMetrics(
+                connected: registry.makeGauge(
+                    name: "feature_flag_pubsub_connected",
+                    help: "1 while subscribed to the Redis refresh channel, 0 while reconnecting."),
+                messages: registry.makeCounter(
+                    name: "feature_flag_pubsub_messages_total",
+                    help: "Messages received on the Redis refresh channel; each triggers a check."),
+                reconnects: registry.makeCounter(
+                    name: "feature_flag_pubsub_reconnects_total",
+                    help: "Successful resubscriptions after the Redis connection was lost."))
+        }
+    }
+
+    /// Whether the Redis subscription is up.
+    public func setPubSubConnected(_ connected: Bool) {
+        state.withLock { $0.pubSub?.connected.set(connected ? 1.0 : 0.0) }
+    }
+
+    /// Counts a message on the refresh channel.
+    public func recordPubSubMessage() {
+        state.withLock { $0.pubSub?.messages.increment() }
+    }
+
+    /// Counts a resubscription after a lost connection.
+    public func recordPubSubReconnect() {
+        state.withLock { $0.pubSub?.reconnects.increment() }
+    }
+
+    struct PubSubMetrics: Sendable {
+        let connected: Gauge
+        let messages: Counter
+        let reconnects: Counter
+    }
+
     /// The realised split counts since the last config change (for tests and `simulate`).
     public func splitCounts(flagKey: String, source: EvaluationSource) -> [UInt64]? {
         state.withLock { $0.srmCounts[SRMKey(flag: flagKey, source: source)] }
@@ -598,6 +636,7 @@ extension ExporterTelemetry {
     }
 
     struct State: Sendable {
+        var pubSub: PubSubMetrics?
         var flagSet: FlagSet?
         var lastRefresh: Double?
         var lastChange: Double?

@@ -14,8 +14,16 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .customLong("config.file"), help: "Path of the flags file.")
-    var configFile = "config/feature_flags.yaml"
+    @Option(
+        name: .customLong("config.file"),
+        help: "The flags file: a path, http(s)://URL or ssm://<parameter>?region=R (default: source.url of the exporter config, else config/feature_flags.yaml).")
+    var configFile: String?
+
+    @Option(name: .customLong("config.cache-file"), help: "Where the last good config is kept, for restarts while the source is down.")
+    var cacheFile: String?
+
+    @Option(name: .customLong("config.stale-threshold"), help: "Seconds after the last successful check at which the config is stale (default 300 production, 600 staging, 3600 otherwise).")
+    var staleThreshold: Double?
 
     @Option(
         name: .customLong("exporter.config-file"),
@@ -55,8 +63,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("metrics.max-flags"), help: "Flags with their own series; later ones fold into __other__.")
     var maximumFlagSeries = 2000
 
-    @Option(name: .customLong("refresh.interval"), help: "Seconds between checks of the flags file; 0 for none.")
-    var refreshInterval = 30.0
+    @Option(name: .customLong("refresh.mode"), help: "periodic, pubsub, both or none (default: $FEATURE_FLAG_REFRESH_MODE, refresh.mode, else by environment).")
+    var refreshMode: String?
+
+    @Option(name: .customLong("refresh.interval"), help: "Seconds between periodic checks, at least 10 (default: $FEATURE_FLAG_REFRESH_INTERVAL, refresh.interval, else by environment).")
+    var refreshInterval: Double?
+
+    @Option(name: .customLong("refresh.minimum-interval"), help: .hidden)
+    var minimumRefreshInterval = 10.0
 
     func validate() throws {
         guard ServeOptions.parseListenAddress(listenAddress) != nil else {
@@ -75,9 +89,13 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--web.telemetry-path must start with / and name a path")
         }
         guard maximumFlagSeries >= 1 else { throw ValidationError("--metrics.max-flags must be at least 1") }
-        guard refreshInterval == 0 || refreshInterval >= 1 else {
-            throw ValidationError("--refresh.interval must be 0 or at least 1 second")
+        if let refreshMode, RefreshMode(rawValue: refreshMode) == nil {
+            throw ValidationError("--refresh.mode '\(refreshMode)' is not one of periodic, pubsub, both, none")
         }
+        if let refreshInterval, !(refreshInterval >= minimumRefreshInterval) {
+            throw ValidationError("--refresh.interval must be at least \(Int(minimumRefreshInterval)) seconds")
+        }
+        if let staleThreshold, !(staleThreshold > 0) { throw ValidationError("--config.stale-threshold must be positive") }
         if let syntheticRate, !(syntheticRate > 0) { throw ValidationError("--synthetic.rate must be positive") }
     }
 
@@ -98,7 +116,12 @@ struct ServeCommand: AsyncParsableCommand {
         if noSynthetic { options.syntheticEnabled = false }
         options.mirrorFile = mirrorFile
         options.maximumFlagSeries = maximumFlagSeries
+        options.refreshMode = refreshMode.flatMap(RefreshMode.init(rawValue:))
         options.refreshInterval = refreshInterval
+        options.minimumRefreshInterval = minimumRefreshInterval
+        options.staleThreshold = staleThreshold
+        options.cacheFile = cacheFile
+        options.environmentVariables = ProcessEnvironment.variables()
 
         let format = options.logFormat
         let level = options.logLevel
@@ -116,7 +139,12 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         options.exporterConfigFile = settingsPath
-        try await ExporterServer.run(options: options, settings: settings, logger: logger)
+        do {
+            try await ExporterServer.run(options: options, settings: settings, logger: logger)
+        } catch let error as ServeSetupError {
+            printToStandardError("featureflag_exporter: \(error.description)")
+            throw ExitCode(1)
+        }
     }
 }
 

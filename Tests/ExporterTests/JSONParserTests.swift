@@ -1,3 +1,4 @@
+import FlagConfig
 import Exporter
 import FlagEngine
 import Testing

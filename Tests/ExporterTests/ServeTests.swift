@@ -177,13 +177,15 @@ struct ServeTests {
 
     @Test("a canary whose expectation breaks goes to 0 within one interval; a broken config is refused and kept out")
     func canaryAndReload() throws {
-        let (exporter, directory) = try start(["--web.enable-lifecycle", "--refresh.interval", "0"])
+        // Not watched, so only POST /-/reload applies the edits below.
+        let unwatched = "global:\n  hot_reload_enabled: false\n" + serveFixture
+        let (exporter, directory) = try start(["--web.enable-lifecycle"], flags: unwatched)
         defer { exporter.stop() }
         #expect(try RunningExporter.eventually(timeout: 5) {
             try exporter.sample("feature_flag_canary_success", ["canary=\"admins-checkout\""]) == 1
         })
         // A broken file: refused, the config in use stays.
-        _ = try directory.write("flags.yaml", serveFixture + "  broken: [\n")
+        _ = try directory.write("flags.yaml", unwatched + "  broken: [\n")
         let refused = try HTTP.request("\(exporter.baseURL)/-/reload", method: "POST")
         #expect(refused.status == 500)
         #expect(refused.body.contains("flags.yaml:"))
@@ -191,7 +193,7 @@ struct ServeTests {
         #expect(try exporter.sample("feature_flag_config_reloads_total", ["status=\"failure\""]) == 1)
         #expect(try exporter.sample("feature_flag_refresh_failure_total", ["error_type=\"parse\""]) == 1)
         // The admins rule goes away: the canary's expectation breaks.
-        _ = try directory.write("flags.yaml", serveFixture.replacingOccurrences(of: "user_type == 'admin'", with: "user_type == 'nobody'"))
+        _ = try directory.write("flags.yaml", unwatched.replacingOccurrences(of: "user_type == 'admin'", with: "user_type == 'nobody'"))
         #expect(try HTTP.request("\(exporter.baseURL)/-/reload", method: "POST").status == 200)
         let reloadedAt = Date()
         #expect(try RunningExporter.eventually(timeout: 1.5) {

@@ -1,3 +1,5 @@
+import FlagConfig
+import FlagSync
 import FlagEngine
 import Telemetry
 
@@ -6,18 +8,19 @@ struct HealthReport {
     var healthy: Bool
     var json: String
 
-    init(runtime: ConfigRuntime, refreshMode: String, now: Double) {
+    init(runtime: ConfigRuntime, now: Double) {
         let freshness = runtime.telemetry.freshness(now: now)
         let flagSet = runtime.store.snapshot
-        // The circuit breaker (FlagSync) will add "and not open" here.
-        healthy = runtime.isReady && !freshness.stale
+        let breaker = runtime.breakerState(now: now)
+        healthy = runtime.isReady && !freshness.stale && breaker != .open
         var output = "{\"healthy\":"
         output += healthy ? "true" : "false"
         output += ",\"config_age_seconds\":"
         if let age = freshness.ageSeconds { JSONText.writeNumber((age * 1000).rounded() / 1000, to: &output) } else { output += "null" }
         output += ",\"config_stale\":"
         output += freshness.stale ? "true" : "false"
-        output += ",\"circuit_breaker_state\":\"closed\""
+        output += ",\"circuit_breaker_state\":"
+        JSONText.writeString(breaker.healthName, to: &output)
         output += ",\"last_refresh\":"
         Self.writeTime(freshness.lastRefresh, to: &output)
         output += ",\"last_change\":"
@@ -25,7 +28,7 @@ struct HealthReport {
         output += ",\"refresh_failures\":"
         output += String(freshness.consecutiveFailures)
         output += ",\"refresh_mode\":"
-        JSONText.writeString(refreshMode, to: &output)
+        JSONText.writeString(runtime.refreshMode.rawValue, to: &output)
         output += ",\"cache_size\":"
         output += String(runtime.isReady ? flagSet.count : 0)
         output += ",\"version\":"
@@ -33,7 +36,9 @@ struct HealthReport {
         output += ",\"environment\":"
         JSONText.writeString(runtime.environment, to: &output)
         output += ",\"source\":"
-        JSONText.writeString(runtime.configPath, to: &output)
+        JSONText.writeString(runtime.source.description, to: &output)
+        output += ",\"serving_cache\":"
+        output += runtime.synchronizer.isServingCache ? "true" : "false"
         if let error = runtime.lastError {
             output += ",\"last_error\":"
             JSONText.writeString(error, to: &output)

@@ -1,3 +1,4 @@
+import FlagSync
 import FlagConfig
 import FlagEngine
 public import Hummingbird
@@ -21,8 +22,8 @@ struct Routes {
         router.get("/-/ready") { _, _ in
             runtime.isReady ? text(.ok, "Ready.\n") : text(.serviceUnavailable, "Not ready: no valid config loaded yet.\n")
         }
-        router.post("/-/reload") { _, _ in reload() }
-        router.put("/-/reload") { _, _ in reload() }
+        router.post("/-/reload") { _, _ in await reload() }
+        router.put("/-/reload") { _, _ in await reload() }
         router.post("/ofrep/v1/evaluate/flags/{key}") { request, context in
             await evaluateOne(request, key: context.parameters.get("key") ?? "")
         }
@@ -41,7 +42,7 @@ struct Routes {
             <h1>featureflag_exporter</h1>
             <p>Version \(Self.escape(BuildInfo.version)). Config version \(Self.escape(version)), environment \
             \(Self.escape(runtime.environment)), \(runtime.isReady ? flagSet.count : 0) flags, from \
-            \(Self.escape(runtime.configPath)).</p>
+            \(Self.escape(runtime.source.description)).</p>
             <ul>
             <li><a href="\(Self.escape(options.telemetryPath))">Metrics</a></li>
             <li><a href="/health">Health</a></li>
@@ -72,7 +73,9 @@ struct Routes {
 
     func metrics(_ request: Request) -> Response {
         mirror.flush()
-        let body = telemetry.render(now: EvaluationClock.system.now())
+        let now = EvaluationClock.system.now()
+        runtime.updateScrapeTimeState(now: now)
+        let body = telemetry.render(now: now)
         var headers: HTTPFields = [.contentType: "text/plain; version=0.0.4; charset=utf-8"]
         let acceptsGzip = request.headers[values: .acceptEncoding].contains { value in
             value.split(separator: ",").contains { $0.split(separator: ";")[0].trimmingPrefix(" ").lowercased() == "gzip" }
@@ -85,23 +88,24 @@ struct Routes {
     }
 
     func health() -> Response {
-        let report = HealthReport(runtime: runtime, refreshMode: options.refreshMode, now: EvaluationClock.system.now())
+        let report = HealthReport(runtime: runtime, now: EvaluationClock.system.now())
         return json(report.healthy ? .ok : .serviceUnavailable, report.json)
     }
 
-    func reload() -> Response {
+    func reload() async -> Response {
         guard options.enableLifecycle else {
             return text(.forbidden, "Lifecycle API is not enabled; start with --web.enable-lifecycle.\n")
         }
-        switch runtime.reload() {
+        let report = await runtime.refresh(trigger: .manual)
+        switch report.outcome {
         case .applied(let loaded):
-            logger.info("config reloaded", metadata: ["version": "\(loaded.flagSet.info.version)", "flags": "\(loaded.flagSet.count)"])
             return text(.ok, "Reloaded: \(loaded.flagSet.count) flags, version \(loaded.flagSet.info.version).\n")
         case .unchanged:
             return text(.ok, "Unchanged.\n")
-        case .rejected(let error):
-            logger.error("config rejected; keeping the config in use", metadata: ["error": "\(error.description)"])
-            return text(.internalServerError, "Failed to reload config; keeping the config in use:\n\(error.description)\n")
+        case .rejected, .failed, .breakerOpen:
+            return text(
+                .internalServerError,
+                "Failed to reload config (\(report.errorType ?? "error")); keeping the config in use:\n\(report.errorDescription ?? "")\n")
         }
     }
 

@@ -1,3 +1,4 @@
+import FlagConfig
 public import FlagEngine
 
 /// Why a JSON context was refused (maps to OpenFeature's INVALID_CONTEXT).

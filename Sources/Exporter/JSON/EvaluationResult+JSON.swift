@@ -1,3 +1,4 @@
+import FlagConfig
 public import FlagEngine
 
 extension EvaluationResult {

@@ -1,80 +1,155 @@
 public import FlagConfig
 public import FlagEngine
+public import FlagSync
+public import Logging
 public import Telemetry
 import Synchronization
 
-/// The config in use: loads the flags file, swaps the ``FlagStore`` only when the new content is valid, and keeps
-/// telemetry in step.
+/// The config in use and how it stays fresh: a ``ConfigSynchronizer`` for the source, with every check counted in
+/// telemetry and logged.
 ///
-/// A failed read, a parse error or a validation error never replaces the config in use; it is counted
-/// (`feature_flag_config_reloads_total{status="failure"}`, `feature_flag_refresh_failure_total{error_type}`) and
-/// returned with its located diagnostics.
+/// A failed fetch, a parse error or a validation error never replaces the config in use; it is counted
+/// (`feature_flag_config_reloads_total{status="failure"}`, `feature_flag_refresh_failure_total{error_type}`),
+/// logged once per distinct error, and shown in `/health` as `last_error`.
 public final class ConfigRuntime: Sendable {
-    public let store: FlagStore
+    public let synchronizer: ConfigSynchronizer
     public let telemetry: ExporterTelemetry
-    public let configPath: String
     public let environment: String
+    public let refreshMode: RefreshMode
+    let logger: Logger
     private let state: Mutex<State>
 
     struct State {
-        var loaded = false
         var lastError: String?
+        var loggedError: String?
     }
 
-    /// The outcome of one reload.
-    public enum ReloadOutcome: Sendable {
-        /// New content applied.
-        case applied(LoadedConfig)
-        /// The content is the same as the config in use.
-        case unchanged
-        /// Refused; the config in use stays.
-        case rejected(FlagConfigError)
-    }
-
-    public init(configPath: String, environment: String, telemetry: ExporterTelemetry) {
-        self.configPath = configPath
-        self.environment = environment
+    public init(
+        synchronizer: ConfigSynchronizer, telemetry: ExporterTelemetry, environment: String, refreshMode: RefreshMode,
+        logger: Logger
+    ) {
+        self.synchronizer = synchronizer
         self.telemetry = telemetry
-        self.store = FlagStore()
-        self.state = Mutex(State())
+        self.environment = environment
+        self.refreshMode = refreshMode
+        self.logger = logger
+        state = Mutex(State())
     }
+
+    /// A runtime over a local flags file with no cache, for commands and tests.
+    public convenience init(configPath: String, environment: String, telemetry: ExporterTelemetry, logger: Logger) {
+        let fetcher = SourceFetcher(
+            source: .file(path: configPath), environment: environment, options: ExporterSettings.Source(), variables: [:])
+        self.init(
+            synchronizer: ConfigSynchronizer(fetcher: fetcher, breaker: CircuitBreaker(), cache: nil),
+            telemetry: telemetry, environment: environment, refreshMode: .none, logger: logger)
+    }
+
+    public var store: FlagStore { synchronizer.store }
+    public var source: ConfigSource { synchronizer.fetcher.source }
 
     /// Whether a config has been loaded (what `/-/ready` reports).
-    public var isReady: Bool { state.withLock { $0.loaded } }
+    public var isReady: Bool { synchronizer.isLoaded }
 
-    /// The last refusal's message, if the last reload was refused.
+    /// The last failed check's message, until a check succeeds.
     public var lastError: String? { state.withLock { $0.lastError } }
 
-    /// Reads and applies the flags file (and its environment overlay).
+    /// Checks the source now, blocking the calling thread (startup, commands, tests).
     @discardableResult
-    public func reload() -> ReloadOutcome {
-        let started = MonotonicClock.seconds()
-        let now = EvaluationClock.system.now()
+    public func check(trigger: RefreshTrigger) -> RefreshReport {
+        let report = synchronizer.check(trigger: trigger)
+        record(report)
+        return report
+    }
+
+    /// Checks the source on the synchroniser's queue.
+    @discardableResult
+    public func refresh(trigger: RefreshTrigger) async -> RefreshReport {
+        let report = await synchronizer.checkAsync(trigger: trigger)
+        record(report)
+        return report
+    }
+
+    /// Serves the cache file when the source cannot be reached at startup; the config stays stale until a check
+    /// succeeds.
+    public func serveCache() -> LoadedConfig? {
         do {
-            let loaded = try FlagConfigLoader.load(path: configPath, environment: environment)
-            let duration = MonotonicClock.seconds() - started
-            telemetry.recordRefresh(success: true, durationSeconds: duration, at: now)
-            let current = store.snapshot
-            let wasLoaded = isReady
-            if wasLoaded && current.info.checksum == loaded.flagSet.info.checksum {
-                state.withLock { $0.lastError = nil }
-                return .unchanged
+            guard let loaded = try synchronizer.loadCache() else { return nil }
+            telemetry.configure(loaded.flagSet, contentChanged: true, now: EvaluationClock.system.now())
+            logger.warning(
+                "serving the cached config, marked stale until the source answers",
+                metadata: [
+                    "cache": "\(synchronizer.cache?.path ?? "")", "version": "\(loaded.flagSet.info.version)",
+                    "flags": "\(loaded.flagSet.count)",
+                ])
+            return loaded
+        } catch {
+            logger.error("the cache file is unusable", metadata: ["error": "\(error.description)"])
+            return nil
+        }
+    }
+
+    /// Scrape-time state: an open breaker whose recovery timeout has passed shows as half-open.
+    public func updateScrapeTimeState(now: Double) {
+        let (breakerState, transition) = synchronizer.breakerState(at: now)
+        telemetry.setBreakerState(breakerState.gaugeValue, transitionedTo: transition?.to.rawValue)
+    }
+
+    /// The breaker's state now, for `/health`.
+    public func breakerState(now: Double) -> CircuitBreaker.State {
+        updateScrapeTimeState(now: now)
+        return synchronizer.breakerState(at: now).state
+    }
+
+    func record(_ report: RefreshReport) {
+        telemetry.recordRefresh(
+            success: report.succeeded, errorType: report.errorType, durationSeconds: report.durationSeconds,
+            at: report.startedAt)
+        for transition in report.transitions {
+            telemetry.setBreakerState(transition.to.gaugeValue, transitionedTo: transition.to.rawValue)
+            let metadata: Logger.Metadata = ["from": "\(transition.from.rawValue)", "to": "\(transition.to.rawValue)"]
+            if transition.to == .open {
+                logger.warning("circuit breaker opened: checks fail fast until the recovery timeout", metadata: metadata)
+            } else {
+                logger.info("circuit breaker \(transition.to == .closed ? "closed" : "half-open")", metadata: metadata)
             }
-            _ = store.replace(with: loaded.flagSet)
-            telemetry.configure(loaded.flagSet, contentChanged: true, now: now)
+        }
+        telemetry.setBreakerState(report.breakerState.gaugeValue, transitionedTo: nil)
+        let metadata: Logger.Metadata = ["trigger": "\(report.trigger.rawValue)", "source": "\(source)"]
+        switch report.outcome {
+        case .applied(let loaded):
+            telemetry.configure(loaded.flagSet, contentChanged: true, now: report.startedAt)
             telemetry.recordReload(success: true)
             state.withLock {
-                $0.loaded = true
                 $0.lastError = nil
+                $0.loggedError = nil
             }
-            return .applied(loaded)
-        } catch {
-            let duration = MonotonicClock.seconds() - started
-            telemetry.recordRefresh(
-                success: false, errorType: error.stage.rawValue, durationSeconds: duration, at: now)
-            telemetry.recordReload(success: false)
-            state.withLock { $0.lastError = error.description }
-            return .rejected(error)
+            logger.info(
+                "config applied",
+                metadata: metadata.merging(
+                    ["version": "\(loaded.flagSet.info.version)", "flags": "\(loaded.flagSet.count)"]) { $1 })
+            for warning in loaded.warnings { logger.warning("\(warning.description)") }
+            if let cacheError = report.cacheError {
+                logger.error("could not write the cache file", metadata: ["error": "\(cacheError.description)"])
+            }
+        case .unchanged:
+            state.withLock {
+                $0.lastError = nil
+                $0.loggedError = nil
+            }
+        case .rejected, .failed, .breakerOpen:
+            if case .rejected = report.outcome { telemetry.recordReload(success: false) }
+            let message = report.errorDescription ?? "unknown"
+            let firstTime = state.withLock { state in
+                state.lastError = message
+                defer { state.loggedError = message }
+                return state.loggedError != message
+            }
+            if firstTime {
+                logger.error(
+                    "config check failed; keeping the config in use",
+                    metadata: metadata.merging(["error_type": "\(report.errorType ?? "")", "error": "\(message)"]) { $1 })
+            }
         }
     }
 }

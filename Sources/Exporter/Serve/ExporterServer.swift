@@ -2,6 +2,7 @@ public import FlagConfig
 import FlagEngine
 import Hummingbird
 public import Logging
+import FlagSync
 import ServiceLifecycle
 import Telemetry
 
@@ -18,25 +19,45 @@ public enum ExporterServer {
         let telemetry = ExporterTelemetry(
             version: BuildInfo.version, revision: BuildInfo.revision, swiftVersion: BuildInfo.swiftVersion,
             maximumFlagSeries: options.maximumFlagSeries)
-        telemetry.setStaleThreshold(seconds: staleThreshold(for: options.environment))
-        let runtime = ConfigRuntime(configPath: options.configFile, environment: options.environment, telemetry: telemetry)
-        switch runtime.reload() {
-        case .applied(let loaded):
-            logger.info(
-                "config loaded",
-                metadata: [
-                    "file": "\(options.configFile)", "environment": "\(options.environment)",
-                    "flags": "\(loaded.flagSet.count)", "version": "\(loaded.flagSet.info.version)",
-                ])
-            for warning in loaded.warnings { logger.warning("\(warning.description)") }
-        case .unchanged:
-            break
-        case .rejected(let error):
-            logger.error(
-                "config rejected; not ready until a valid config is loaded (POST /-/reload with --web.enable-lifecycle)",
-                metadata: ["error": "\(error.description)"])
+        let sourceText = options.configFile ?? settings.source.url ?? "config/feature_flags.yaml"
+        let source: ConfigSource
+        do {
+            source = try ConfigSource(parsing: sourceText, environment: options.environmentVariables)
+        } catch {
+            throw ServeSetupError(description: error.description)
         }
+        var plan = try RefreshPlan.resolve(options: options, settings: settings)
+        telemetry.setStaleThreshold(seconds: plan.staleThreshold)
 
+        let fetcher = SourceFetcher(
+            source: source, environment: options.environment, options: settings.source,
+            variables: options.environmentVariables)
+        let cache = (options.cacheFile ?? settings.source.cacheFile).map {
+            ConfigCache(path: $0, environment: options.environment)
+        }
+        let synchronizer = ConfigSynchronizer(
+            fetcher: fetcher,
+            breaker: CircuitBreaker(
+                failureThreshold: settings.refresh.failureThreshold, recoveryTimeout: settings.refresh.recoveryTimeout),
+            cache: cache)
+        let runtime = ConfigRuntime(
+            synchronizer: synchronizer, telemetry: telemetry, environment: options.environment, refreshMode: plan.mode,
+            logger: logger)
+        logger.info(
+            "starting",
+            metadata: [
+                "source": "\(source)", "environment": "\(options.environment)", "refresh_mode": "\(plan.mode.rawValue)",
+                "refresh_interval": "\(plan.interval)", "stale_threshold": "\(plan.staleThreshold)",
+            ])
+        let first = runtime.check(trigger: .startup)
+        if !first.succeeded {
+            if runtime.serveCache() == nil {
+                logger.error(
+                    "no config yet: not ready until the source answers with a valid config; retrying",
+                    metadata: ["error": "\(first.errorDescription ?? "")"])
+            }
+        }
+        if runtime.isReady { plan.watchFile = runtime.store.snapshot.settings.hotReloadEnabled }
         let mirror = MirrorEvaluator(runtime: runtime, settings: settings.mirror)
         var services: [any Service] = [MirrorFlusher(mirror: mirror)]
         var synthetic = settings.synthetic
@@ -48,8 +69,24 @@ public enum ExporterServer {
         if !settings.canaries.checks.isEmpty {
             services.append(CanaryDriver(runtime: runtime, settings: settings.canaries, logger: logger))
         }
-        if options.refreshInterval > 0 {
-            services.append(FileRefresher(runtime: runtime, interval: options.refreshInterval, logger: logger))
+        services.append(PeriodicRefresher(runtime: runtime, plan: plan))
+        if case .file(let path) = source, plan.watchFile {
+            let overlay = FlagConfigLoader.overlayPath(for: path, environment: options.environment)
+            services.append(FileWatchRefresher(runtime: runtime, paths: [path, overlay], plan: plan, logger: logger))
+        }
+        if plan.mode.subscribes {
+            if let redisURL = plan.redisURL {
+                do {
+                    let endpoint = try RedisEndpoint(parsing: redisURL)
+                    telemetry.enablePubSubMetrics()
+                    services.append(RedisRefresher(runtime: runtime, endpoint: endpoint, channel: plan.channel, logger: logger))
+                } catch {
+                    throw ServeSetupError(description: error.description)
+                }
+            } else {
+                logger.warning(
+                    "refresh mode \(plan.mode.rawValue) listens on Redis, but no REDIS_URL or refresh.redis_url is set; pub/sub is off")
+            }
         }
         if let mirrorFile = options.mirrorFile {
             services.append(MirrorFeed(path: mirrorFile, evaluator: mirror, logger: logger))
@@ -74,7 +111,7 @@ public enum ExporterServer {
         logger.info("stopped")
     }
 
-    /// The staleness threshold of METRICS.md: 300 s production, 600 s staging, 3600 s otherwise.
+    /// The default staleness threshold of METRICS.md: 300 s production, 600 s staging, 3600 s otherwise.
     public static func staleThreshold(for environment: String) -> Double {
         switch environment {
         case "production": 300
@@ -96,5 +133,46 @@ struct MirrorFlusher: Service {
             }
         }
         mirror.flush()
+    }
+}
+
+/// A `serve` setting that makes starting impossible (an unusable source, refresh mode or interval).
+public struct ServeSetupError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
+extension RefreshPlan {
+    /// Resolves the plan: command line, then environment variables, then `exporter.yaml`, then the defaults of
+    /// ``RefreshMode/defaults(for:)`` and ``ExporterServer/staleThreshold(for:)``.
+    public static func resolve(options: ServeOptions, settings: ExporterSettings) throws(ServeSetupError) -> RefreshPlan {
+        let variables = options.environmentVariables
+        let defaults = RefreshMode.defaults(for: options.environment)
+        var mode = options.refreshMode
+        if mode == nil, let text = variables["FEATURE_FLAG_REFRESH_MODE"], !text.isEmpty {
+            guard let parsed = RefreshMode(rawValue: text.lowercased()) else {
+                throw ServeSetupError(
+                    description: "FEATURE_FLAG_REFRESH_MODE '\(text)' is not one of periodic, pubsub, both, none")
+            }
+            mode = parsed
+        }
+        var interval = options.refreshInterval
+        if interval == nil, let text = variables["FEATURE_FLAG_REFRESH_INTERVAL"], !text.isEmpty {
+            guard let seconds = Double(text), seconds.isFinite else {
+                throw ServeSetupError(description: "FEATURE_FLAG_REFRESH_INTERVAL '\(text)' is not a number of seconds")
+            }
+            interval = seconds
+        }
+        let resolvedInterval = interval ?? settings.refresh.interval ?? defaults.interval
+        guard resolvedInterval >= options.minimumRefreshInterval else {
+            throw ServeSetupError(
+                description: "refresh interval \(resolvedInterval) s is below the minimum of \(options.minimumRefreshInterval) s")
+        }
+        return RefreshPlan(
+            mode: mode ?? settings.refresh.mode ?? defaults.mode, interval: resolvedInterval,
+            jitter: settings.refresh.jitter,
+            staleThreshold: options.staleThreshold ?? settings.refresh.staleThreshold
+                ?? ExporterServer.staleThreshold(for: options.environment),
+            redisURL: variables["REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? settings.refresh.redisURL,
+            channel: settings.refresh.channel, watchFile: true)
     }
 }

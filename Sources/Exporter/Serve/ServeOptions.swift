@@ -6,7 +6,9 @@ public struct ServeOptions: Sendable {
     /// The default listen port: outside 9100-9999, which the Prometheus default port allocations fill.
     public static let defaultPort = 10100
 
-    public var configFile = "config/feature_flags.yaml"
+    /// `--config.file`: a path, `http(s)://...` or `ssm://...`; `nil` takes `source.url` of the exporter config,
+    /// then `config/feature_flags.yaml`.
+    public var configFile: String?
     /// `config/exporter.yaml`; `nil` means the built-in defaults.
     public var exporterConfigFile: String?
     public var environment = "development"
@@ -23,10 +25,19 @@ public struct ServeOptions: Sendable {
     public var syntheticRate: Double?
     public var mirrorFile: String?
     public var maximumFlagSeries = 2000
-    /// Seconds between checks of the flags file; 0 turns periodic checks off.
-    public var refreshInterval = 30.0
-    /// What `/health` reports as `refresh_mode`.
-    public var refreshMode: String { refreshInterval > 0 ? "periodic" : "none" }
+    /// `--refresh.mode`; `nil` takes FEATURE_FLAG_REFRESH_MODE, `refresh.mode`, then the environment's default.
+    public var refreshMode: RefreshMode?
+    /// `--refresh.interval` in seconds; `nil` takes FEATURE_FLAG_REFRESH_INTERVAL, `refresh.interval`, then the
+    /// environment's default.
+    public var refreshInterval: Double?
+    /// The shortest interval accepted (10 s; tests lower it).
+    public var minimumRefreshInterval = 10.0
+    /// `--config.stale-threshold` in seconds.
+    public var staleThreshold: Double?
+    /// `--config.cache-file`.
+    public var cacheFile: String?
+    /// The process environment (REDIS_URL, FEATURE_FLAG_REFRESH_*, AWS_*, header secrets).
+    public var environmentVariables: [String: String] = [:]
 
     public init() {}
 

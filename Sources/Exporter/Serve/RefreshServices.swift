@@ -1,0 +1,133 @@
+public import FlagConfig
+import FlagSync
+import Logging
+import ServiceLifecycle
+import Telemetry
+
+/// The refresh plan `serve` runs: resolved from flags, environment variables, `exporter.yaml` and the
+/// per-environment defaults, in that order.
+public struct RefreshPlan: Sendable, Hashable {
+    public var mode: RefreshMode
+    /// Seconds between periodic checks.
+    public var interval: Double
+    /// Fraction of the interval each wait may differ by.
+    public var jitter: Double
+    public var staleThreshold: Double
+    public var redisURL: String?
+    public var channel: String
+    /// Whether a local file is watched with inotify (the flags file's `global.hot_reload_enabled`).
+    public var watchFile: Bool
+
+    public init(
+        mode: RefreshMode, interval: Double, jitter: Double, staleThreshold: Double, redisURL: String?,
+        channel: String, watchFile: Bool
+    ) {
+        self.mode = mode
+        self.interval = interval
+        self.jitter = jitter
+        self.staleThreshold = staleThreshold
+        self.redisURL = redisURL
+        self.channel = channel
+        self.watchFile = watchFile
+    }
+
+    /// The next wait: the interval, plus or minus up to `jitter` of it.
+    func nextWait() -> Double {
+        interval * (1 + jitter * Double.random(in: -1...1))
+    }
+}
+
+/// Checks the source every interval (with jitter) when the mode polls, and, whatever the mode, retries with capped
+/// backoff until a first config is loaded from the source.
+struct PeriodicRefresher: Service {
+    let runtime: ConfigRuntime
+    let plan: RefreshPlan
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            var backoff = 1.0
+            while !Task.isCancelled {
+                let loadedFromSource = runtime.isReady && !runtime.synchronizer.isServingCache
+                if !loadedFromSource {
+                    // Not serving the source's config yet: keep trying, quickly at first.
+                    try await Task.sleep(for: .seconds(min(backoff, plan.mode.polls ? plan.interval : 30)))
+                    backoff = min(backoff * 2, 30)
+                    await runtime.refresh(trigger: .periodic)
+                    continue
+                }
+                guard plan.mode.polls else { return }
+                try await Task.sleep(for: .seconds(plan.nextWait()))
+                await runtime.refresh(trigger: .periodic)
+            }
+        }
+    }
+}
+
+/// Watches a local flags file with inotify and checks it on every change (debounced), and every quarter of the
+/// staleness threshold as a safety net.
+struct FileWatchRefresher: Service {
+    let runtime: ConfigRuntime
+    let paths: [String]
+    let plan: RefreshPlan
+    let logger: Logger
+
+    func run() async throws {
+        let (changes, continuation) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(1))
+        let watcher: FileWatcher
+        do {
+            watcher = try FileWatcher(paths: paths, safetyInterval: max(1, plan.staleThreshold / 4)) { changed in
+                continuation.yield(changed)
+            }
+        } catch {
+            logger.error("cannot watch the flags file; periodic checks and /-/reload still work", metadata: ["error": "\(error)"])
+            return
+        }
+        logger.info("watching the flags file", metadata: ["paths": "\(paths.joined(separator: ","))"])
+        defer { watcher.stop() }
+        await cancelWhenGracefulShutdown {
+            for await changed in changes {
+                await runtime.refresh(trigger: changed ? .fileChange : .fileCheck)
+            }
+        }
+        continuation.finish()
+    }
+}
+
+/// Subscribes to the Redis channel; any message triggers a check. Reconnects with capped exponential backoff and
+/// says so in the logs and in `feature_flag_pubsub_*`.
+struct RedisRefresher: Service {
+    let runtime: ConfigRuntime
+    let endpoint: RedisEndpoint
+    let channel: String
+    let logger: Logger
+
+    func run() async throws {
+        let (events, continuation) = AsyncStream.makeStream(of: RedisSubscriberEvent.self)
+        let subscriber = RedisSubscriber(endpoint: endpoint, channel: channel) { event in continuation.yield(event) }
+        defer { subscriber.stop() }
+        let telemetry = runtime.telemetry
+        await cancelWhenGracefulShutdown {
+            for await event in events {
+                switch event {
+                case .subscribed(let attempt):
+                    telemetry.setPubSubConnected(true)
+                    if attempt > 0 { telemetry.recordPubSubReconnect() }
+                    logger.info(
+                        attempt == 0 ? "subscribed" : "resubscribed",
+                        metadata: ["redis": "\(endpoint)", "channel": "\(channel)", "attempt": "\(attempt)"])
+                    // A change published while we were away would be missed: check now.
+                    if attempt > 0 { await runtime.refresh(trigger: .pubsub) }
+                case .message:
+                    telemetry.recordPubSubMessage()
+                    await runtime.refresh(trigger: .pubsub)
+                case .disconnected(let error, let retryIn):
+                    telemetry.setPubSubConnected(false)
+                    logger.warning(
+                        "redis subscription lost; reconnecting",
+                        metadata: ["redis": "\(endpoint)", "error": "\(error)", "retry_in_seconds": "\(Int(retryIn * 1000) / 1000)"])
+                }
+            }
+        }
+        continuation.finish()
+    }
+}

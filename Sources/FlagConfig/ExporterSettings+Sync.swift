@@ -1,0 +1,234 @@
+import FlagEngine
+
+/// How the config is kept fresh: `refresh.mode` of `exporter.yaml`, `--refresh.mode`, FEATURE_FLAG_REFRESH_MODE.
+public enum RefreshMode: String, Sendable, Hashable, CaseIterable {
+    /// Check the source every interval.
+    case periodic
+    /// Check when a message arrives on the Redis channel.
+    case pubsub
+    /// Both of the above.
+    case both
+    /// Neither (a local file is still watched, and `POST /-/reload` still works).
+    case none
+
+    /// The seed system's defaults: production both every 60 s, staging periodic every 120 s, otherwise none.
+    public static func defaults(for environment: String) -> (mode: RefreshMode, interval: Double) {
+        switch environment {
+        case "production": (.both, 60)
+        case "staging": (.periodic, 120)
+        default: (.none, 60)
+        }
+    }
+
+    /// Whether this mode polls the source.
+    public var polls: Bool { self == .periodic || self == .both }
+    /// Whether this mode listens on Redis.
+    public var subscribes: Bool { self == .pubsub || self == .both }
+}
+
+extension ExporterSettings {
+    /// Where the flags come from, when not a plain path on the command line: `source:` of `exporter.yaml`.
+    public struct Source: Sendable, Hashable {
+        /// A path, `http(s)://...` or `ssm://<parameter>?region=R`; `--config.file` overrides it.
+        public var url: String?
+        /// Seconds a fetch may take in all.
+        public var timeout = 10.0
+        /// A PEM bundle to verify an https source with, instead of the system's.
+        public var caFile: String?
+        /// Extra request headers (for example credentials) for an http(s) source.
+        public var headers: [Header] = []
+        /// Where the last good config is written; `--config.cache-file` overrides it.
+        public var cacheFile: String?
+
+        public init() {}
+    }
+
+    /// One request header; its value is read when each request is made, so a rotated secret is picked up.
+    public struct Header: Sendable, Hashable {
+        public var name: String
+        public var value: HeaderValue
+
+        public init(name: String, value: HeaderValue) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// Where a header's value comes from. Values are never logged.
+    public enum HeaderValue: Sendable, Hashable {
+        /// The value as written (for values that are not secret).
+        case literal(String)
+        /// The value of an environment variable.
+        case environmentVariable(String)
+        /// The contents of a file, without a final newline.
+        case file(String)
+    }
+
+    /// `refresh:` of `exporter.yaml`. Unset fields take the command line, then the environment variables, then the
+    /// per-environment defaults of ``RefreshMode/defaults(for:)``.
+    public struct Refresh: Sendable, Hashable {
+        public var mode: RefreshMode?
+        /// Seconds between periodic checks.
+        public var interval: Double?
+        /// Each wait is the interval plus or minus this fraction of it, so replicas do not poll in lockstep.
+        public var jitter = 0.1
+        /// Seconds after the last successful check at which the config counts as stale.
+        public var staleThreshold: Double?
+        /// `redis://[:password@]host[:port][/db]`; REDIS_URL when unset.
+        public var redisURL: String?
+        /// The channel whose messages trigger a check.
+        public var channel = "feature_flags:config-changed"
+        /// Consecutive failed fetches that open the circuit breaker.
+        public var failureThreshold = 3
+        /// Seconds the breaker stays open before one trial fetch is let through.
+        public var recoveryTimeout = 30.0
+
+        public init() {}
+    }
+}
+
+extension ExporterSettingsDecoder {
+    mutating func source(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Source {
+        var source = ExporterSettings.Source()
+        guard let pairs = base.mapping(node, path) else { return source }
+        base.warnUnknownKeys(node, ["url", "timeout", "ca_file", "headers", "cache_file"], path)
+        for pair in pairs {
+            let here = path + [.key(pair.key)]
+            switch pair.key {
+            case "url": source.url = base.name(pair.value, here)
+            case "timeout":
+                if let seconds = positiveSeconds(pair.value, here, maximum: 300) { source.timeout = seconds }
+            case "ca_file": source.caFile = base.name(pair.value, here)
+            case "cache_file": source.cacheFile = base.name(pair.value, here)
+            case "headers":
+                guard case .sequence(let items) = pair.value.content else {
+                    base.error(pair.value, here, "expected a list of {name, value | value_from_env | value_from_file}")
+                    continue
+                }
+                for (index, item) in items.enumerated() {
+                    if let header = header(item, here + [.index(index)]) { source.headers.append(header) }
+                }
+            default: break
+            }
+        }
+        return source
+    }
+
+    private mutating func header(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Header? {
+        guard let pairs = base.mapping(node, path) else { return nil }
+        base.warnUnknownKeys(node, ["name", "value", "value_from_env", "value_from_file"], path)
+        var name: String?
+        var values: [ExporterSettings.HeaderValue] = []
+        for pair in pairs {
+            let here = path + [.key(pair.key)]
+            switch pair.key {
+            case "name":
+                name = base.name(pair.value, here)
+                if let text = name, text.isEmpty || !text.utf8.allSatisfy(Self.isHeaderNameByte) {
+                    base.error(pair.value, here, "'\(text)' is not a valid header name")
+                }
+            case "value": if let text = base.name(pair.value, here) { values.append(.literal(text)) }
+            case "value_from_env": if let text = base.name(pair.value, here) { values.append(.environmentVariable(text)) }
+            case "value_from_file": if let text = base.name(pair.value, here) { values.append(.file(text)) }
+            default: break
+            }
+        }
+        guard let name else {
+            base.error(node, path, "a header needs a name")
+            return nil
+        }
+        guard values.count == 1 else {
+            base.error(node, path, "a header needs exactly one of value, value_from_env, value_from_file")
+            return nil
+        }
+        return ExporterSettings.Header(name: name, value: values[0])
+    }
+
+    static func isHeaderNameByte(_ byte: UInt8) -> Bool {
+        (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
+            || Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+    }
+
+    mutating func refresh(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Refresh {
+        var refresh = ExporterSettings.Refresh()
+        guard let pairs = base.mapping(node, path) else { return refresh }
+        base.warnUnknownKeys(
+            node,
+            ["mode", "interval", "jitter", "stale_threshold", "redis_url", "channel", "circuit_breaker"], path)
+        for pair in pairs {
+            let here = path + [.key(pair.key)]
+            switch pair.key {
+            case "mode":
+                if let text = base.name(pair.value, here) {
+                    if let mode = RefreshMode(rawValue: text) {
+                        refresh.mode = mode
+                    } else {
+                        base.error(pair.value, here, "mode must be one of periodic, pubsub, both, none; found '\(text)'")
+                    }
+                }
+            case "interval":
+                if let seconds = positiveSeconds(pair.value, here, maximum: 86_400) {
+                    if seconds >= 10 {
+                        refresh.interval = seconds
+                    } else {
+                        base.error(pair.value, here, "interval must be at least 10 seconds")
+                    }
+                }
+            case "jitter":
+                if let fraction = base.number(pair.value, here) {
+                    if fraction >= 0 && fraction <= 0.5 {
+                        refresh.jitter = fraction
+                    } else {
+                        base.error(pair.value, here, "jitter must be between 0 and 0.5 (a fraction of the interval)")
+                    }
+                }
+            case "stale_threshold":
+                if let seconds = positiveSeconds(pair.value, here, maximum: 30 * 86_400) { refresh.staleThreshold = seconds }
+            case "redis_url":
+                if let url = base.name(pair.value, here) {
+                    if url.hasPrefix("redis://") {
+                        refresh.redisURL = url
+                    } else {
+                        base.error(pair.value, here, "redis_url must start with redis://")
+                    }
+                }
+            case "channel":
+                if let channel = base.name(pair.value, here) {
+                    if channel.isEmpty { base.error(pair.value, here, "channel must not be empty") } else { refresh.channel = channel }
+                }
+            case "circuit_breaker":
+                guard let breaker = base.mapping(pair.value, here) else { continue }
+                base.warnUnknownKeys(pair.value, ["failure_threshold", "recovery_timeout"], here)
+                for entry in breaker {
+                    let entryPath = here + [.key(entry.key)]
+                    switch entry.key {
+                    case "failure_threshold":
+                        if let count = base.integer(entry.value, entryPath) {
+                            if count >= 1 && count <= 1000 {
+                                refresh.failureThreshold = count
+                            } else {
+                                base.error(entry.value, entryPath, "failure_threshold must be between 1 and 1000")
+                            }
+                        }
+                    case "recovery_timeout":
+                        if let seconds = positiveSeconds(entry.value, entryPath, maximum: 86_400) {
+                            refresh.recoveryTimeout = seconds
+                        }
+                    default: break
+                    }
+                }
+            default: break
+            }
+        }
+        return refresh
+    }
+
+    private mutating func positiveSeconds(_ node: YAMLNode, _ path: [ConfigPathComponent], maximum: Double) -> Double? {
+        guard let seconds = base.number(node, path) else { return nil }
+        guard seconds > 0 && seconds <= maximum else {
+            base.error(node, path, "must be more than 0 and at most \(Int(maximum)) seconds")
+            return nil
+        }
+        return seconds
+    }
+}

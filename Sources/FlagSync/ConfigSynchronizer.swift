@@ -1,0 +1,216 @@
+import Dispatch
+public import FlagConfig
+public import FlagEngine
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What started a check of the source.
+public enum RefreshTrigger: String, Sendable, Hashable {
+    case startup
+    case periodic
+    case pubsub
+    case fileChange = "file_change"
+    /// A watched file's periodic safety re-read.
+    case fileCheck = "file_check"
+    /// `POST /-/reload`.
+    case manual
+}
+
+/// The result of one check, for the caller to log and count.
+public struct RefreshReport: Sendable {
+    public enum Outcome: Sendable {
+        /// New content, valid, now in use.
+        case applied(LoadedConfig)
+        /// The source answered with the content in use (or "not modified").
+        case unchanged
+        /// The source answered with content that does not parse or validate; the config in use stays.
+        case rejected(FlagConfigError)
+        /// The source did not answer; the config in use stays.
+        case failed(FetchError)
+        /// The circuit breaker is open: no fetch was made.
+        case breakerOpen
+    }
+
+    public var trigger: RefreshTrigger
+    public var outcome: Outcome
+    /// Unix time the check started.
+    public var startedAt: Double
+    public var durationSeconds: Double
+    /// Breaker state changes during the check, in order.
+    public var transitions: [CircuitBreaker.Transition]
+    /// The breaker's state after the check.
+    public var breakerState: CircuitBreaker.State
+    /// Set when the config was applied but could not be written to the cache file.
+    public var cacheError: CacheError?
+
+    /// Whether the source was checked successfully (applied or unchanged).
+    public var succeeded: Bool {
+        switch outcome {
+        case .applied, .unchanged: true
+        case .rejected, .failed, .breakerOpen: false
+        }
+    }
+
+    /// The `error_type` of `feature_flag_refresh_failure_total`, for a failed check.
+    public var errorType: String? {
+        switch outcome {
+        case .applied, .unchanged: nil
+        case .rejected(let error): error.stage.rawValue
+        case .failed(let error): error.kind.rawValue
+        case .breakerOpen: "circuit_breaker_open"
+        }
+    }
+
+    /// The failure, for logs and `/health`.
+    public var errorDescription: String? {
+        switch outcome {
+        case .applied, .unchanged: nil
+        case .rejected(let error): error.description
+        case .failed(let error): error.description
+        case .breakerOpen: "circuit breaker open: the source failed repeatedly; the next trial is after the recovery timeout"
+        }
+    }
+}
+
+/// Keeps the ``FlagStore`` in step with the config source: fetches behind a ``CircuitBreaker``, parses and
+/// validates, swaps only valid new content, and writes the last good config to the cache file.
+///
+/// Checks run one at a time on a serial queue; a check never replaces the config in use with anything but a
+/// complete valid config.
+public final class ConfigSynchronizer: Sendable {
+    public let store: FlagStore
+    public let fetcher: SourceFetcher
+    public let cache: ConfigCache?
+    public let strict: Bool
+    private let state: Mutex<State>
+    private let queue = DispatchQueue(label: "featureflag_exporter.config-sync")
+
+    struct State {
+        var breaker: CircuitBreaker
+        var validator: String?
+        var loaded = false
+        var servingCache = false
+    }
+
+    public init(fetcher: SourceFetcher, breaker: CircuitBreaker, cache: ConfigCache?, strict: Bool = false) {
+        self.fetcher = fetcher
+        self.cache = cache
+        self.strict = strict
+        store = FlagStore()
+        state = Mutex(State(breaker: breaker))
+    }
+
+    /// Whether any config is in use.
+    public var isLoaded: Bool { state.withLock { $0.loaded } }
+
+    /// Whether the config in use came from the cache file (no successful check since the start).
+    public var isServingCache: Bool { state.withLock { $0.servingCache } }
+
+    /// The breaker's state at `now`, with the transition to half-open if the recovery timeout just passed (the
+    /// scrape computes it, so the gauge moves even between checks).
+    public func breakerState(at now: Double) -> (state: CircuitBreaker.State, transition: CircuitBreaker.Transition?) {
+        state.withLock { $0.breaker.state(at: now) }
+    }
+
+    /// Checks the source now (blocking; serialised with every other check).
+    public func check(trigger: RefreshTrigger) -> RefreshReport {
+        queue.sync { performCheck(trigger: trigger) }
+    }
+
+    /// Checks the source on the synchroniser's own queue, off the cooperative pool.
+    public func checkAsync(trigger: RefreshTrigger) async -> RefreshReport {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: self.performCheck(trigger: trigger)) }
+        }
+    }
+
+    /// Serves the cache file, when the source cannot be reached at startup. The config counts as stale until a
+    /// check succeeds.
+    public func loadCache() throws(FlagConfigError) -> LoadedConfig? {
+        guard let cache, cache.exists else { return nil }
+        let loaded = try cache.load()
+        store.replace(with: loaded.flagSet)
+        state.withLock {
+            $0.loaded = true
+            $0.servingCache = true
+        }
+        return loaded
+    }
+
+    private func performCheck(trigger: RefreshTrigger) -> RefreshReport {
+        let startedAt = Self.unixNow()
+        let started = Self.monotonicNow()
+        var transitions: [CircuitBreaker.Transition] = []
+        let (permit, transition, validator) = state.withLock { state in
+            let (permit, transition) = state.breaker.permit(at: startedAt)
+            return (permit, transition, state.validator)
+        }
+        if let transition { transitions.append(transition) }
+        func report(_ outcome: RefreshReport.Outcome, fetchSucceeded: Bool?, cacheError: CacheError? = nil) -> RefreshReport {
+            let finished = Self.unixNow()
+            let breakerState = state.withLock { state in
+                if let fetchSucceeded, let transition = state.breaker.record(success: fetchSucceeded, at: finished) {
+                    transitions.append(transition)
+                }
+                return state.breaker.state(at: finished).state
+            }
+            return RefreshReport(
+                trigger: trigger, outcome: outcome, startedAt: startedAt,
+                durationSeconds: Self.monotonicNow() - started, transitions: transitions, breakerState: breakerState,
+                cacheError: cacheError)
+        }
+        guard permit != .refused else { return report(.breakerOpen, fetchSucceeded: nil) }
+
+        let fetched: FetchedConfig
+        do {
+            switch try fetcher.fetch(validator: validator) {
+            case .notModified:
+                return report(.unchanged, fetchSucceeded: true)
+            case .fetched(let config):
+                fetched = config
+            }
+        } catch {
+            return report(.failed(error), fetchSucceeded: false)
+        }
+        // The store answered: whatever the content is, the breaker counts a success.
+        let loaded: LoadedConfig
+        do {
+            loaded = try FlagConfigLoader.load(
+                base: fetched.base, overlay: fetched.overlay, environment: fetcher.environment, strict: strict)
+        } catch {
+            return report(.rejected(error), fetchSucceeded: true)
+        }
+        let current = store.snapshot
+        let unchanged = state.withLock { state in
+            state.validator = fetched.validator
+            let same = state.loaded && !state.servingCache && current.info.checksum == loaded.flagSet.info.checksum
+            return same
+        }
+        if unchanged { return report(.unchanged, fetchSucceeded: true) }
+        store.replace(with: loaded.flagSet)
+        state.withLock {
+            $0.loaded = true
+            $0.servingCache = false
+        }
+        var cacheError: CacheError?
+        if let cache {
+            do { try cache.write(fetched) } catch { cacheError = error }
+        }
+        return report(.applied(loaded), fetchSucceeded: true, cacheError: cacheError)
+    }
+
+    static func unixNow() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    static func monotonicNow() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}
