@@ -10,7 +10,7 @@ final class RunningExporter {
     var retained: [AnyObject] = []
 
     /// Starts the exporter with `arguments` (after `serve`) and waits until it listens.
-    init(_ arguments: [String], directory: String) throws {
+    init(_ arguments: [String], directory: String, environment: [String: String] = [:]) throws {
         self.directory = directory
         logPath = directory + "/exporter.log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -18,7 +18,7 @@ final class RunningExporter {
         process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
         process.arguments = ["serve", "--web.listen-address", "127.0.0.1:0"] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: CommandRunner.repositoryRoot)
-        process.environment = ["PATH": "/usr/bin:/bin"]
+        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
         process.standardOutput = log
         process.standardError = log
         try process.run()

@@ -55,11 +55,13 @@ struct PeriodicRefresher: Service {
                     await runtime.refresh(trigger: .periodic)
                     continue
                 }
-                guard plan.mode.polls else { return }
+                guard plan.mode.polls else { break }
                 try await Task.sleep(for: .seconds(plan.nextWait()))
                 await runtime.refresh(trigger: .periodic)
             }
         }
+        // A service that returns early stops the whole group: stay until shutdown.
+        try? await gracefulShutdown()
     }
 }
 
@@ -80,6 +82,7 @@ struct FileWatchRefresher: Service {
             }
         } catch {
             logger.error("cannot watch the flags file; periodic checks and /-/reload still work", metadata: ["error": "\(error)"])
+            try? await gracefulShutdown()
             return
         }
         logger.info("watching the flags file", metadata: ["paths": "\(paths.joined(separator: ","))"])

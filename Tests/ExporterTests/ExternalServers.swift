@@ -1,0 +1,164 @@
+import Foundation
+
+/// A real server from Debian's (or PyPI's) packages on 127.0.0.1 and a free port, stopped when the test is done.
+final class ExternalServer {
+    let name: String
+    let port: Int
+    private let arguments: [String]
+    private let executable: String
+    private let logPath: String
+    private var process: Process?
+
+    private init(name: String, executable: String, arguments: [String], port: Int, logPath: String) {
+        self.name = name
+        self.executable = executable
+        self.arguments = arguments
+        self.port = port
+        self.logPath = logPath
+    }
+
+    /// nginx serving `root` as static files (with ETags, as nginx sends for files).
+    static func nginx(root: String, directory: TemporaryDirectory, port: Int? = nil) throws -> ExternalServer {
+        let port = try port ?? freePort()
+        let prefix = directory.path + "/nginx-\(port)"
+        try FileManager.default.createDirectory(atPath: prefix + "/tmp", withIntermediateDirectories: true)
+        let config = """
+            daemon off;
+            master_process off;
+            pid \(prefix)/nginx.pid;
+            error_log \(prefix)/error.log warn;
+            events { worker_connections 64; }
+            http {
+                access_log off;
+                client_body_temp_path \(prefix)/tmp;
+                proxy_temp_path \(prefix)/tmp;
+                fastcgi_temp_path \(prefix)/tmp;
+                uwsgi_temp_path \(prefix)/tmp;
+                scgi_temp_path \(prefix)/tmp;
+                server {
+                    listen 127.0.0.1:\(port);
+                    root \(root);
+                }
+            }
+
+            """
+        try config.write(toFile: prefix + "/nginx.conf", atomically: true, encoding: .utf8)
+        let server = ExternalServer(
+            name: "nginx", executable: "/usr/sbin/nginx",
+            arguments: ["-p", prefix, "-c", prefix + "/nginx.conf", "-e", prefix + "/error.log"], port: port,
+            logPath: prefix + "/stdout.log")
+        try server.start()
+        return server
+    }
+
+    /// redis-server with no persistence.
+    static func redis(directory: TemporaryDirectory, port: Int? = nil) throws -> ExternalServer {
+        let port = try port ?? freePort()
+        let server = ExternalServer(
+            name: "redis-server", executable: "/usr/bin/redis-server",
+            arguments: [
+                "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.path,
+            ], port: port, logPath: directory.path + "/redis-\(port).log")
+        try server.start()
+        return server
+    }
+
+    /// moto's server, standing in for AWS SSM.
+    static func moto(directory: TemporaryDirectory) throws -> ExternalServer {
+        let port = try freePort()
+        let server = ExternalServer(
+            name: "moto_server", executable: try PythonTools.executable("moto_server"),
+            arguments: ["-H", "127.0.0.1", "-p", "\(port)"], port: port, logPath: directory.path + "/moto.log")
+        try server.start()
+        return server
+    }
+
+    func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        try log.seekToEnd()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = process
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if Self.accepts(port: port) { return }
+            if !process.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        stop()
+        throw TestFailure("\(name) did not start on port \(port):\n\((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
+    }
+
+    /// Stops the server (SIGTERM, then SIGKILL after 5 s) and waits until the port is closed.
+    func stop() {
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// Kills it without a chance to clean up (SIGKILL).
+    func kill9() {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    deinit { stop() }
+
+    static func accepts(port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+}
+
+/// The Python tools the tests use (moto's server and boto3), from `.build-venv` (made by `make test`) or PATH.
+enum PythonTools {
+    static func executable(_ name: String) throws -> String {
+        let candidates = [CommandRunner.repositoryRoot + "/.build-venv/bin/" + name]
+            + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { "\($0)/\(name)" }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw TestFailure("\(name) not found; `make test` installs it into .build-venv")
+        }
+        return found
+    }
+
+    /// Puts an SSM parameter (overwriting) through boto3 against moto.
+    static func putParameter(endpoint: String, name: String, value: String) throws {
+        let script = """
+            import sys, boto3
+            client = boto3.client("ssm", region_name="us-east-1", endpoint_url=sys.argv[1],
+                                  aws_access_key_id="testing", aws_secret_access_key="testing")
+            client.put_parameter(Name=sys.argv[2], Value=sys.stdin.read(), Type="String", Overwrite=True)
+            """
+        let output = try CommandRunner.run(
+            try executable("python3"), ["-c", script, endpoint, name], input: value,
+            environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()])
+        guard output.status == 0 else { throw TestFailure("put_parameter failed: \(output.standardError)") }
+    }
+}
+
+/// `redis-cli PUBLISH`.
+func redisPublish(port: Int, channel: String, message: String = "changed") throws -> Int {
+    let output = try CommandRunner.run("/usr/bin/redis-cli", ["-h", "127.0.0.1", "-p", "\(port)", "PUBLISH", channel, message])
+    guard output.status == 0 else { throw TestFailure("redis-cli failed: \(output.standardError)") }
+    return Int(output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+}
