@@ -3,13 +3,17 @@ SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= config/feature_flags.yaml
 
-# Debian packages the build needs (libcrypto for the bucket hash, zlib for gzip'd scrapes).
-BUILD_PACKAGES := libssl-dev zlib1g-dev
+# Debian packages the build needs (libcrypto for the bucket hash, zlib for gzip'd scrapes, libcurl for every outbound
+# HTTP call, hiredis for the Redis pub/sub trigger).
+BUILD_PACKAGES := libssl-dev zlib1g-dev libcurl4-openssl-dev libhiredis-dev
 # Extra packages the tests need: python3 is the independent bucketing reference; prometheus (with promtool) scrapes
-# the exporter in the integration test and lints the exposition; curl talks to the running exporter.
-TEST_PACKAGES := python3 prometheus curl
-# Extra packages the benchmarks need (gcc builds the C floor of ../shared/bench; wrk drives the OFREP benchmark).
-BENCH_PACKAGES := gcc wrk
+# the exporter in the integration test and lints the exposition; curl talks to the running exporter; nginx and
+# redis-server are the real HTTP config source and pub/sub broker of the refresh tests (moto, for SSM, comes from PyPI
+# into .build-venv: scripts/install-python-tools.sh).
+TEST_PACKAGES := python3 python3-venv prometheus curl nginx redis-server
+# Extra packages the benchmarks need (gcc builds the C floor of ../shared/bench; wrk drives the OFREP benchmark;
+# redis-server carries the propagation benchmark's PUBLISH).
+BENCH_PACKAGES := gcc wrk python3 redis-server
 
 BIN := .build/release/featureflag_exporter
 FLOOR_SOURCE ?= ../shared/bench/floor.c
@@ -23,6 +27,7 @@ deps:
 
 test-deps: deps
 	@scripts/install-packages.sh $(TEST_PACKAGES)
+	@scripts/install-python-tools.sh
 
 build: deps
 	$(SWIFT) build -c release --product featureflag_exporter
@@ -49,6 +54,8 @@ bench: deps
 	Benchmarks/.build/release/flagbench all
 	$(SWIFT) build -c release --product featureflag_exporter
 	scripts/bench-ofrep.sh
+	@echo "== propagation (PUBLISH to new config served, 100 changes)"
+	python3 scripts/bench-propagation.py $(BIN)
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources

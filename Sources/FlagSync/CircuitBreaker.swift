@@ -37,6 +37,11 @@ public struct CircuitBreaker: Sendable, Hashable {
     public struct Transition: Sendable, Hashable {
         public var from: State
         public var to: State
+
+        public init(from: State, to: State) {
+            self.from = from
+            self.to = to
+        }
     }
 
     public let failureThreshold: Int

@@ -9,6 +9,12 @@ public struct FetchedConfig: Sendable {
     public var overlay: ConfigText?
     /// What identifies this content at the source (an ETag, an SSM parameter version), sent back on the next fetch.
     public var validator: String?
+
+    public init(base: ConfigText, overlay: ConfigText?, validator: String?) {
+        self.base = base
+        self.overlay = overlay
+        self.validator = validator
+    }
 }
 
 /// What a fetch found.
