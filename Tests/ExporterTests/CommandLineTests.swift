@@ -182,6 +182,34 @@ struct CommandLineTests {
         #expect(!output.standardError.contains("msg=listening"))
     }
 
+    @Test("serve refuses bad refresh and source settings, a bad FEATURE_FLAG_REFRESH_MODE and an unknown scheme")
+    func serveBadRefreshSettings() throws {
+        let path = NSTemporaryDirectory() + "exporter-\(UUID().uuidString).yaml"
+        try "refresh:\n  mode: sometimes\n  interval: 5\n  redis_url: http://x\nsource:\n  headers:\n    - {name: Authorization}\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let listen = ["--web.listen-address", "127.0.0.1:0", "--no-synthetic"]
+        let settings = try CommandRunner.exporter(["serve", "--exporter.config-file", path] + listen)
+        #expect(settings.status == 1)
+        #expect(settings.standardError.contains("\(path):2:9: refresh.mode: mode must be one of periodic, pubsub, both, none"))
+        #expect(settings.standardError.contains("\(path):3:13: refresh.interval: interval must be at least 10 seconds"))
+        #expect(settings.standardError.contains("\(path):4:14: refresh.redis_url"))
+        #expect(settings.standardError.contains("\(path):7:7: source.headers[0]: a header needs exactly one of"))
+
+        let mode = try CommandRunner.exporter(
+            ["serve"] + listen, environment: ["PATH": "/usr/bin:/bin", "FEATURE_FLAG_REFRESH_MODE": "bogus"])
+        #expect(mode.status == 1)
+        #expect(mode.standardError.contains("FEATURE_FLAG_REFRESH_MODE 'bogus' is not one of periodic, pubsub, both, none"))
+
+        let scheme = try CommandRunner.exporter(["serve", "--config.file", "ftp://x/y"] + listen)
+        #expect(scheme.status == 1)
+        #expect(scheme.standardError.contains("config source 'ftp://x/y': unknown scheme"))
+
+        let interval = try CommandRunner.exporter(["serve", "--refresh.interval", "2"] + listen)
+        #expect(interval.status != 0)
+        #expect(interval.standardError.contains("--refresh.interval must be at least 10 seconds"))
+    }
+
     @Test("--version prints the version")
     func version() throws {
         let output = try CommandRunner.exporter(["--version"])

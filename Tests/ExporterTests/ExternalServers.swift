@@ -18,7 +18,9 @@ final class ExternalServer {
     }
 
     /// nginx serving `root` as static files (with ETags, as nginx sends for files).
-    static func nginx(root: String, directory: TemporaryDirectory, port: Int? = nil) throws -> ExternalServer {
+    static func nginx(root: String, directory: TemporaryDirectory, port: Int? = nil, serverDirectives: String = "")
+        throws -> ExternalServer
+    {
         let port = try port ?? freePort()
         let prefix = directory.path + "/nginx-\(port)"
         try FileManager.default.createDirectory(atPath: prefix + "/tmp", withIntermediateDirectories: true)
@@ -38,6 +40,7 @@ final class ExternalServer {
                 server {
                     listen 127.0.0.1:\(port);
                     root \(root);
+                    \(serverDirectives)
                 }
             }
 

@@ -102,6 +102,34 @@ struct RefreshTests {
         #expect(try exporter.sample("feature_flag_errors_total") == nil)
     }
 
+    @Test("HTTP headers take their secrets from the environment, which never reach the log; a missing one is named")
+    func httpCredentials() throws {
+        let directory = try TemporaryDirectory()
+        let site = directory.path + "/site"
+        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+        try flags(version: "secret-v1").write(toFile: site + "/flags.yaml", atomically: true, encoding: .utf8)
+        let nginx = try ExternalServer.nginx(
+            root: site, directory: directory,
+            serverDirectives: #"location / { if ($http_authorization != "Bearer s3cret-token") { return 401; } }"#)
+        let settings = serveSettings + "source:\n  headers:\n    - {name: Authorization, value_from_env: FLAGS_TOKEN}\n"
+        let arguments = ["--config.file", "http://127.0.0.1:\(nginx.port)/flags.yaml", "--refresh.mode", "none"]
+        let authorised = try exporter(
+            arguments, in: directory, settings: settings, environment: ["FLAGS_TOKEN": "Bearer s3cret-token"])
+        #expect(try Self.version(authorised) == "secret-v1")
+        #expect(authorised.stop() == 0)
+        #expect(!authorised.log.contains("s3cret"))
+
+        let wrong = try exporter(arguments, in: directory, settings: settings, environment: ["FLAGS_TOKEN": "Bearer nope"])
+        #expect(try HTTP.request("\(wrong.baseURL)/-/ready").status == 503)
+        #expect(try HTTP.request("\(wrong.baseURL)/health").body.contains("HTTP 401"))
+        #expect(try wrong.sample("feature_flag_refresh_failure_total", ["error_type=\"http_status\""]) ?? 0 >= 1)
+        #expect(wrong.stop() == 0)
+
+        let missing = try exporter(arguments, in: directory, settings: settings)
+        defer { missing.stop() }
+        #expect(try HTTP.request("\(missing.baseURL)/health").body.contains("environment variable FLAGS_TOKEN is not set"))
+    }
+
     @Test("a broken and then an invalid file are refused: reload failures grow, config_info stays, /health names the error")
     func refusedContent() throws {
         let directory = try TemporaryDirectory()
