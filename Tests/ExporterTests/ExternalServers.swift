@@ -18,9 +18,10 @@ final class ExternalServer {
     }
 
     /// nginx serving `root` as static files (with ETags, as nginx sends for files).
-    static func nginx(root: String, directory: TemporaryDirectory, port: Int? = nil, serverDirectives: String = "")
-        throws -> ExternalServer
-    {
+    static func nginx(
+        root: String, directory: TemporaryDirectory, port: Int? = nil, serverDirectives: String = "",
+        tls: (certificate: String, key: String)? = nil
+    ) throws -> ExternalServer {
         let port = try port ?? freePort()
         let prefix = directory.path + "/nginx-\(port)"
         try FileManager.default.createDirectory(atPath: prefix + "/tmp", withIntermediateDirectories: true)
@@ -38,7 +39,8 @@ final class ExternalServer {
                 uwsgi_temp_path \(prefix)/tmp;
                 scgi_temp_path \(prefix)/tmp;
                 server {
-                    listen 127.0.0.1:\(port);
+                    listen 127.0.0.1:\(port)\(tls == nil ? "" : " ssl");
+                    \(tls.map { "ssl_certificate \($0.certificate); ssl_certificate_key \($0.key);" } ?? "")
                     root \(root);
                     \(serverDirectives)
                 }
@@ -164,4 +166,18 @@ func redisPublish(port: Int, channel: String, message: String = "changed") throw
     let output = try CommandRunner.run("/usr/bin/redis-cli", ["-h", "127.0.0.1", "-p", "\(port)", "PUBLISH", channel, message])
     guard output.status == 0 else { throw TestFailure("redis-cli failed: \(output.standardError)") }
     return Int(output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+}
+
+/// A self-signed certificate for 127.0.0.1 (openssl from Debian), valid for a day.
+func selfSignedCertificate(in directory: TemporaryDirectory) throws -> (certificate: String, key: String) {
+    let certificate = directory.path + "/cert.pem"
+    let key = directory.path + "/key.pem"
+    let output = try CommandRunner.run(
+        "/usr/bin/openssl",
+        [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "1",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        ])
+    guard output.status == 0 else { throw TestFailure("openssl failed: \(output.standardError)") }
+    return (certificate, key)
 }

@@ -30,6 +30,15 @@ struct RefreshTests {
         return String(line[start.upperBound...].prefix { $0 != "\"" })
     }
 
+    /// The label sets (flag, variant, reason) of the synthetic evaluation series.
+    static func syntheticSeries(_ exporter: RunningExporter) throws -> Set<String> {
+        let body = try HTTP.request("\(exporter.baseURL)/metrics").body
+        return Set(
+            body.split(separator: "\n")
+                .filter { $0.hasPrefix("feature_flag_evaluations_total{") && $0.contains("source=\"synthetic\"") }
+                .map { String($0.prefix { $0 != "}" }) })
+    }
+
     static func checksum(_ exporter: RunningExporter) throws -> String? {
         let body = try HTTP.request("\(exporter.baseURL)/metrics").body
         guard let line = body.split(separator: "\n").first(where: { $0.hasPrefix("feature_flag_config_info{") }),
@@ -72,6 +81,7 @@ struct RefreshTests {
         // The store goes away: connection failures; after 3 the breaker opens (1), then half-opens (2) after the
         // 1 s recovery timeout.
         let evaluationsBefore = try exporter.sample("feature_flag_evaluations_total", ["source=\"synthetic\""]) ?? 0
+        let seriesBefore = try Self.syntheticSeries(exporter)
         nginx.stop()
         for _ in 0..<3 {
             let refused = try HTTP.request("\(exporter.baseURL)/-/reload", method: "POST")
@@ -96,7 +106,8 @@ struct RefreshTests {
         #expect(try exporter.sample("feature_flag_circuit_breaker_transitions_total", ["to=\"closed\""]) ?? 0 >= 1)
         #expect(try Self.version(exporter) == "v2")
 
-        // Evaluation went on throughout, without errors.
+        // Evaluation went on throughout, without errors, serving the same variants for the same reasons.
+        #expect(try Self.syntheticSeries(exporter) == seriesBefore)
         #expect(try exporter.sample("feature_flag_evaluations_total", ["source=\"synthetic\""]) ?? 0 > evaluationsBefore)
         #expect(try exporter.sample("feature_flag_evaluations_total", ["reason=\"EVALUATION_ERROR\""]) == nil)
         #expect(try exporter.sample("feature_flag_errors_total") == nil)
@@ -128,6 +139,26 @@ struct RefreshTests {
         let missing = try exporter(arguments, in: directory, settings: settings)
         defer { missing.stop() }
         #expect(try HTTP.request("\(missing.baseURL)/health").body.contains("environment variable FLAGS_TOKEN is not set"))
+    }
+
+    @Test("HTTPS: verified against source.ca_file; without it the self-signed server is refused as a connection error")
+    func httpsCAFile() throws {
+        let directory = try TemporaryDirectory()
+        let site = directory.path + "/site"
+        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+        try flags(version: "tls-v1").write(toFile: site + "/flags.yaml", atomically: true, encoding: .utf8)
+        let tls = try selfSignedCertificate(in: directory)
+        let nginx = try ExternalServer.nginx(root: site, directory: directory, tls: tls)
+        let arguments = ["--config.file", "https://127.0.0.1:\(nginx.port)/flags.yaml", "--refresh.mode", "none"]
+        let trusted = try exporter(arguments, in: directory, settings: serveSettings + "source:\n  ca_file: \(tls.certificate)\n")
+        #expect(try Self.version(trusted) == "tls-v1")
+        #expect(trusted.stop() == 0)
+
+        let untrusted = try exporter(arguments, in: directory)
+        defer { untrusted.stop() }
+        #expect(try HTTP.request("\(untrusted.baseURL)/-/ready").status == 503)
+        #expect(try untrusted.sample("feature_flag_refresh_failure_total", ["error_type=\"connection\""]) ?? 0 >= 1)
+        #expect(try HTTP.request("\(untrusted.baseURL)/health").body.contains("certificate"))
     }
 
     @Test("a broken and then an invalid file are refused: reload failures grow, config_info stays, /health names the error")
