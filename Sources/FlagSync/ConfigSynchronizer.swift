@@ -141,8 +141,8 @@ public final class ConfigSynchronizer: Sendable {
     }
 
     private func performCheck(trigger: RefreshTrigger) -> RefreshReport {
-        let startedAt = Self.unixNow()
-        let started = Self.monotonicNow()
+        let startedAt = SyncClock.unixNow()
+        let started = SyncClock.monotonicNow()
         var transitions: [CircuitBreaker.Transition] = []
         let (permit, transition, validator) = state.withLock { state in
             let (permit, transition) = state.breaker.permit(at: startedAt)
@@ -150,7 +150,7 @@ public final class ConfigSynchronizer: Sendable {
         }
         if let transition { transitions.append(transition) }
         func report(_ outcome: RefreshReport.Outcome, fetchSucceeded: Bool?, cacheError: CacheError? = nil) -> RefreshReport {
-            let finished = Self.unixNow()
+            let finished = SyncClock.unixNow()
             let breakerState = state.withLock { state in
                 if let fetchSucceeded, let transition = state.breaker.record(success: fetchSucceeded, at: finished) {
                     transitions.append(transition)
@@ -159,7 +159,7 @@ public final class ConfigSynchronizer: Sendable {
             }
             return RefreshReport(
                 trigger: trigger, outcome: outcome, startedAt: startedAt,
-                durationSeconds: Self.monotonicNow() - started, transitions: transitions, breakerState: breakerState,
+                durationSeconds: SyncClock.monotonicNow() - started, transitions: transitions, breakerState: breakerState,
                 cacheError: cacheError)
         }
         guard permit != .refused else { return report(.breakerOpen, fetchSucceeded: nil) }
@@ -201,7 +201,10 @@ public final class ConfigSynchronizer: Sendable {
         }
         return report(.applied(loaded), fetchSucceeded: true, cacheError: cacheError)
     }
+}
 
+/// The two clocks of FlagSync: unix time for reports, monotonic time for durations and debouncing.
+enum SyncClock {
     static func unixNow() -> Double {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)

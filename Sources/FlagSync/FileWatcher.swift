@@ -63,16 +63,16 @@ public final class FileWatcher: Sendable {
     ) {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var changedAt: Double?
-        var lastCheck = monotonicSeconds()
+        var lastCheck = SyncClock.monotonicNow()
         while running.isRunning {
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             let waitMilliseconds: Int32 = changedAt == nil ? 250 : Int32(max(1, debounce * 1000 / 2))
             let ready = poll(&poller, 1, waitMilliseconds)
             if ready > 0 {
                 let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
-                if count > 0 && relevant(buffer, count: count, watched: watched) { changedAt = monotonicSeconds() }
+                if count > 0 && relevant(buffer, count: count, watched: watched) { changedAt = SyncClock.monotonicNow() }
             }
-            let now = monotonicSeconds()
+            let now = SyncClock.monotonicNow()
             if let changed = changedAt, now - changed >= debounce {
                 changedAt = nil
                 lastCheck = now
@@ -105,12 +105,6 @@ public final class FileWatcher: Sendable {
             }
         }
         return found
-    }
-
-    static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }
 
