@@ -123,13 +123,9 @@ public struct SourceFetcher: Sendable {
         parser.maximumStringBytes = 1 << 20
         let document = try? parser.parse(response.text)
         guard response.status == 200 else {
-            var reason = Self.excerpt(of: response.text)
-            if case .object(let members)? = document, case .string(let type)? = members["__type"] {
-                let message: String
-                if case .string(let text)? = members["message"] ?? members["Message"] { message = text } else { message = "" }
-                reason = ": " + type.split(separator: "#").last.map(String.init)! + (message.isEmpty ? "" : " (\(message))")
-            }
-            throw FetchError(kind: .httpStatus, message: "\(source): HTTP \(response.status)\(reason)")
+            throw FetchError(
+                kind: .httpStatus,
+                message: "\(source): HTTP \(response.status)\(Self.ssmErrorReason(document, body: response.text))")
         }
         guard case .object(let members)? = document, case .object(let found)? = members["Parameter"],
             case .string(let value)? = found["Value"]
@@ -141,6 +137,19 @@ public struct SourceFetcher: Sendable {
         if let version, version == validator { return .notModified }
         return .fetched(
             FetchedConfig(base: ConfigText(name: source.description, text: value), overlay: nil, validator: version))
+    }
+
+    /// What an SSM error answer says: `: ParameterNotFound (message)` from its `__type` and `message`, else the start
+    /// of the body.
+    static func ssmErrorReason(_ document: FlagValue?, body: String) -> String {
+        guard case .object(let members)? = document, case .string(let type)? = members["__type"] else {
+            return excerpt(of: body)
+        }
+        // `com.amazonaws.ssm#ParameterNotFound` → `ParameterNotFound`; an empty type (or only `#`) is unknown.
+        let name = type.split(separator: "#").last.map(String.init) ?? ""
+        var message = ""
+        if case .string(let text)? = members["message"] ?? members["Message"], !text.isEmpty { message = " (\(text))" }
+        return ": " + (name.isEmpty ? "unknown error" : name) + message
     }
 
     func perform(_ request: CurlRequest) throws(FetchError) -> CurlResponse {

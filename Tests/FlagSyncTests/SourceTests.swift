@@ -1,7 +1,7 @@
 import CurlHTTP
 import FlagConfig
 import FlagEngine
-import FlagSync
+@testable import FlagSync
 import Foundation
 import Testing
 
@@ -100,5 +100,14 @@ struct SourceTests {
         } throws: { error in
             (error as? FetchError)?.description == "header Authorization: environment variable FLAGS_TOKEN is not set"
         }
+    }
+
+    @Test("SSM error answers are named by their type, and odd ones never crash")
+    func ssmErrors() throws {
+        let notFound = try JSONParser().parse(#"{"__type":"com.amazonaws.ssm#ParameterNotFound","message":"no /x"}"#)
+        #expect(SourceFetcher.ssmErrorReason(notFound, body: "") == ": ParameterNotFound (no /x)")
+        #expect(SourceFetcher.ssmErrorReason(try JSONParser().parse(#"{"__type":""}"#), body: "") == ": unknown error")
+        #expect(SourceFetcher.ssmErrorReason(try JSONParser().parse(##"{"__type":"#"}"##), body: "") == ": unknown error")
+        #expect(SourceFetcher.ssmErrorReason(nil, body: "Service Unavailable\n") == ": Service Unavailable")
     }
 }
