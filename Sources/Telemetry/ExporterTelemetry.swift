@@ -61,13 +61,11 @@ public final class ExporterTelemetry: Sendable {
         refreshSuccess = registry.makeCounter(
             name: "feature_flag_refresh_success_total",
             help: "Checks of the config source that succeeded, including not modified.")
-        var failures: [String: Counter] = [:]
-        for type in Self.refreshErrorTypes {
-            failures[type] = registry.makeCounter(
+        refreshFailures = Self.series(for: Self.refreshErrorTypes) { type in
+            registry.makeCounter(
                 name: "feature_flag_refresh_failure_total", labels: [("error_type", type)],
                 help: "Failed checks of the config source, by error type.")
         }
-        refreshFailures = failures
         refreshDuration = registry.makeValueHistogram(
             name: "feature_flag_refresh_duration_seconds",
             buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
@@ -85,46 +83,36 @@ public final class ExporterTelemetry: Sendable {
             name: "feature_flag_stale_threshold_seconds", help: "The staleness threshold in seconds.")
         breakerState = registry.makeGauge(
             name: "feature_flag_circuit_breaker_state", help: "Circuit breaker: 0 closed, 1 open, 2 half-open.")
-        var transitions: [String: Counter] = [:]
-        for target in ["closed", "open", "half_open"] {
-            transitions[target] = registry.makeCounter(
+        breakerTransitions = Self.series(for: ["closed", "open", "half_open"]) { target in
+            registry.makeCounter(
                 name: "feature_flag_circuit_breaker_transitions_total", labels: [("to", target)],
                 help: "Circuit breaker transitions, by the state entered.")
         }
-        breakerTransitions = transitions
-        var reloadCounters: [String: Counter] = [:]
-        for status in ["success", "failure"] {
-            reloadCounters[status] = registry.makeCounter(
+        reloads = Self.series(for: ["success", "failure"]) { status in
+            registry.makeCounter(
                 name: "feature_flag_config_reloads_total", labels: [("status", status)],
                 help: "New config content applied (success) or rejected (failure).")
         }
-        reloads = reloadCounters
-        var active: [FlagState: Gauge] = [:]
-        for flagState in FlagState.allCases {
-            active[flagState] = registry.makeGauge(
+        activeFlags = Self.series(for: FlagState.allCases) { flagState in
+            registry.makeGauge(
                 name: "feature_flag_active_flags", labels: [("state", flagState.rawValue)],
                 help: "Flags loaded, by state.")
         }
-        activeFlags = active
         foldedFlags = registry.makeGauge(
             name: "feature_flag_metrics_folded_flags",
             help: "Flags past --metrics.max-flags whose per-flag series are folded into flag_key=\"__other__\".")
 
-        var durations: [EvaluationSource: ValueHistogram] = [:]
-        for source in EvaluationSource.allCases {
-            durations[source] = registry.makeValueHistogram(
+        evaluationDurations = Self.series(for: EvaluationSource.allCases) { source in
+            registry.makeValueHistogram(
                 name: "feature_flag_evaluation_duration_seconds", labels: [("source", source.rawValue)],
                 buckets: [1e-7, 2.5e-7, 5e-7, 1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 1e-4, 1e-3, 1e-2],
                 help: "Per-evaluation latency, sampled.")
         }
-        evaluationDurations = durations
-        var dropped: [MirrorDropReason: Counter] = [:]
-        for reason in MirrorDropReason.allCases {
-            dropped[reason] = registry.makeCounter(
+        mirrorDropped = Self.series(for: MirrorDropReason.allCases) { reason in
+            registry.makeCounter(
                 name: "feature_flag_mirror_dropped_total", labels: [("reason", reason.rawValue)],
                 help: "Mirrored input refused: malformed, too_large, rate_limited.")
         }
-        mirrorDropped = dropped
 
         registry.makeGauge(
             name: "feature_flag_exporter_build_info",
@@ -142,6 +130,13 @@ public final class ExporterTelemetry: Sendable {
             name: "process_max_fds", help: "Maximum number of open file descriptors.")
         processStart = registry.makeGauge(
             name: "process_start_time_seconds", help: "Start time of the process since unix epoch in seconds.")
+    }
+
+    /// One series per key, made by `make` (the families whose label values are known up front).
+    private static func series<Key: Hashable, Series>(for keys: some Sequence<Key>, _ make: (Key) -> Series)
+        -> [Key: Series]
+    {
+        Dictionary(uniqueKeysWithValues: keys.map { ($0, make($0)) })
     }
 
     // MARK: - Config

@@ -102,8 +102,9 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var options = ServeOptions()
         options.configFile = configFile
+        options.environmentVariables = ProcessEnvironment.variables()
         options.environment = FlagConfigLoader.activeEnvironment(
-            explicit: environment, environmentVariables: ProcessEnvironment.variables())
+            explicit: environment, environmentVariables: options.environmentVariables)
         let address = ServeOptions.parseListenAddress(listenAddress)!
         options.listenHost = address.host
         options.listenPort = address.port
@@ -121,7 +122,6 @@ struct ServeCommand: AsyncParsableCommand {
         options.minimumRefreshInterval = minimumRefreshInterval
         options.staleThreshold = staleThreshold
         options.cacheFile = cacheFile
-        options.environmentVariables = ProcessEnvironment.variables()
 
         let format = options.logFormat
         let level = options.logLevel

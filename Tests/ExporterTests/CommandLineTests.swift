@@ -8,6 +8,16 @@ import Testing
 struct CommandLineTests {
     static let seed = CommandRunner.repositoryRoot + "/../shared/fixtures/prompt-improver-feature_flags.yaml"
 
+    /// A command's JSON report: its top-level members and its `flags` list (an issue is recorded when it is not one).
+    static func jsonReport(_ output: CommandRunner.Output) throws -> (members: [String: FlagValue], flags: [FlagValue])? {
+        let report = try JSONParser().parse(output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
+        guard case .object(let members) = report, case .list(let flags)? = members["flags"] else {
+            Issue.record("unexpected report \(output.standardOutput)")
+            return nil
+        }
+        return (members, flags)
+    }
+
     @Test("check on the seed file exits 0 and lists all 20 flags with on and off variants, in every environment")
     func checkSeed() throws {
         let output = try CommandRunner.exporter(["check", "--config.file", Self.seed])
@@ -27,11 +37,7 @@ struct CommandLineTests {
             "--output", "json",
         ])
         #expect(output.status == 0, "\(output.standardError)")
-        let report = try JSONParser().parse(output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
-        guard case .object(let members) = report, case .list(let flags)? = members["flags"] else {
-            Issue.record("unexpected report \(output.standardOutput)")
-            return
-        }
+        guard let (members, flags) = try Self.jsonReport(output) else { return }
         #expect(members["ok"] == .bool(true))
         #expect(flags.count == 20)
         #expect(members["environment"] == .string(environment))
@@ -123,11 +129,7 @@ struct CommandLineTests {
             "--output", "json",
         ])
         #expect(output.status == 0, "\(output.standardError)")
-        let report = try JSONParser().parse(output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
-        guard case .object(let members) = report, case .list(let flags)? = members["flags"] else {
-            Issue.record("unexpected report \(output.standardOutput)")
-            return
-        }
+        guard let (members, flags) = try Self.jsonReport(output) else { return }
         #expect(members["users"] == .int(20000))
         #expect(flags.count == 20)
         var percentageRollouts = 0

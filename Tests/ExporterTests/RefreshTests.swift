@@ -22,13 +22,16 @@ struct RefreshTests {
             directory: directory.path, environment: environment)
     }
 
-    static func version(_ exporter: RunningExporter) throws -> String? {
+    /// A label of `feature_flag_config_info`, the config in use.
+    static func configInfo(_ label: String, of exporter: RunningExporter) throws -> String? {
         let body = try HTTP.request("\(exporter.baseURL)/metrics").body
         guard let line = body.split(separator: "\n").first(where: { $0.hasPrefix("feature_flag_config_info{") }),
-            let start = line.firstRange(of: "version=\"")
+            let start = line.firstRange(of: "\(label)=\"")
         else { return nil }
         return String(line[start.upperBound...].prefix { $0 != "\"" })
     }
+
+    static func version(_ exporter: RunningExporter) throws -> String? { try configInfo("version", of: exporter) }
 
     /// The label sets (flag, variant, reason) of the synthetic evaluation series.
     static func syntheticSeries(_ exporter: RunningExporter) throws -> Set<String> {
@@ -39,20 +42,20 @@ struct RefreshTests {
                 .map { String($0.prefix { $0 != "}" }) })
     }
 
-    static func checksum(_ exporter: RunningExporter) throws -> String? {
-        let body = try HTTP.request("\(exporter.baseURL)/metrics").body
-        guard let line = body.split(separator: "\n").first(where: { $0.hasPrefix("feature_flag_config_info{") }),
-            let start = line.firstRange(of: "checksum=\"")
-        else { return nil }
-        return String(line[start.upperBound...].prefix { $0 != "\"" })
+    static func checksum(_ exporter: RunningExporter) throws -> String? { try configInfo("checksum", of: exporter) }
+
+    /// A folder for nginx to serve, holding `flags.yaml` with `text`.
+    static func site(serving text: String, in directory: TemporaryDirectory) throws -> String {
+        let site = directory.path + "/site"
+        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+        try text.write(toFile: site + "/flags.yaml", atomically: true, encoding: .utf8)
+        return site
     }
 
     @Test("HTTP: an edit is live within one interval, 304 is a successful check, the breaker opens, half-opens and closes, and evaluation never stops")
     func httpSourceAndBreaker() throws {
         let directory = try TemporaryDirectory()
-        let site = directory.path + "/site"
-        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
-        try flags(version: "v1").write(toFile: site + "/flags.yaml", atomically: true, encoding: .utf8)
+        let site = try Self.site(serving: flags(version: "v1"), in: directory)
         let nginx = try ExternalServer.nginx(root: site, directory: directory)
         let settings = serveSettings + "refresh:\n  circuit_breaker:\n    failure_threshold: 3\n    recovery_timeout: 1\n"
         let exporter = try exporter(
@@ -116,9 +119,7 @@ struct RefreshTests {
     @Test("HTTP headers take their secrets from the environment, which never reach the log; a missing one is named")
     func httpCredentials() throws {
         let directory = try TemporaryDirectory()
-        let site = directory.path + "/site"
-        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
-        try flags(version: "secret-v1").write(toFile: site + "/flags.yaml", atomically: true, encoding: .utf8)
+        let site = try Self.site(serving: flags(version: "secret-v1"), in: directory)
         let nginx = try ExternalServer.nginx(
             root: site, directory: directory,
             serverDirectives: #"location / { if ($http_authorization != "Bearer s3cret-token") { return 401; } }"#)
@@ -144,9 +145,7 @@ struct RefreshTests {
     @Test("HTTPS: verified against source.ca_file; without it the self-signed server is refused as a connection error")
     func httpsCAFile() throws {
         let directory = try TemporaryDirectory()
-        let site = directory.path + "/site"
-        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
-        try flags(version: "tls-v1").write(toFile: site + "/flags.yaml", atomically: true, encoding: .utf8)
+        let site = try Self.site(serving: flags(version: "tls-v1"), in: directory)
         let tls = try selfSignedCertificate(in: directory)
         let nginx = try ExternalServer.nginx(root: site, directory: directory, tls: tls)
         let arguments = ["--config.file", "https://127.0.0.1:\(nginx.port)/flags.yaml", "--refresh.mode", "none"]
@@ -164,9 +163,7 @@ struct RefreshTests {
     @Test("a broken and then an invalid file are refused: reload failures grow, config_info stays, /health names the error")
     func refusedContent() throws {
         let directory = try TemporaryDirectory()
-        let site = directory.path + "/site"
-        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
-        try flags(version: "v1").write(toFile: site + "/flags.yaml", atomically: true, encoding: .utf8)
+        let site = try Self.site(serving: flags(version: "v1"), in: directory)
         let nginx = try ExternalServer.nginx(root: site, directory: directory)
         let exporter = try exporter(
             ["--config.file", "http://127.0.0.1:\(nginx.port)/flags.yaml", "--refresh.mode", "periodic", "--refresh.interval", "0.5"],
@@ -200,9 +197,7 @@ struct RefreshTests {
     @Test("stale past the threshold with the store down; a restart serves the cache; with neither, not ready until the store answers")
     func staleCacheAndStartup() throws {
         let directory = try TemporaryDirectory()
-        let site = directory.path + "/site"
-        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
-        try flags(version: "cached").write(toFile: site + "/flags.yaml", atomically: true, encoding: .utf8)
+        let site = try Self.site(serving: flags(version: "cached"), in: directory)
         let nginx = try ExternalServer.nginx(root: site, directory: directory)
         let cacheFile = directory.path + "/cache/flags.yaml"
         try FileManager.default.createDirectory(atPath: directory.path + "/cache", withIntermediateDirectories: true)

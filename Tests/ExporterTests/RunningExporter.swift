@@ -121,6 +121,7 @@ final class TemporaryDirectory {
     let path: String
 
     init() throws {
+        // mkdtemp's template: the six X are replaced by a unique name.
         var template = Array((NSTemporaryDirectory() + "/ffe-test-XXXXXX").utf8CString)
         guard let created = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
         path = String(cString: created)

@@ -35,7 +35,9 @@ enum ConfigFixtures {
 
     /// A fresh temporary directory.
     static func temporaryDirectory() -> String {
-        var template = Array("/tmp/ffe-test-XXXXXX".utf8CString)
+        // mkdtemp's template: the six X are replaced by a unique name.
+        let base = TemporaryFolder.path
+        var template = Array((base + "/ffe-test-XXXXXX").utf8CString)
         let path = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         return String(cString: path!)
     }
@@ -44,5 +46,15 @@ enum ConfigFixtures {
         let file = fopen(path, "w")!
         fputs(text, file)
         fclose(file)
+    }
+}
+
+/// `$TMPDIR`, else `/tmp`, as `NSTemporaryDirectory()` reads it (this target does not import Foundation).
+enum TemporaryFolder {
+    static var path: String {
+        guard let value = getenv("TMPDIR"), value.pointee != 0 else { return "/tmp" }
+        var path = String(cString: value)
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        return path
     }
 }

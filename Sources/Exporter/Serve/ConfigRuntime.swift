@@ -89,16 +89,13 @@ public final class ConfigRuntime: Sendable {
         }
     }
 
-    /// Scrape-time state: an open breaker whose recovery timeout has passed shows as half-open.
-    public func updateScrapeTimeState(now: Double) {
+    /// The breaker's state at `now`, brought into the gauge (an open breaker whose recovery timeout has passed is
+    /// half-open): scrapes and `/health` call it, so the gauge moves between checks too.
+    @discardableResult
+    public func updateScrapeTimeState(now: Double) -> CircuitBreaker.State {
         let (breakerState, transition) = synchronizer.breakerState(at: now)
         telemetry.setBreakerState(breakerState.gaugeValue, transitionedTo: transition?.to.rawValue)
-    }
-
-    /// The breaker's state now, for `/health`.
-    public func breakerState(now: Double) -> CircuitBreaker.State {
-        updateScrapeTimeState(now: now)
-        return synchronizer.breakerState(at: now).state
+        return breakerState
     }
 
     func record(_ report: RefreshReport) {
