@@ -70,8 +70,16 @@ enum ExporterWorkloads {
         return "workload=synthetic-100k contexts=100000 flags=\(loaded.flagSet.count) core_fraction=\(Workloads.format(counted * 100) )% evaluate_only_core_fraction=\(Workloads.format(bare * 100))% counting_overhead=\(Workloads.format((counted / bare - 1) * 100))%"
     }
 
+    /// The project's root, from this file's place in it, so the workload finds the shipped config from any folder.
+    static let repositoryRoot: String = {
+        var path = #filePath
+        for _ in 0..<4 { path = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]) }
+        return path
+    }()
+
+    /// The shipped config (FLAGBENCH_CONFIG names another).
     static func shippedConfig() -> String {
-        let path = (ProcessEnvironmentReader.value("FLAGBENCH_CONFIG") ?? "../config/feature_flags.yaml")
+        let path = ProcessEnvironmentReader.value("FLAGBENCH_CONFIG") ?? repositoryRoot + "/config/feature_flags.yaml"
         let loaded = try! FlagConfigLoader.readFile(path)
         return loaded.text
     }
