@@ -21,7 +21,7 @@ wrk.body = '{"context":{"targetingKey":"user-4711","user_type":"developer","envi
 LUA
 
 "$binary" serve --config.file config/feature_flags.yaml --exporter.config-file "$work/exporter.yaml" \
-    --environment production --web.listen-address 127.0.0.1:0 --refresh.interval 0 > "$work/log" 2>&1 &
+    --environment production --web.listen-address 127.0.0.1:0 --refresh.mode none > "$work/log" 2>&1 &
 echo $! > "$work/pid"
 port=""
 for _ in $(seq 1 100); do
