@@ -59,6 +59,8 @@ let package = Package(
             dependencies: ["FlagConfig", "FlagEngine", "CurlHTTP", "CHiredis"],
             swiftSettings: strictSettings
         ),
+        // Pushes the registry to a Prometheus Pushgateway (Telemetry for its gzip, CurlHTTP for the requests).
+        .target(name: "Pushgateway", dependencies: ["CurlHTTP", "Telemetry"], swiftSettings: strictSettings),
         // stat(2) results as plain fields, for the mirror feed's rotation and truncation checks.
         .target(name: "CFileInfo"),
         .target(
@@ -69,7 +71,7 @@ let package = Package(
         .target(
             name: "Exporter",
             dependencies: [
-                "FlagEngine", "FlagConfig", "FlagSync", "Telemetry", "CFileInfo",
+                "FlagEngine", "FlagConfig", "FlagSync", "Telemetry", "Pushgateway", "CFileInfo",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,6 +99,8 @@ let package = Package(
             dependencies: ["FlagSync", "FlagConfig", "FlagEngine", "CurlHTTP"],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "PushgatewayTests", dependencies: ["Pushgateway", "CurlHTTP", "Telemetry", "FlagConfig", "FlagEngine"], swiftSettings: strictSettings),
         .testTarget(
             name: "ExporterTests",
             dependencies: ["Exporter", "FlagConfig", "FlagEngine", "Telemetry"],

@@ -1,4 +1,4 @@
-import CurlHTTP
+public import CurlHTTP
 public import FlagConfig
 import FlagEngine
 
@@ -171,21 +171,10 @@ public struct SourceFetcher: Sendable {
     func resolvedHeaders() throws(FetchError) -> [(name: String, value: String)] {
         var headers: [(name: String, value: String)] = []
         for header in options.headers {
-            switch header.value {
-            case .literal(let value): headers.append((header.name, value))
-            case .environmentVariable(let name):
-                guard let value = variables[name], !value.isEmpty else {
-                    throw FetchError(kind: .io, message: "header \(header.name): environment variable \(name) is not set")
-                }
-                headers.append((header.name, value))
-            case .file(let path):
-                do {
-                    var value = try FlagConfigLoader.readFile(path).text
-                    while value.hasSuffix("\n") || value.hasSuffix("\r") { value.removeLast() }
-                    headers.append((header.name, value))
-                } catch {
-                    throw FetchError(kind: .io, message: "header \(header.name): cannot read \(path)")
-                }
+            do {
+                headers.append((header.name, try header.value.secretValue.resolve(variables: variables)))
+            } catch {
+                throw FetchError(kind: .io, message: "header \(header.name): \(error.message)")
             }
         }
         return headers
@@ -205,5 +194,16 @@ extension String {
         while text.first == " " { text = text.dropFirst() }
         while text.last == " " { text = text.dropLast() }
         return String(text)
+    }
+}
+
+extension ExporterSettings.HeaderValue {
+    /// The same source of a value, as the HTTP layer reads it.
+    public var secretValue: SecretValue {
+        switch self {
+        case .literal(let value): .literal(value)
+        case .environmentVariable(let name): .environmentVariable(name)
+        case .file(let path): .file(path)
+        }
     }
 }

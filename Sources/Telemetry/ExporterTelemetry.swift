@@ -575,6 +575,52 @@ public final class ExporterTelemetry: Sendable {
         state.withLock { $0.pubSub?.reconnects.increment() }
     }
 
+    /// The error types of `feature_flag_push_failure_total`, exposed at 0 once pushing is on.
+    public static let pushErrorTypes = ["connection", "timeout", "http_status", "invalid"]
+
+    /// Registers the pusher's series (only exporters that push to a Pushgateway have them).
+    public func enablePushMetrics() {
+        state.withLock { state in
+            guard state.push == nil else { return }
+            state.push = PushMetrics(
+                successes: registry.makeCounter(
+                    name: "feature_flag_push_success_total", help: "Pushes the Pushgateway accepted."),
+                failures: Self.series(for: Self.pushErrorTypes) { type in
+                    registry.makeCounter(
+                        name: "feature_flag_push_failure_total", labels: [("error_type", type)],
+                        help: "Pushes that failed after their retries, by error type.")
+                },
+                duration: registry.makeValueHistogram(
+                    name: "feature_flag_push_duration_seconds",
+                    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+                    help: "Duration of one push, retries and the waits between them included."),
+                lastPush: registry.makeGauge(
+                    name: "feature_flag_last_push_timestamp_seconds",
+                    help: "Unix time of the last push the Pushgateway accepted."))
+        }
+    }
+
+    /// Counts one push (after its retries): accepted, or failed with `errorType`.
+    public func recordPush(success: Bool, errorType: String? = nil, durationSeconds: Double, at time: Double) {
+        state.withLock { state in
+            guard let push = state.push else { return }
+            push.duration.record(durationSeconds)
+            if success {
+                push.successes.increment()
+                push.lastPush.set(time)
+            } else {
+                push.failures[errorType ?? "connection"]?.increment()
+            }
+        }
+    }
+
+    struct PushMetrics: Sendable {
+        let successes: Counter
+        let failures: [String: Counter]
+        let duration: ValueHistogram
+        let lastPush: Gauge
+    }
+
     struct PubSubMetrics: Sendable {
         let connected: Gauge
         let messages: Counter
@@ -632,6 +678,7 @@ extension ExporterTelemetry {
 
     struct State: Sendable {
         var pubSub: PubSubMetrics?
+        var push: PushMetrics?
         var flagSet: FlagSet?
         var lastRefresh: Double?
         var lastChange: Double?
