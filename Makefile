@@ -9,8 +9,9 @@ BUILD_PACKAGES := libssl-dev zlib1g-dev libcurl4-openssl-dev libhiredis-dev
 # Extra packages the tests need: python3 is the independent bucketing reference; prometheus (with promtool) scrapes
 # the exporter in the integration test and lints the exposition; curl talks to the running exporter; nginx and
 # redis-server are the real HTTP(S) config source and pub/sub broker of the refresh tests, and openssl makes their
-# certificate (moto, for SSM, comes from PyPI into .build-venv: scripts/install-python-tools.sh).
-TEST_PACKAGES := python3 python3-venv prometheus curl nginx redis-server openssl
+# certificate; prometheus-pushgateway receives the pushes of `push` and `serve --push.gateway-url` (moto, for SSM,
+# comes from PyPI into .build-venv: scripts/install-python-tools.sh).
+TEST_PACKAGES := python3 python3-venv prometheus prometheus-pushgateway curl nginx redis-server openssl
 # Extra packages the benchmarks need (gcc builds the C floor of ../shared/bench; wrk drives the OFREP benchmark;
 # redis-server carries the propagation benchmark's PUBLISH).
 BENCH_PACKAGES := gcc wrk python3 redis-server

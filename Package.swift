@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "Exporter",
             dependencies: [
-                "FlagEngine", "FlagConfig", "FlagSync", "Telemetry", "Pushgateway", "CFileInfo",
+                "FlagEngine", "FlagConfig", "FlagSync", "Telemetry", "Pushgateway", "CurlHTTP", "CFileInfo",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "featureflag_exporter",
             dependencies: [
-                "Exporter", "FlagEngine", "FlagConfig", "Telemetry",
+                "Exporter", "FlagEngine", "FlagConfig", "Telemetry", "Pushgateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -114,7 +114,7 @@ extension ExporterSettingsDecoder {
         return source
     }
 
-    private mutating func header(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Header? {
+    mutating func header(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Header? {
         guard let pairs = base.mapping(node, path) else { return nil }
         base.warnUnknownKeys(node, ["name", "value", "value_from_env", "value_from_file"], path)
         var name: String?
@@ -223,7 +223,7 @@ extension ExporterSettingsDecoder {
         return refresh
     }
 
-    private mutating func positiveSeconds(_ node: YAMLNode, _ path: [ConfigPathComponent], maximum: Double) -> Double? {
+    mutating func positiveSeconds(_ node: YAMLNode, _ path: [ConfigPathComponent], maximum: Double) -> Double? {
         guard let seconds = base.number(node, path) else { return nil }
         guard seconds > 0 && seconds <= maximum else {
             base.error(node, path, "must be more than 0 and at most \(Int(maximum)) seconds")

@@ -8,6 +8,7 @@ public struct ExporterSettings: Sendable, Hashable {
     public var mirror = Mirror()
     public var source = Source()
     public var refresh = Refresh()
+    public var push = Push()
 
     public init() {}
 
@@ -121,7 +122,7 @@ struct ExporterSettingsDecoder {
     mutating func decode(_ root: YAMLNode) -> ExporterSettings {
         var settings = ExporterSettings()
         guard let pairs = base.mapping(root, []) else { return settings }
-        base.warnUnknownKeys(root, ["synthetic", "canaries", "mirror", "source", "refresh"], [])
+        base.warnUnknownKeys(root, ["synthetic", "canaries", "mirror", "source", "refresh", "push"], [])
         for pair in pairs {
             switch pair.key {
             case "synthetic": settings.synthetic = synthetic(pair.value, [.key("synthetic")])
@@ -129,6 +130,7 @@ struct ExporterSettingsDecoder {
             case "mirror": settings.mirror = mirror(pair.value, [.key("mirror")])
             case "source": settings.source = source(pair.value, [.key("source")])
             case "refresh": settings.refresh = refresh(pair.value, [.key("refresh")])
+            case "push": settings.push = push(pair.value, [.key("push")])
             default: break
             }
         }

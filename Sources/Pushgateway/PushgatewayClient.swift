@@ -184,10 +184,10 @@ public struct PushgatewayClient: Sendable {
         }
     }
 
-    /// The gateway's reason: the body on one line, at most 300 characters.
+    /// The gateway's reason: the body on one line, at most 1,000 characters.
     static func reason(from body: String) -> String {
         let oneLine = body.map { $0.isNewline ? " " : $0 }
-        var text = String(oneLine.prefix(300))
+        var text = String(oneLine.prefix(1000))
         while text.last == " " { text.removeLast() }
         while text.first == " " { text.removeFirst() }
         return text

@@ -69,6 +69,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("refresh.interval"), help: "Seconds between periodic checks, at least 10 (default: $FEATURE_FLAG_REFRESH_INTERVAL, refresh.interval, else by environment).")
     var refreshInterval: Double?
 
+    @Option(name: .customLong("push.gateway-url"), help: "Also push the metrics to this Pushgateway, http(s)://host:port (default: push.url of the exporter config).")
+    var pushGatewayURL: String?
+
+    @Option(name: .customLong("push.interval"), help: "Seconds between pushes, at least 1 (default: push.interval, else 30).")
+    var pushInterval: Double?
+
+    @Option(name: .customLong("push.job"), help: "The job label of the pushed group (default: push.job, else featureflag_exporter).")
+    var pushJob: String?
+
+    @Option(name: .customLong("push.grouping"), help: "A grouping label name=value (repeatable; default adds instance=<hostname>).")
+    var pushGrouping: [String] = []
+
+    @Flag(name: .customLong("push.delete-on-shutdown"), help: "Delete the pushed group when the exporter stops.")
+    var pushDeleteOnShutdown = false
+
     @Option(name: .customLong("refresh.minimum-interval"), help: .hidden)
     var minimumRefreshInterval = 10.0
 
@@ -97,6 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let staleThreshold, !(staleThreshold > 0) { throw ValidationError("--config.stale-threshold must be positive") }
         if let syntheticRate, !(syntheticRate > 0) { throw ValidationError("--synthetic.rate must be positive") }
+        if let pushInterval, !(pushInterval >= 1) { throw ValidationError("--push.interval must be at least 1 second") }
     }
 
     func run() async throws {
@@ -122,6 +138,11 @@ struct ServeCommand: AsyncParsableCommand {
         options.minimumRefreshInterval = minimumRefreshInterval
         options.staleThreshold = staleThreshold
         options.cacheFile = cacheFile
+        options.push.gatewayURL = pushGatewayURL
+        options.push.interval = pushInterval
+        options.push.job = pushJob
+        options.push.grouping = pushGrouping
+        if pushDeleteOnShutdown { options.push.deleteOnShutdown = true }
 
         let format = options.logFormat
         let level = options.logLevel

@@ -68,6 +68,40 @@ final class ExternalServer {
         return server
     }
 
+    /// Debian's prometheus-pushgateway, in memory only.
+    static func pushgateway(directory: TemporaryDirectory, port: Int? = nil) throws -> ExternalServer {
+        let port = try port ?? freePort()
+        let server = ExternalServer(
+            name: "prometheus-pushgateway", executable: "/usr/bin/prometheus-pushgateway",
+            arguments: [
+                "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+                // Debian's default persists to /var/lib/prometheus: tests would share groups through it.
+                "--persistence.file=",
+            ], port: port,
+            logPath: directory.path + "/pushgateway-\(port).log")
+        try server.start()
+        return server
+    }
+
+    /// Debian's Prometheus with `configuration` (a prometheus.yml), its TSDB in `directory`.
+    static func prometheus(configuration: String, directory: TemporaryDirectory) throws -> ExternalServer {
+        let port = try freePort()
+        let server = ExternalServer(
+            name: "prometheus", executable: "/usr/bin/prometheus",
+            arguments: [
+                "--config.file=\(configuration)", "--storage.tsdb.path=\(directory.path)/tsdb-\(port)",
+                "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+            ], port: port, logPath: directory.path + "/prometheus-\(port).log")
+        try server.start()
+        return server
+    }
+
+    /// An instant query against this Prometheus; the JSON answer.
+    func query(_ promQL: String) throws -> String {
+        let encoded = promQL.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? promQL
+        return try HTTP.request("http://127.0.0.1:\(port)/api/v1/query?query=\(encoded)").body
+    }
+
     /// moto's server, standing in for AWS SSM.
     static func moto(directory: TemporaryDirectory) throws -> ExternalServer {
         let port = try freePort()

@@ -69,7 +69,6 @@ struct ServeTests {
         let lint = try CommandRunner.run("/bin/sh", ["-c", "promtool check metrics < '\(exposition)'"])
         #expect(lint.status == 0, "promtool: \(lint.standardOutput)\(lint.standardError)")
 
-        let prometheusPort = try freePort()
         let configuration = try directory.write(
             "prometheus.yml",
             """
@@ -79,23 +78,9 @@ struct ServeTests {
                 static_configs: [{targets: ["127.0.0.1:\(exporter.port)"]}]
 
             """)
-        let prometheus = Process()
-        prometheus.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
-        prometheus.arguments = [
-            "--config.file=\(configuration)", "--storage.tsdb.path=\(directory.path)/tsdb",
-            "--web.listen-address=127.0.0.1:\(prometheusPort)", "--log.level=warn",
-        ]
-        prometheus.standardOutput = FileHandle.nullDevice
-        prometheus.standardError = FileHandle.nullDevice
-        try prometheus.run()
-        defer {
-            prometheus.terminate()
-            prometheus.waitUntilExit()
-        }
-        func query(_ promQL: String) throws -> String {
-            let encoded = promQL.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? promQL
-            return try HTTP.request("http://127.0.0.1:\(prometheusPort)/api/v1/query?query=\(encoded)").body
-        }
+        let prometheus = try ExternalServer.prometheus(configuration: configuration, directory: directory)
+        defer { prometheus.stop() }
+        func query(_ promQL: String) throws -> String { try prometheus.query(promQL) }
         let up = try RunningExporter.eventually(timeout: 60) {
             (try? query("up{job=\"featureflag_exporter\"} == 1"))?.contains("\"value\":[") ?? false
         }

@@ -92,6 +92,16 @@ struct FileTail {
         return (events, total)
     }
 
+    /// For a one-pass read (`push --mirror.file`): the last line when the file does not end with a newline; closes
+    /// the file.
+    mutating func finish() -> [Event] {
+        var events: [Event] = []
+        if !partial.isEmpty || discarding { finishLine(into: &events) }
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+        return events
+    }
+
     private mutating func append(_ bytes: ArraySlice<UInt8>, to events: inout [Event]) {
         guard !discarding else { return }
         if partial.count + bytes.count > maximumLineBytes {

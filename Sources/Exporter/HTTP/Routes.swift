@@ -72,10 +72,7 @@ struct Routes {
     }
 
     func metrics(_ request: Request) -> Response {
-        mirror.flush()
-        let now = EvaluationClock.system.now()
-        runtime.updateScrapeTimeState(now: now)
-        let body = telemetry.render(now: now)
+        let body = runtime.exposition(flushing: mirror, now: EvaluationClock.system.now())
         var headers: HTTPFields = [.contentType: "text/plain; version=0.0.4; charset=utf-8"]
         let acceptsGzip = request.headers[values: .acceptEncoding].contains { value in
             value.split(separator: ",").contains { $0.split(separator: ";")[0].trimmingPrefix(" ").lowercased() == "gzip" }

@@ -150,3 +150,13 @@ public final class ConfigRuntime: Sendable {
         }
     }
 }
+
+extension ConfigRuntime {
+    /// The text exposition at `now`, as a scrape and a push see it: mirrored counts handed over, the breaker's
+    /// scrape-time state brought in, then rendered.
+    public func exposition(flushing mirror: MirrorEvaluator?, now: Double) -> [UInt8] {
+        mirror?.flush()
+        updateScrapeTimeState(now: now)
+        return telemetry.render(now: now)
+    }
+}

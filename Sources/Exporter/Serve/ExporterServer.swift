@@ -91,6 +91,16 @@ public enum ExporterServer {
         if let mirrorFile = options.mirrorFile {
             services.append(MirrorFeed(path: mirrorFile, evaluator: mirror, logger: logger))
         }
+        do {
+            if let pushPlan = try PushPlan.resolve(
+                options: options.push, settings: settings.push, variables: options.environmentVariables,
+                defaultInstance: PushPlan.hostName())
+            {
+                services.append(PeriodicPusher(plan: pushPlan, runtime: runtime, mirror: mirror, logger: logger))
+            }
+        } catch {
+            throw ServeSetupError(description: "push: \(error.description)")
+        }
 
         let router = Router()
         router.add(middleware: RequestMetricsMiddleware(telemetry: telemetry, telemetryPath: options.telemetryPath))

@@ -36,6 +36,8 @@ public struct ServeOptions: Sendable {
     public var staleThreshold: Double?
     /// `--config.cache-file`.
     public var cacheFile: String?
+    /// `--push.*`: pushing to a Pushgateway as well as serving `/metrics`.
+    public var push = PushOptions()
     /// The process environment (REDIS_URL, FEATURE_FLAG_REFRESH_*, AWS_*, header secrets).
     public var environmentVariables: [String: String] = [:]
 
