@@ -13,8 +13,8 @@ BUILD_PACKAGES := libssl-dev zlib1g-dev libcurl4-openssl-dev libhiredis-dev
 # comes from PyPI into .build-venv: scripts/install-python-tools.sh).
 TEST_PACKAGES := python3 python3-venv prometheus prometheus-pushgateway curl nginx redis-server openssl
 # Extra packages the benchmarks need (gcc builds the C floor of ../shared/bench; wrk drives the OFREP benchmark;
-# redis-server carries the propagation benchmark's PUBLISH).
-BENCH_PACKAGES := gcc wrk python3 redis-server
+# redis-server carries the propagation benchmark's PUBLISH; prometheus-pushgateway receives push-1k, curl is its floor).
+BENCH_PACKAGES := gcc wrk python3 redis-server prometheus-pushgateway curl
 
 BIN := .build/release/featureflag_exporter
 FLOOR_SOURCE ?= ../shared/bench/floor.c

@@ -17,6 +17,8 @@ let package = Package(
         // For the benchmarks package (scrape-1k, synthetic); not a supported embedding API.
         .library(name: "Telemetry", targets: ["Telemetry"]),
         .library(name: "Exporter", targets: ["Exporter"]),
+        // For the benchmarks package (push-1k); not a supported embedding API.
+        .library(name: "Pushgateway", targets: ["Pushgateway"]),
         .executable(name: "featureflag_exporter", targets: ["featureflag_exporter"]),
     ],
     dependencies: [

@@ -17,6 +17,7 @@ let package = Package(
                 .product(name: "FlagConfig", package: "featureflag_exporter"),
                 .product(name: "Telemetry", package: "featureflag_exporter"),
                 .product(name: "Exporter", package: "featureflag_exporter"),
+                .product(name: "Pushgateway", package: "featureflag_exporter"),
                 "CHeapUsage",
             ],
             swiftSettings: [

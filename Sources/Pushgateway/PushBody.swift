@@ -12,6 +12,7 @@ public enum PushBody {
         var helped: Set<String> = []
         var lineNumber = 0
         var start = 0
+        var checkedName: ArraySlice<UInt8> = []
         while start < bytes.count {
             lineNumber += 1
             var end = start
@@ -27,6 +28,7 @@ public enum PushBody {
                 guard words.count >= 3 else { continue }
                 let keyword = String(decoding: words[1], as: UTF8.self)
                 let name = String(decoding: words[2], as: UTF8.self)
+                checkedName = []
                 if keyword == "TYPE" {
                     typed[name] = words.count > 3 ? String(decoding: words[3], as: UTF8.self) : ""
                 } else if keyword == "HELP" {
@@ -35,19 +37,24 @@ public enum PushBody {
                 continue
             }
             let sample = try Sample(line, lineNumber: lineNumber)
-            let family = familyName(of: sample.name, typed: typed)
-            guard let family else {
-                throw PushBodyError(line: lineNumber, message: "sample '\(sample.name)' has no # TYPE line before it")
-            }
-            guard helped.contains(family) else {
-                throw PushBodyError(line: lineNumber, message: "family '\(family)' has no # HELP line before it")
+            // Samples of one family come in a run: the name is looked up once per run.
+            if !sample.name.elementsEqual(checkedName) {
+                let name = String(decoding: sample.name, as: UTF8.self)
+                guard let family = familyName(of: name, typed: typed) else {
+                    throw PushBodyError(line: lineNumber, message: "sample '\(name)' has no # TYPE line before it")
+                }
+                guard helped.contains(family) else {
+                    throw PushBodyError(line: lineNumber, message: "family '\(family)' has no # HELP line before it")
+                }
+                checkedName = sample.name
             }
             guard sample.fieldsAfterLabels == 1 else {
+                let name = String(decoding: sample.name, as: UTF8.self)
                 throw PushBodyError(
                     line: lineNumber,
                     message: sample.fieldsAfterLabels > 1
-                        ? "sample '\(sample.name)' has a timestamp, which the Pushgateway refuses"
-                        : "sample '\(sample.name)' has no value")
+                        ? "sample '\(name)' has a timestamp, which the Pushgateway refuses"
+                        : "sample '\(name)' has no value")
             }
         }
     }
@@ -66,7 +73,7 @@ public enum PushBody {
 
     /// A sample line split into its name and what follows the labels.
     struct Sample {
-        var name: String
+        var name: ArraySlice<UInt8>
         /// Space-separated fields after the name and labels: 1 is a value, 2 a value and a timestamp.
         var fieldsAfterLabels: Int
 
@@ -75,7 +82,7 @@ public enum PushBody {
             while index < line.endIndex && line[index] != UInt8(ascii: "{") && line[index] != UInt8(ascii: " ") {
                 index += 1
             }
-            name = String(decoding: line[line.startIndex..<index], as: UTF8.self)
+            name = line[line.startIndex..<index]
             if index < line.endIndex && line[index] == UInt8(ascii: "{") {
                 // Label values are quoted and may hold `}`, spaces and escaped quotes.
                 var quoted = false
@@ -96,11 +103,21 @@ public enum PushBody {
                     index += 1
                 }
                 guard index < line.endIndex else {
-                    throw PushBodyError(line: lineNumber, message: "sample '\(name)' has unterminated labels")
+                    throw PushBodyError(
+                        line: lineNumber, message: "sample '\(String(decoding: name, as: UTF8.self))' has unterminated labels")
                 }
                 index += 1
             }
-            fieldsAfterLabels = line[index...].split(separator: UInt8(ascii: " ")).count
+            // Count the space-separated fields without splitting.
+            var fields = 0
+            var inField = false
+            while index < line.endIndex {
+                let isSpace = line[index] == UInt8(ascii: " ")
+                if !isSpace && !inField { fields += 1 }
+                inField = !isSpace
+                index += 1
+            }
+            fieldsAfterLabels = fields
         }
     }
 }

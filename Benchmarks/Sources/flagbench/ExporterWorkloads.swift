@@ -8,6 +8,20 @@ enum ExporterWorkloads {
     /// scrape-1k: `/metrics` for 1,000 flags after synthetic traffic has evaluated every flag in every variant and
     /// reason the config can produce. Median of 20 renders.
     static func scrape1k() -> String {
+        let telemetry = registry1k()
+        var times: [Double] = []
+        var bytes = 0
+        for _ in 0..<20 {
+            let start = Workloads.monotonicSeconds()
+            bytes = telemetry.render(now: 0).count
+            times.append(Workloads.monotonicSeconds() - start)
+        }
+        return "workload=scrape-1k ms=\(Workloads.format(Workloads.median(times) * 1000)) bytes=\(bytes)"
+    }
+
+    /// The registry of 1,000 flags after synthetic traffic has evaluated every flag in every variant and reason the
+    /// config can produce, from every source (scrape-1k and push-1k).
+    static func registry1k() -> ExporterTelemetry {
         let yaml = GeneratedConfig.yaml(flags: 1_000)
         let loaded = try! FlagConfigLoader.load(base: ConfigText(name: "generated.yaml", text: yaml), environment: "production")
         let telemetry = ExporterTelemetry(version: "bench", revision: "bench", swiftVersion: "6.3")
@@ -20,14 +34,7 @@ enum ExporterWorkloads {
             runner.run(contexts: 5_000, on: loaded.flagSet)
             runner.flush(into: telemetry, source: source)
         }
-        var times: [Double] = []
-        var bytes = 0
-        for _ in 0..<20 {
-            let start = Workloads.monotonicSeconds()
-            bytes = telemetry.render(now: 0).count
-            times.append(Workloads.monotonicSeconds() - start)
-        }
-        return "workload=scrape-1k ms=\(Workloads.format(Workloads.median(times) * 1000)) bytes=\(bytes)"
+        return telemetry
     }
 
     /// synthetic-100k: the synthetic driver's work for one second at 100,000 contexts/s on the shipped config's 20

@@ -8,10 +8,11 @@ import Glibc
 
 /// The benchmark workloads; each returns its result line.
 enum Workloads {
+    private static let origin = ContinuousClock.now
+
     static func monotonicSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        let elapsed = ContinuousClock.now - origin
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }

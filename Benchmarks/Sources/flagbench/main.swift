@@ -1,7 +1,8 @@
 // flagbench: the benchmark workloads of ../shared/bench/WORKLOADS.md.
 //
-// Usage: flagbench W | W8 | reload-10k | W-evaluate | scrape-1k | synthetic-100k | all
-// (the ofrep workload needs a running server and wrk: scripts/bench-ofrep.sh)
+// Usage: flagbench W | W8 | reload-10k | W-evaluate | scrape-1k | synthetic-100k | push-1k | all
+// (the ofrep workload needs a running server and wrk: scripts/bench-ofrep.sh; push-1k starts prometheus-pushgateway,
+// or pushes to FLAGBENCH_PUSHGATEWAY)
 // W-evaluate is not a WORKLOADS.md workload: it is W through `evaluate` with a new context value per user, reported
 // so that the cost of the full result is visible beside W.
 // Each workload prints one line: `workload=<name> key=value ...`.
@@ -20,8 +21,9 @@ let workloads: [String: () -> String] = [
     "W-evaluate": { Workloads.singleThread(name: "W-evaluate", pass: Workloads.passWFreshContext) },
     "scrape-1k": { ExporterWorkloads.scrape1k() },
     "synthetic-100k": { ExporterWorkloads.synthetic() },
+    "push-1k": { PushWorkload.push1k() },
 ]
-let order = ["W", "W8", "reload-10k", "W-evaluate", "scrape-1k", "synthetic-100k"]
+let order = ["W", "W8", "reload-10k", "W-evaluate", "scrape-1k", "synthetic-100k", "push-1k"]
 
 guard let name = arguments.first, name == "all" || workloads[name] != nil else {
     let usage = "usage: flagbench \(order.joined(separator: " | ")) | all\n"
