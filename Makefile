@@ -11,7 +11,10 @@ BUILD_PACKAGES := libssl-dev zlib1g-dev libcurl4-openssl-dev libhiredis-dev
 # redis-server are the real HTTP(S) config source and pub/sub broker of the refresh tests, and openssl makes their
 # certificate; prometheus-pushgateway receives the pushes of `push` and `serve --push.gateway-url` (moto, for SSM,
 # comes from PyPI into .build-venv: scripts/install-python-tools.sh).
-TEST_PACKAGES := python3 python3-venv prometheus prometheus-pushgateway curl nginx redis-server openssl
+# prometheus-alertmanager (amtool) and docker-compose lint the monitoring bundle (alerts/, config/,
+# docker-compose.yml); promtool comes with prometheus.
+TEST_PACKAGES := python3 python3-venv prometheus prometheus-pushgateway prometheus-alertmanager docker-compose curl \
+	nginx redis-server openssl
 # Extra packages the benchmarks need (gcc builds the C floor of ../shared/bench; wrk drives the OFREP benchmark;
 # redis-server carries the propagation benchmark's PUBLISH; prometheus-pushgateway receives push-1k, curl is its floor).
 BENCH_PACKAGES := gcc wrk python3 redis-server prometheus-pushgateway curl

@@ -105,7 +105,9 @@ let package = Package(
             name: "PushgatewayTests", dependencies: ["Pushgateway", "CurlHTTP", "Telemetry", "FlagConfig", "FlagEngine"], swiftSettings: strictSettings),
         .testTarget(
             name: "ExporterTests",
-            dependencies: ["Exporter", "FlagConfig", "FlagEngine", "Telemetry"],
+            dependencies: [
+                "Exporter", "FlagConfig", "FlagEngine", "Telemetry", .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strictSettings
         ),
     ]
