@@ -12,7 +12,7 @@ struct FeatureflagExporter: AsyncParsableCommand {
             each rollout really does. See docs/configuration.md for the flags file.
             """,
         version: BuildInfo.version,
-        subcommands: [ServeCommand.self, CheckCommand.self, EvalCommand.self, SimulateCommand.self, PushCommand.self],
+        subcommands: [ServeCommand.self, CheckCommand.self, EvalCommand.self, SimulateCommand.self, PushCommand.self, InitCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }
