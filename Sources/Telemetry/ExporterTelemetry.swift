@@ -58,77 +58,77 @@ public final class ExporterTelemetry: Sendable {
         self.maximumFlagSeries = max(1, maximumFlagSeries)
         state = Mutex(State())
 
-        refreshSuccess = registry.makeCounter(
+        refreshSuccess = registry.counter(
             name: "feature_flag_refresh_success_total",
             help: "Checks of the config source that succeeded, including not modified.")
         refreshFailures = Self.series(for: Self.refreshErrorTypes) { type in
-            registry.makeCounter(
+            registry.counter(
                 name: "feature_flag_refresh_failure_total", labels: [("error_type", type)],
                 help: "Failed checks of the config source, by error type.")
         }
-        refreshDuration = registry.makeValueHistogram(
+        refreshDuration = registry.valueHistogram(
             name: "feature_flag_refresh_duration_seconds",
             buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
             help: "Duration of one check of the config source.")
-        lastRefresh = registry.makeGauge(
+        lastRefresh = registry.gauge(
             name: "feature_flag_last_refresh_timestamp",
             help: "Unix time of the last successful check of the config source.")
-        lastChange = registry.makeGauge(
+        lastChange = registry.gauge(
             name: "feature_flag_last_change_timestamp_seconds",
             help: "Unix time the effective config content last changed.")
-        staleConfig = registry.makeGauge(
+        staleConfig = registry.gauge(
             name: "feature_flag_stale_config",
             help: "1 while the last successful check is older than the staleness threshold.")
-        staleThreshold = registry.makeGauge(
+        staleThreshold = registry.gauge(
             name: "feature_flag_stale_threshold_seconds", help: "The staleness threshold in seconds.")
-        breakerState = registry.makeGauge(
+        breakerState = registry.gauge(
             name: "feature_flag_circuit_breaker_state", help: "Circuit breaker: 0 closed, 1 open, 2 half-open.")
         breakerTransitions = Self.series(for: ["closed", "open", "half_open"]) { target in
-            registry.makeCounter(
+            registry.counter(
                 name: "feature_flag_circuit_breaker_transitions_total", labels: [("to", target)],
                 help: "Circuit breaker transitions, by the state entered.")
         }
         reloads = Self.series(for: ["success", "failure"]) { status in
-            registry.makeCounter(
+            registry.counter(
                 name: "feature_flag_config_reloads_total", labels: [("status", status)],
                 help: "New config content applied (success) or rejected (failure).")
         }
         activeFlags = Self.series(for: FlagState.allCases) { flagState in
-            registry.makeGauge(
+            registry.gauge(
                 name: "feature_flag_active_flags", labels: [("state", flagState.rawValue)],
                 help: "Flags loaded, by state.")
         }
-        foldedFlags = registry.makeGauge(
+        foldedFlags = registry.gauge(
             name: "feature_flag_metrics_folded_flags",
             help: "Flags past --metrics.max-flags whose per-flag series are folded into flag_key=\"__other__\".")
 
         evaluationDurations = Self.series(for: EvaluationSource.allCases) { source in
-            registry.makeValueHistogram(
+            registry.valueHistogram(
                 name: "feature_flag_evaluation_duration_seconds", labels: [("source", source.rawValue)],
                 buckets: [1e-7, 2.5e-7, 5e-7, 1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 1e-4, 1e-3, 1e-2],
                 help: "Per-evaluation latency, sampled.")
         }
         mirrorDropped = Self.series(for: MirrorDropReason.allCases) { reason in
-            registry.makeCounter(
+            registry.counter(
                 name: "feature_flag_mirror_dropped_total", labels: [("reason", reason.rawValue)],
                 help: "Mirrored input refused: malformed, too_large, rate_limited.")
         }
 
-        registry.makeGauge(
+        registry.gauge(
             name: "feature_flag_exporter_build_info",
             labels: [("version", version), ("revision", revision), ("swift_version", swiftVersion)],
             help: "Build information of the exporter; always 1."
         ).set(to: 1.0)
-        processCPU = registry.makeCounter(
+        processCPU = registry.counter(
             name: "process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds.")
-        processResident = registry.makeGauge(
+        processResident = registry.gauge(
             name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
-        processVirtual = registry.makeGauge(
+        processVirtual = registry.gauge(
             name: "process_virtual_memory_bytes", help: "Virtual memory size in bytes.")
-        processOpenFDs = registry.makeGauge(name: "process_open_fds", help: "Number of open file descriptors.")
-        processMaxFDs = registry.makeGauge(
+        processOpenFDs = registry.gauge(name: "process_open_fds", help: "Number of open file descriptors.")
+        processMaxFDs = registry.gauge(
             name: "process_max_fds", help: "Maximum number of open file descriptors.")
-        processStart = registry.makeGauge(
+        processStart = registry.gauge(
             name: "process_start_time_seconds", help: "Start time of the process since unix epoch in seconds.")
     }
 
@@ -181,7 +181,7 @@ public final class ExporterTelemetry: Sendable {
             if let info = state.configInfo { registry.unregisterGauge(info) }
 
             let info = flagSet.info
-            let configInfo = registry.makeGauge(
+            let configInfo = registry.gauge(
                 name: "feature_flag_config_info",
                 labels: [
                     ("version", info.version), ("schema_version", info.schemaVersion), ("checksum", info.checksum),
@@ -241,7 +241,7 @@ public final class ExporterTelemetry: Sendable {
     }
 
     private func makeGauge(_ name: String, _ labels: [(String, String)], _ help: String, value: Double) -> Gauge {
-        let gauge = registry.makeGauge(name: name, labels: labels, help: help)
+        let gauge = registry.gauge(name: name, labels: labels, help: help)
         gauge.set(value)
         return gauge
     }
@@ -392,7 +392,7 @@ public final class ExporterTelemetry: Sendable {
         state.withLock { state in
             let flag = label(for: flagKey, in: state)
             Self.cached(&state.mismatchCounters, flag) {
-                registry.makeCounter(
+                registry.counter(
                     name: "feature_flag_mirror_mismatch_total", labels: [("flag_key", flag)],
                     help: "Mirrored evaluations whose observed variant differs from ours.")
             }.increment()
@@ -408,7 +408,7 @@ public final class ExporterTelemetry: Sendable {
     public func recordCanary(name: String, flagKey: String, success: Bool) {
         state.withLock { state in
             Self.cached(&state.canaryGauges, CanaryKey(name: name, flag: flagKey)) {
-                registry.makeGauge(
+                registry.gauge(
                     name: "feature_flag_canary_success", labels: [("canary", name), ("flag_key", flagKey)],
                     help: "1 if the canary's last check returned its expected variant.")
             }.set(to: success ? 1.0 : 0.0)
@@ -429,12 +429,12 @@ public final class ExporterTelemetry: Sendable {
     public func recordRequest(handler: String, code: Int, durationSeconds: Double) {
         state.withLock { state in
             Self.cached(&state.requestCounters, RequestKey(handler: handler, code: code)) {
-                registry.makeCounter(
+                registry.counter(
                     name: "feature_flag_exporter_http_requests_total",
                     labels: [("handler", handler), ("code", String(code))], help: "HTTP requests served.")
             }.increment()
             Self.cached(&state.requestDurations, handler) {
-                registry.makeValueHistogram(
+                registry.valueHistogram(
                     name: "feature_flag_exporter_http_request_duration_seconds", labels: [("handler", handler)],
                     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
                     help: "HTTP request latency.")
@@ -461,7 +461,7 @@ public final class ExporterTelemetry: Sendable {
 
     private func evaluationCounter(_ state: inout State, _ key: EvaluationKey) -> Counter {
         Self.cached(&state.evaluationCounters, key) {
-            registry.makeCounter(
+            registry.counter(
                 name: "feature_flag_evaluations_total",
                 labels: [
                     ("flag_key", key.flag), ("variant", key.variant), ("reason", key.reason.rawValue),
@@ -473,7 +473,7 @@ public final class ExporterTelemetry: Sendable {
 
     private func rolloutCounter(_ state: inout State, _ key: RolloutKey) -> Counter {
         Self.cached(&state.rolloutCounters, key) {
-            registry.makeCounter(
+            registry.counter(
                 name: "feature_flag_rollout_evaluations_total",
                 labels: [("flag_key", key.flag), ("outcome", key.outcome), ("source", key.source.rawValue)],
                 help: "Evaluations that reached the rollout step; realised share = in / (in + out).")
@@ -482,7 +482,7 @@ public final class ExporterTelemetry: Sendable {
 
     private func errorCounter(_ state: inout State, _ key: ErrorKey) -> Counter {
         Self.cached(&state.errorCounters, key) {
-            registry.makeCounter(
+            registry.counter(
                 name: "feature_flag_errors_total",
                 labels: [("flag_key", key.flag), ("error_type", key.errorType), ("source", key.source.rawValue)],
                 help: "Evaluation errors: condition type errors, unknown flags in mirrored requests.")
@@ -510,7 +510,7 @@ public final class ExporterTelemetry: Sendable {
                         weights.first(where: { $0.variant == variant.name })?.weight ?? 0
                     }
                     Self.cached(&state.srmGauges, key) {
-                        registry.makeGauge(
+                        registry.gauge(
                             name: "feature_flag_split_srm_p_value",
                             labels: [("flag_key", key.flag), ("source", key.source.rawValue)],
                             help:
@@ -548,13 +548,13 @@ public final class ExporterTelemetry: Sendable {
         state.withLock { state in
             guard state.pubSub == nil else { return }
             state.pubSub = PubSubMetrics(
-                connected: registry.makeGauge(
+                connected: registry.gauge(
                     name: "feature_flag_pubsub_connected",
                     help: "1 while subscribed to the Redis refresh channel, 0 while reconnecting."),
-                messages: registry.makeCounter(
+                messages: registry.counter(
                     name: "feature_flag_pubsub_messages_total",
                     help: "Messages received on the Redis refresh channel; each triggers a check."),
-                reconnects: registry.makeCounter(
+                reconnects: registry.counter(
                     name: "feature_flag_pubsub_reconnects_total",
                     help: "Successful resubscriptions after the Redis connection was lost."))
         }
@@ -583,18 +583,18 @@ public final class ExporterTelemetry: Sendable {
         state.withLock { state in
             guard state.push == nil else { return }
             state.push = PushMetrics(
-                successes: registry.makeCounter(
+                successes: registry.counter(
                     name: "feature_flag_push_success_total", help: "Pushes the Pushgateway accepted."),
                 failures: Self.series(for: Self.pushErrorTypes) { type in
-                    registry.makeCounter(
+                    registry.counter(
                         name: "feature_flag_push_failure_total", labels: [("error_type", type)],
                         help: "Pushes that failed after their retries, by error type.")
                 },
-                duration: registry.makeValueHistogram(
+                duration: registry.valueHistogram(
                     name: "feature_flag_push_duration_seconds",
                     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
                     help: "Duration of one push, retries and the waits between them included."),
-                lastPush: registry.makeGauge(
+                lastPush: registry.gauge(
                     name: "feature_flag_last_push_timestamp_seconds",
                     help: "Unix time of the last push the Pushgateway accepted."))
         }
