@@ -97,8 +97,7 @@ public enum StarterBundle {
     }
 
     static func exists(_ path: String) -> Bool {
-        var status = stat()
-        return stat(path, &status) == 0
+        access(path, F_OK) == 0
     }
 
     static func makeDirectories(_ path: String) throws(StarterBundleError) {
