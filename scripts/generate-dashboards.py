@@ -197,19 +197,19 @@ def overview():
             "s", w=12)
 
     b.row("Rollouts")
+    # Realised share of synthetic users in each rollout, in percent, and the configured percentage now.
+    realised = (f'100 * sum by (flag_key) (rate(feature_flag_rollout_evaluations_total{{{SEL}, outcome="in", source="synthetic"}}[{R}])) '
+                f'/ sum by (flag_key) (rate(feature_flag_rollout_evaluations_total{{{SEL}, source="synthetic"}}[{R}]))')
+    configured = f'max by (flag_key) (feature_flag_rollout_percentage{{{SEL}}})'
     b.panel("timeseries", "Realised against configured share",
             "Per flag: the realised share of synthetic users in the rollout (in / (in + out)), and the configured "
             "percentage now (alert FeatureFlagRolloutDrift).",
-            [ts(f'100 * sum by (flag_key) (rate(feature_flag_rollout_evaluations_total{{{SEL}, outcome="in", source="synthetic"}}[{R}])) '
-                f'/ sum by (flag_key) (rate(feature_flag_rollout_evaluations_total{{{SEL}, source="synthetic"}}[{R}]))',
-                "{{flag_key}} realised"),
-             ts(f'max by (flag_key) (feature_flag_rollout_percentage{{{SEL}}})', "{{flag_key}} configured")],
+            [ts(realised, "{{flag_key}} realised"),
+             ts(configured, "{{flag_key}} configured")],
             "percent", w=12)
     b.panel("timeseries", "Drift",
             "Realised minus configured share, in points, per percentage or gradual flag.",
-            [ts(f'100 * sum by (flag_key) (rate(feature_flag_rollout_evaluations_total{{{SEL}, outcome="in", source="synthetic"}}[{R}])) '
-                f'/ sum by (flag_key) (rate(feature_flag_rollout_evaluations_total{{{SEL}, source="synthetic"}}[{R}])) '
-                f'- on (flag_key) max by (flag_key) (feature_flag_rollout_percentage{{{SEL}}})', "{{flag_key}}")],
+            [ts(f'{realised} - on (flag_key) {configured}', "{{flag_key}}")],
             "percent", w=12)
     b.panel("timeseries", "Split sample-ratio mismatch",
             "Chi-square p-value of each split's realised variants against its weights; under 0.001 means the "

@@ -31,6 +31,8 @@ public struct RetryPolicy: Sendable, Hashable {
 
     /// The longest the waits of a push that never succeeds can add up to.
     public var maximumTotalBackoff: Double {
-        (0..<retries).reduce(0) { total, index in total + min(maximumBackoff, initialBackoff * Double(1 << min(index, 30)) * (1 + jitter)) }
+        // The longest wait before each retry is the one with the highest random factor.
+        guard retries > 0 else { return 0 }
+        return (1...retries).reduce(0) { total, retry in total + backoff(beforeRetry: retry, random: 1) }
     }
 }

@@ -96,6 +96,19 @@ final class ExternalServer {
         return server
     }
 
+    /// Debian's Alertmanager with `configuration`, clustering off, its state in `directory`.
+    static func alertmanager(configuration: String, directory: TemporaryDirectory) throws -> ExternalServer {
+        let port = try freePort()
+        let server = ExternalServer(
+            name: "prometheus-alertmanager", executable: "/usr/bin/prometheus-alertmanager",
+            arguments: [
+                "--config.file=\(configuration)", "--storage.path=\(directory.path)/alertmanager-\(port)",
+                "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address=", "--log.level=warn",
+            ], port: port, logPath: directory.path + "/alertmanager-\(port).log")
+        try server.start()
+        return server
+    }
+
     /// An instant query against this Prometheus; the JSON answer.
     func query(_ promQL: String) throws -> String {
         let encoded = promQL.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? promQL

@@ -114,29 +114,16 @@ struct MonitoringEndToEndTests {
         ])
         #expect(batch.status == 0, "\(batch.standardError)")
 
-        let alertmanagerPort = try freePort()
-        let alertmanagerConfig = try directory.write(
-            "alertmanager.yml", try String(contentsOfFile: CommandRunner.repositoryRoot + "/config/alertmanager.yml", encoding: .utf8))
-        let alertmanager = Process()
-        alertmanager.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus-alertmanager")
-        alertmanager.arguments = [
-            "--config.file=\(alertmanagerConfig)", "--storage.path=\(directory.path)/alertmanager",
-            "--web.listen-address=127.0.0.1:\(alertmanagerPort)", "--cluster.listen-address=", "--log.level=warn",
-        ]
-        alertmanager.standardOutput = FileHandle.nullDevice
-        alertmanager.standardError = FileHandle.nullDevice
-        try alertmanager.run()
-        defer {
-            alertmanager.terminate()
-            alertmanager.waitUntilExit()
-        }
+        let alertmanager = try ExternalServer.alertmanager(
+            configuration: CommandRunner.repositoryRoot + "/config/alertmanager.yml", directory: directory)
+        defer { alertmanager.stop() }
         let configuration = try directory.write(
             "prometheus.yml",
             """
             global: {scrape_interval: 1s, evaluation_interval: 1s}
             rule_files: ["\(CommandRunner.repositoryRoot)/alerts/featureflag_exporter.rules.yml"]
             alerting:
-              alertmanagers: [{static_configs: [{targets: ["127.0.0.1:\(alertmanagerPort)"]}]}]
+              alertmanagers: [{static_configs: [{targets: ["127.0.0.1:\(alertmanager.port)"]}]}]
             scrape_configs:
               - job_name: featureflag_exporter
                 static_configs: [{targets: ["127.0.0.1:\(exporter.port)"]}]

@@ -67,7 +67,8 @@ extension PushWorkload {
     /// The floor: the curl command line PUTting the same body to the same gateway (its own `time_total`, so process
     /// start-up is not counted); median of 20 after 3 warm-ups. `nil` when curl is missing.
     static func curlFloor(body: [UInt8], url: String) -> Double? {
-        var template = Array("/tmp/flagbench-push-XXXXXX".utf8CString)
+        // mkstemp's template: the six X are replaced by a unique name.
+        var template = Array(((ProcessEnvironmentReader.value("TMPDIR") ?? "/tmp") + "/flagbench-push-XXXXXX").utf8CString)
         let descriptor = mkstemp(&template)
         guard descriptor >= 0 else { return nil }
         let path = String(cString: template)
