@@ -4,8 +4,8 @@ SWIFT ?= swift
 CONFIG ?= config/feature_flags.yaml
 
 # Debian packages the build needs (libcrypto for the bucket hash, zlib for gzip'd scrapes, libcurl for every outbound
-# HTTP call, hiredis for the Redis pub/sub trigger).
-BUILD_PACKAGES := libssl-dev zlib1g-dev libcurl4-openssl-dev libhiredis-dev
+# HTTP call, hiredis for the Redis pub/sub trigger, libcrypt for the bcrypt hashes of --web.config.file).
+BUILD_PACKAGES := libssl-dev zlib1g-dev libcurl4-openssl-dev libhiredis-dev libcrypt-dev
 # Extra packages the tests need: python3 is the independent bucketing reference; prometheus (with promtool) scrapes
 # the exporter in the integration test and lints the exposition; curl talks to the running exporter; nginx and
 # redis-server are the real HTTP(S) config source and pub/sub broker of the refresh tests, and openssl makes their

@@ -28,6 +28,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        // Named for the server's own channel handlers (limits, timeouts, TLS per connection); Hummingbird uses them too.
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras", exact: "1.35.2"),
     ],
     targets: [
         // OpenSSL libcrypto's low-level SHA-256: the bucket hash (see docs/benchmarks.md for why).
@@ -52,6 +56,8 @@ let package = Package(
         ),
         // libcurl's easy interface with typed setopt/getinfo wrappers (libcurl4-openssl-dev).
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // libcrypt's crypt_rn (libcrypt-dev): bcrypt verification for `basic_auth_users` of --web.config.file.
+        .target(name: "CCrypt", linkerSettings: [.linkedLibrary("crypt")]),
         // hiredis's blocking client (libhiredis-dev), for the Redis pub/sub trigger.
         .target(name: "CHiredis", linkerSettings: [.linkedLibrary("hiredis")]),
         // Every outbound HTTP call: config sources, SSM, the Pushgateway.
@@ -73,8 +79,14 @@ let package = Package(
         .target(
             name: "Exporter",
             dependencies: [
-                "FlagEngine", "FlagConfig", "FlagSync", "Telemetry", "Pushgateway", "CurlHTTP", "CFileInfo",
+                "FlagEngine", "FlagConfig", "FlagSync", "Telemetry", "Pushgateway", "CurlHTTP", "CFileInfo", "CCrypt",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

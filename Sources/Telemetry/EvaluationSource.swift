@@ -14,3 +14,23 @@ public enum MirrorDropReason: String, Sendable, CaseIterable, Hashable {
     case tooLarge = "too_large"
     case rateLimited = "rate_limited"
 }
+
+/// Why the HTTP server refused a connection or request: the `reason` of `feature_flag_exporter_http_refused_total`.
+public enum HTTPRefusalReason: String, Sendable, CaseIterable, Hashable {
+    /// `--web.max-connections` connections were already open; the new one was closed at once.
+    case connectionLimit = "connection_limit"
+    /// The request was not read in full within `--web.read-timeout`; the connection was closed.
+    case readTimeout = "read_timeout"
+    /// The request line and headers exceeded `--web.max-header-bytes` (431).
+    case headerTooLarge = "header_too_large"
+    /// The body exceeded its route's limit (413).
+    case bodyTooLarge = "body_too_large"
+    /// Bytes that are not HTTP/1.1 (400, then closed).
+    case malformed
+    /// The TLS handshake failed: plain HTTP on the TLS port, no or an untrusted client certificate.
+    case tlsHandshake = "tls_handshake"
+    /// Missing or wrong basic-auth credentials (401).
+    case unauthorized
+    /// The mirror rate limit (429).
+    case rateLimited = "rate_limited"
+}

@@ -32,6 +32,8 @@ public final class ExporterTelemetry: Sendable {
     // Evaluations.
     private let evaluationDurations: [EvaluationSource: ValueHistogram]
     private let mirrorDropped: [MirrorDropReason: Counter]
+    private let httpRefused: [HTTPRefusalReason: Counter]
+    private let httpConnections: Gauge
     // The exporter itself.
     private let processCPU: Counter
     private let processResident: Gauge
@@ -113,6 +115,13 @@ public final class ExporterTelemetry: Sendable {
                 name: "feature_flag_mirror_dropped_total", labels: [("reason", reason.rawValue)],
                 help: "Mirrored input refused: malformed, too_large, rate_limited.")
         }
+        httpRefused = Self.series(for: HTTPRefusalReason.allCases) { reason in
+            registry.counter(
+                name: "feature_flag_exporter_http_refused_total", labels: [("reason", reason.rawValue)],
+                help: "HTTP connections and requests the server refused, by the limit or check that refused them.")
+        }
+        httpConnections = registry.gauge(
+            name: "feature_flag_exporter_http_connections", help: "HTTP connections open now.")
 
         registry.gauge(
             name: "feature_flag_exporter_build_info",
@@ -404,6 +413,30 @@ public final class ExporterTelemetry: Sendable {
         mirrorDropped[reason]?.increment()
     }
 
+    /// Counts one connection or request refused by a server limit or check.
+    public func recordHTTPRefused(_ reason: HTTPRefusalReason) {
+        httpRefused[reason]?.increment()
+    }
+
+    /// Sets the number of open HTTP connections.
+    public func setHTTPConnections(_ count: Int) {
+        httpConnections.set(to: Double(count))
+    }
+
+    /// Registers `feature_flag_exporter_web_config_last_reload_successful` (exporters started with
+    /// `--web.config.file`) and sets it.
+    public func setWebConfigReloadSuccessful(_ successful: Bool) {
+        state.withLock { state in
+            if state.webConfigReload == nil {
+                state.webConfigReload = registry.gauge(
+                    name: "feature_flag_exporter_web_config_last_reload_successful",
+                    help: "1 if the last read of --web.config.file (and its certificate files) succeeded; "
+                        + "0 while the previous good one is still in use.")
+            }
+            state.webConfigReload?.set(to: successful ? 1.0 : 0.0)
+        }
+    }
+
     /// Sets a canary's result.
     public func recordCanary(name: String, flagKey: String, success: Bool) {
         state.withLock { state in
@@ -679,6 +712,7 @@ extension ExporterTelemetry {
     struct State: Sendable {
         var pubSub: PubSubMetrics?
         var push: PushMetrics?
+        var webConfigReload: Gauge?
         var flagSet: FlagSet?
         var lastRefresh: Double?
         var lastChange: Double?

@@ -42,6 +42,23 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable POST /-/reload.")
     var enableLifecycle = false
 
+    @Option(
+        name: .customLong("web.config.file"),
+        help: "TLS and basic auth, in the Prometheus exporter-toolkit format; read again for each new connection.")
+    var webConfigFile: String?
+
+    @Option(name: .customLong("web.max-connections"), help: "Connections open at once; more are answered 503 and closed.")
+    var maximumConnections = HTTPLimits().maximumConnections
+
+    @Option(name: .customLong("web.read-timeout"), help: "Seconds to read a whole request, from its first byte (slowloris).")
+    var readTimeout = HTTPLimits().readTimeout
+
+    @Option(name: .customLong("web.idle-timeout"), help: "Seconds a keep-alive connection may wait for its next request.")
+    var idleTimeout = HTTPLimits().idleTimeout
+
+    @Option(name: .customLong("web.max-header-bytes"), help: "Bytes of request target, and of header fields, per request (at most 81920).")
+    var maximumHeaderBytes = HTTPLimits().maximumHeaderBytes
+
     @Option(name: .customLong("log.level"), help: "debug, info, warn or error.")
     var logLevel = "info"
 
@@ -113,6 +130,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let staleThreshold, !(staleThreshold > 0) { throw ValidationError("--config.stale-threshold must be positive") }
         if let syntheticRate, !(syntheticRate > 0) { throw ValidationError("--synthetic.rate must be positive") }
         if let pushInterval, !(pushInterval >= 1) { throw ValidationError("--push.interval must be at least 1 second") }
+        guard maximumConnections >= 1 else { throw ValidationError("--web.max-connections must be at least 1") }
+        guard readTimeout > 0, readTimeout <= 3600 else { throw ValidationError("--web.read-timeout must be between 0 and 3600 seconds") }
+        guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--web.idle-timeout must be between 0 and 86400 seconds") }
+        guard (1024...81_920).contains(maximumHeaderBytes) else {
+            throw ValidationError("--web.max-header-bytes must be between 1024 and 81920 (80 KiB, the HTTP parser's default)")
+        }
     }
 
     func run() async throws {
@@ -126,6 +149,11 @@ struct ServeCommand: AsyncParsableCommand {
         options.listenPort = address.port
         options.telemetryPath = telemetryPath
         options.enableLifecycle = enableLifecycle
+        options.webConfigFile = webConfigFile
+        options.limits.maximumConnections = maximumConnections
+        options.limits.readTimeout = readTimeout
+        options.limits.idleTimeout = idleTimeout
+        options.limits.maximumHeaderBytes = maximumHeaderBytes
         options.logLevel = Logger.Level(flagValue: logLevel)!
         options.logFormat = LogFormat(rawValue: logFormat)!
         options.shard = PopulationShard(parsing: shard)!

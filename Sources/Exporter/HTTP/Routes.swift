@@ -115,6 +115,7 @@ struct Routes {
         case .failure(let response): return response
         }
         guard mirror.admit() else {
+            telemetry.recordHTTPRefused(.rateLimited)
             return ofrepError(.tooManyRequests, key: key, code: "GENERAL", details: "mirror rate limit exceeded")
         }
         guard let evaluated = mirror.evaluate(key, in: context) else {
@@ -133,6 +134,7 @@ struct Routes {
         }
         let flagSet = runtime.store.snapshot
         guard mirror.admit(count: max(1, flagSet.count)) else {
+            telemetry.recordHTTPRefused(.rateLimited)
             return ofrepError(.tooManyRequests, key: nil, code: "GENERAL", details: "mirror rate limit exceeded")
         }
         let evaluated = mirror.evaluateAll(in: context)
@@ -163,6 +165,7 @@ struct Routes {
         let limit = mirror.settings.maximumLineBytes
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             telemetry.recordMirrorDropped(.tooLarge)
+            telemetry.recordHTTPRefused(.bodyTooLarge)
             return .failure(ofrepError(.contentTooLarge, key: key, code: "PARSE_ERROR", details: "body is over \(limit) bytes"))
         }
         let buffer: ByteBuffer
@@ -170,6 +173,7 @@ struct Routes {
             buffer = try await request.body.collect(upTo: limit)
         } catch {
             telemetry.recordMirrorDropped(.tooLarge)
+            telemetry.recordHTTPRefused(.bodyTooLarge)
             return .failure(ofrepError(.contentTooLarge, key: key, code: "PARSE_ERROR", details: "body is over \(limit) bytes"))
         }
         let bytes = Array(buffer.readableBytesView)

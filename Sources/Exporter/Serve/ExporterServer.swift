@@ -1,6 +1,7 @@
 public import FlagConfig
 import FlagEngine
 import Hummingbird
+import HummingbirdCore
 public import Logging
 import FlagSync
 import ServiceLifecycle
@@ -102,18 +103,34 @@ public enum ExporterServer {
             throw ServeSetupError(description: "push: \(error.description)")
         }
 
+        let webConfig = try options.webConfigFile.map { path throws(ServeSetupError) in
+            try WebConfigReloader(path: path, telemetry: telemetry, logger: logger)
+        }
         let router = Router()
         router.add(middleware: RequestMetricsMiddleware(telemetry: telemetry, telemetryPath: options.telemetryPath))
+        router.add(
+            middleware: RequestGuardMiddleware(
+                webConfig: webConfig, authenticator: BasicAuthenticator(),
+                maximumBodyBytes: settings.mirror.maximumLineBytes, telemetry: telemetry))
         Routes(runtime: runtime, mirror: mirror, options: options, logger: logger).register(on: router)
         let application = Application(
             router: router,
+            server: HTTPServerBuilder { responder in
+                GuardedHTTPChannel(responder: responder, limits: options.limits, webConfig: webConfig, telemetry: telemetry)
+            },
             configuration: ApplicationConfiguration(
                 address: .hostname(options.listenHost, port: options.listenPort),
                 serverName: "featureflag_exporter/\(BuildInfo.version)"),
             services: services,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.listenPort
-                logger.info("listening", metadata: ["address": "\(options.listenHost):\(port)"])
+                let tls = webConfig?.latest.tls != nil
+                logger.info(
+                    "listening",
+                    metadata: [
+                        "address": "\(options.listenHost):\(port)", "tls": "\(tls)",
+                        "basic_auth": "\(!(webConfig?.latest.config.basicAuthUsers.isEmpty ?? true))",
+                    ])
                 onListening(port)
             },
             logger: logger)

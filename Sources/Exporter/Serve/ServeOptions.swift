@@ -16,6 +16,10 @@ public struct ServeOptions: Sendable {
     public var listenPort = ServeOptions.defaultPort
     public var telemetryPath = "/metrics"
     public var enableLifecycle = false
+    /// `--web.config.file`: TLS and basic auth in the exporter-toolkit format, read again for each connection.
+    public var webConfigFile: String?
+    /// `--web.max-connections`, `--web.read-timeout`, `--web.idle-timeout`, `--web.max-header-bytes`.
+    public var limits = HTTPLimits()
     public var logLevel: Logger.Level = .info
     public var logFormat: LogFormat = .logfmt
     public var shard = PopulationShard.whole

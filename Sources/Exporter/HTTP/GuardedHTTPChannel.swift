@@ -1,0 +1,259 @@
+import HTTPTypes
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOSSL
+import Synchronization
+import Telemetry
+
+/// Hummingbird's HTTP/1.1 child channel with the exporter's guards in front of it: the connection cap, TLS from
+/// `--web.config.file` (read again for each connection), the request read timeout, the header size limit, and a
+/// counted refusal for each.
+///
+/// The pipeline of one connection, from the socket in:
+/// `RequestReadDeadline` → `NIOSSLServerHandler` (TLS only) → Hummingbird's HTTP/1.1 codec →
+/// `RequestLimitHandler` → Hummingbird's request handling.
+struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
+    typealias Value = HTTP1Channel.Value
+
+    let base: HTTP1Channel
+    let limits: HTTPLimits
+    let gate: ConnectionGate
+    let webConfig: WebConfigReloader?
+    let telemetry: ExporterTelemetry
+
+    var responder: HTTPChannelHandler.Responder { base.responder }
+
+    init(
+        responder: @escaping HTTPChannelHandler.Responder, limits: HTTPLimits, webConfig: WebConfigReloader?,
+        telemetry: ExporterTelemetry
+    ) {
+        var configuration = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestLimitHandler(maximumHeaderBytes: limits.maximumHeaderBytes, telemetry: telemetry)],
+            idleTimeout: .nanoseconds(Int64(limits.idleTimeout * 1e9)))
+        configuration.httpDecoder = .init(
+            maxHeaderFieldSize: limits.maximumHeaderBytes, maxHeaderListSize: limits.maximumHeaderBytes,
+            maxHeaderFieldCount: 1000)
+        base = HTTP1Channel(responder: responder, configuration: configuration)
+        self.limits = limits
+        self.webConfig = webConfig
+        self.telemetry = telemetry
+        gate = ConnectionGate(maximum: limits.maximumConnections, telemetry: telemetry)
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        // A failed setup would end Hummingbird's accept loop, so nothing here fails: an over-cap connection is set up
+        // like any other and refused (503 on plain HTTP, then closed) as soon as it becomes active.
+        let admitted = gate.open()
+        channel.closeFuture.whenComplete { [gate] _ in gate.close() }
+        let tls = webConfig?.reload().tls
+        let readTimeout = TimeAmount.nanoseconds(Int64(limits.readTimeout * 1e9))
+        return channel.eventLoop.makeCompletedFuture {
+            let pipeline = channel.pipeline.syncOperations
+            if !admitted {
+                telemetry.recordHTTPRefused(.connectionLimit)
+                try pipeline.addHandler(OverCapacityRefusal(plainHTTP: tls == nil))
+            }
+            try pipeline.addHandler(RequestReadDeadline(timeout: readTimeout, telemetry: telemetry))
+            if let tls {
+                try pipeline.addHandler(
+                    NIOSSLServerHandler(
+                        context: tls.context,
+                        customVerificationCallback: tls.acceptAnyCertificate ? { _, promise in promise.succeed(.certificateVerified) } : nil,
+                        configuration: .init()))
+            }
+        }.flatMap {
+            base.setup(channel: channel, logger: logger)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}
+
+/// Counts open connections against `--web.max-connections`.
+final class ConnectionGate: Sendable {
+    let maximum: Int
+    private let count = Atomic<Int>(0)
+    private let telemetry: ExporterTelemetry
+
+    init(maximum: Int, telemetry: ExporterTelemetry) {
+        self.maximum = maximum
+        self.telemetry = telemetry
+    }
+
+    /// Counts a new connection; `false` when it is over the cap (it still counts until it closes).
+    func open() -> Bool {
+        let now = count.add(1, ordering: .relaxed).newValue
+        telemetry.setHTTPConnections(now)
+        return now <= maximum
+    }
+
+    func close() {
+        telemetry.setHTTPConnections(count.subtract(1, ordering: .relaxed).newValue)
+    }
+}
+
+/// Answers an over-cap connection with a 503 (on plain HTTP; on TLS there is nothing to say it in) and closes it.
+final class OverCapacityRefusal: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let plainHTTP: Bool
+
+    init(plainHTTP: Bool) { self.plainHTTP = plainHTTP }
+
+    func channelActive(context: ChannelHandlerContext) {
+        guard plainHTTP else {
+            context.close(promise: nil)
+            return
+        }
+        let body = "Too many open connections; try again later.\n"
+        let response =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
+            + "\(body.utf8.count)\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: response)), promise: written)
+        written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // Nothing from a refused connection reaches the HTTP handlers.
+    }
+}
+
+/// Cuts off a connection whose request is not read in full within the read timeout (slowloris).
+///
+/// First in the pipeline, so it sees raw bytes: the clock starts when the connection opens and at the first byte of
+/// each later request (a TLS handshake counts as part of the first), and stops when ``RequestLimitHandler`` sees the
+/// request's end. A keep-alive connection waiting between requests is the idle timeout's business, not this one's.
+final class RequestReadDeadline: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let timeout: TimeAmount
+    private let telemetry: ExporterTelemetry
+    private var pending: Scheduled<Void>?
+
+    init(timeout: TimeAmount, telemetry: ExporterTelemetry) {
+        self.timeout = timeout
+        self.telemetry = telemetry
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if pending == nil { start(context) }
+        context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        requestCompleted()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        requestCompleted()
+    }
+
+    /// The request in progress was read in full: the clock stops until the next one's first byte.
+    func requestCompleted() {
+        pending?.cancel()
+        pending = nil
+    }
+
+    private func start(_ context: ChannelHandlerContext) {
+        guard context.channel.isActive, pending == nil else { return }
+        pending = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
+            pending = nil
+            telemetry.recordHTTPRefused(.readTimeout)
+            context.close(promise: nil)
+        }
+    }
+}
+
+/// After the HTTP/1.1 codec: stops the read clock at each request's end, refuses a request target over the header
+/// limit (414), and turns the codec's own refusals into answers: headers over the limit (431) and bytes that are not
+/// HTTP (400). A failed TLS handshake is counted here too. Each refusal closes the connection.
+final class RequestLimitHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let maximumHeaderBytes: Int
+    private let telemetry: ExporterTelemetry
+    private weak var deadline: RequestReadDeadline?
+    private var sawRequest = false
+    private var refused = false
+
+    init(maximumHeaderBytes: Int, telemetry: ExporterTelemetry) {
+        self.maximumHeaderBytes = maximumHeaderBytes
+        self.telemetry = telemetry
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        deadline = try? context.pipeline.syncOperations.handler(type: RequestReadDeadline.self)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !refused else { return }
+        let part = unwrapInboundIn(data)
+        switch part {
+        case .head(let head):
+            sawRequest = true
+            if (head.path?.utf8.count ?? 0) > maximumHeaderBytes {
+                refuse(context, .uriTooLong, reason: .headerTooLarge, "The request target is over \(maximumHeaderBytes) bytes.\n")
+                return
+            }
+        case .end:
+            deadline?.requestCompleted()
+        case .body:
+            break
+        }
+        context.fireChannelRead(data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let parserError = error as? HTTPParserError {
+            if parserError == .headerOverflow {
+                refuse(
+                    context, .requestHeaderFieldsTooLarge, reason: .headerTooLarge,
+                    "The request's header fields are over \(maximumHeaderBytes) bytes.\n")
+            } else {
+                refuse(context, .badRequest, reason: .malformed, "Not an HTTP/1.1 request.\n")
+            }
+            return
+        }
+        if !sawRequest, error is NIOSSLError || error is BoringSSLError {
+            if case .uncleanShutdown = error as? NIOSSLError {
+                context.fireErrorCaught(error)
+                return
+            }
+            telemetry.recordHTTPRefused(.tlsHandshake)
+            context.close(promise: nil)
+            return
+        }
+        context.fireErrorCaught(error)
+    }
+
+    private func refuse(
+        _ context: ChannelHandlerContext, _ status: HTTPResponse.Status, reason: HTTPRefusalReason, _ message: String
+    ) {
+        guard !refused else { return }
+        refused = true
+        telemetry.recordHTTPRefused(reason)
+        var head = HTTPResponse(status: status)
+        head.headerFields[.contentType] = "text/plain; charset=utf-8"
+        head.headerFields[.contentLength] = String(message.utf8.count)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(ByteBuffer(string: message))), promise: nil)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+}

@@ -1,0 +1,44 @@
+import FlagConfig
+import Hummingbird
+import Telemetry
+
+/// Runs before every route: basic auth when `--web.config.file` lists users (401 without valid credentials), then
+/// the declared body size (413 over ``maximumBodyBytes``). Both refusals are counted. OFREP routes check their
+/// bodies themselves, answering in OFREP's error shape.
+struct RequestGuardMiddleware<Context: RequestContext>: RouterMiddleware {
+    let webConfig: WebConfigReloader?
+    let authenticator: BasicAuthenticator
+    let maximumBodyBytes: Int
+    let telemetry: ExporterTelemetry
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        if let users = webConfig?.latest.config.basicAuthUsers, !users.isEmpty {
+            var authorized = false
+            if let header = request.headers[.authorization],
+                let credentials = BasicAuthenticator.credentials(fromAuthorization: header)
+            {
+                authorized = await authenticator.verify(
+                    user: credentials.user, password: credentials.password, users: users)
+            }
+            guard authorized else {
+                telemetry.recordHTTPRefused(.unauthorized)
+                return Response(
+                    status: .unauthorized,
+                    headers: [
+                        .wwwAuthenticate: "Basic realm=\"featureflag_exporter\", charset=\"UTF-8\"",
+                        .contentType: "text/plain; charset=utf-8",
+                    ],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: "Unauthorized\n")))
+            }
+        }
+        if !request.uri.path.hasPrefix("/ofrep/"), let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maximumBodyBytes {
+            telemetry.recordHTTPRefused(.bodyTooLarge)
+            return Response(
+                status: .contentTooLarge, headers: [.contentType: "text/plain; charset=utf-8", .connection: "close"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: "Request body is over \(maximumBodyBytes) bytes.\n")))
+        }
+        return try await next(request, context)
+    }
+}

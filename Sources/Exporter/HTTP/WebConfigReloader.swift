@@ -1,0 +1,173 @@
+import FlagConfig
+import Logging
+import NIOSSL
+import Synchronization
+import Telemetry
+
+/// `--web.config.file`, read again for each new connection as exporter-toolkit does, so a rotated certificate, key,
+/// client CA or user list applies without a restart.
+///
+/// The file and the certificate files it names are re-read each time; the TLS context is rebuilt only when their
+/// bytes change. A broken file (or certificate) never takes the server down and never opens it up: the last good
+/// configuration stays in use, the error is logged once, and
+/// `feature_flag_exporter_web_config_last_reload_successful` reads 0 until a good one is back.
+final class WebConfigReloader: Sendable {
+    /// One good configuration and the TLS context made from it.
+    struct Active: Sendable {
+        let config: WebConfig
+        /// `nil` for plain HTTP.
+        let tls: TLSServerContext?
+        /// The web config text and the PEM files' text it was made from.
+        let inputs: [String]
+    }
+
+    /// The TLS context, and how a client certificate is judged beyond the context's own verification.
+    struct TLSServerContext: Sendable {
+        let context: NIOSSLContext
+        /// For RequestClientCert and RequireAnyClientCert: any certificate is accepted, unverified.
+        let acceptAnyCertificate: Bool
+    }
+
+    let path: String
+    private let telemetry: ExporterTelemetry
+    private let logger: Logger
+    private let state: Mutex<State>
+
+    private struct State {
+        var active: Active
+        var lastError: String?
+    }
+
+    /// Loads the file for the first time; an error here stops `serve` from starting.
+    init(path: String, telemetry: ExporterTelemetry, logger: Logger) throws(ServeSetupError) {
+        self.path = path
+        self.telemetry = telemetry
+        self.logger = logger
+        do {
+            state = Mutex(State(active: try Self.load(path: path, reusing: nil)))
+        } catch {
+            throw ServeSetupError(description: "invalid --web.config.file:\n\(error.description)")
+        }
+        telemetry.setWebConfigReloadSuccessful(true)
+    }
+
+    /// The configuration last read, without reading again (for requests on a connection already set up).
+    var latest: Active { state.withLock { $0.active } }
+
+    /// Reads the files again and returns the configuration for a new connection.
+    func reload() -> Active {
+        let previous = latest
+        do {
+            let active = try Self.load(path: path, reusing: previous)
+            let recovered = state.withLock { state in
+                state.active = active
+                defer { state.lastError = nil }
+                return state.lastError != nil
+            }
+            if recovered { logger.info("web config read again successfully", metadata: ["file": "\(path)"]) }
+            telemetry.setWebConfigReloadSuccessful(true)
+            return active
+        } catch {
+            let message = error.description
+            let isNew = state.withLock { state in
+                defer { state.lastError = message }
+                return state.lastError != message
+            }
+            if isNew {
+                logger.error(
+                    "web config unusable; keeping the previous one", metadata: ["file": "\(path)", "error": "\(message)"])
+            }
+            telemetry.setWebConfigReloadSuccessful(false)
+            return previous
+        }
+    }
+
+    /// Reads the web config and its PEM files; reuses `previous` when none of them changed.
+    static func load(path: String, reusing previous: Active?) throws(WebConfigError) -> Active {
+        let text: String
+        let config: WebConfig
+        do {
+            let read = try FlagConfigLoader.readFile(path)
+            text = read.text
+            if let previous, previous.inputs.first == text {
+                if previous.tls == nil { return previous }
+                config = previous.config
+            } else {
+                config = try WebConfig.load(read, directory: WebConfig.directory(of: path))
+            }
+        } catch {
+            throw WebConfigError(description: error.description)
+        }
+        guard let tls = config.tls else { return Active(config: config, tls: nil, inputs: [text]) }
+        var files = [tls.certificateFile, tls.keyFile]
+        if let clientCA = tls.clientCAFile { files.append(clientCA) }
+        var inputs = [text]
+        for file in files {
+            do {
+                inputs.append(try FlagConfigLoader.readFile(file).text)
+            } catch {
+                throw WebConfigError(description: error.description)
+            }
+        }
+        if let previous, previous.inputs == inputs { return previous }
+        let context = try makeContext(
+            tls, certificate: inputs[1], key: inputs[2], clientCA: inputs.count > 3 ? inputs[3] : nil)
+        return Active(config: config, tls: context, inputs: inputs)
+    }
+
+    static func makeContext(
+        _ tls: WebConfig.TLSServer, certificate: String, key: String, clientCA: String?
+    ) throws(WebConfigError) -> TLSServerContext {
+        do {
+            let chain = try NIOSSLCertificate.fromPEMBytes(Array(certificate.utf8))
+            guard !chain.isEmpty else { throw WebConfigError(description: "\(tls.certificateFile): no PEM certificate in it") }
+            let privateKey: NIOSSLPrivateKey
+            do {
+                privateKey = try NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem)
+            } catch {
+                throw WebConfigError(description: "\(tls.keyFile): not a PEM private key (\(error))")
+            }
+            var configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+            configuration.minimumTLSVersion = Self.version(tls.minimumVersion)
+            configuration.maximumTLSVersion = tls.maximumVersion.map(Self.version)
+            if let clientCA {
+                let authorities = try NIOSSLCertificate.fromPEMBytes(Array(clientCA.utf8))
+                guard !authorities.isEmpty else {
+                    throw WebConfigError(description: "\(tls.clientCAFile ?? ""): no PEM certificate in it")
+                }
+                configuration.trustRoots = .certificates(authorities)
+                configuration.sendCANameList = true
+            }
+            switch tls.clientAuth {
+            case .noClientCert: configuration.certificateVerification = .none
+            case .requestClientCert, .verifyClientCertIfGiven: configuration.certificateVerification = .optionalVerification
+            case .requireAnyClientCert, .requireAndVerifyClientCert:
+                configuration.certificateVerification = .noHostnameVerification
+            }
+            let context = try NIOSSLContext(configuration: configuration)
+            return TLSServerContext(
+                context: context,
+                acceptAnyCertificate: tls.clientAuth == .requestClientCert || tls.clientAuth == .requireAnyClientCert)
+        } catch let error as WebConfigError {
+            throw error
+        } catch {
+            throw WebConfigError(
+                description: "\(tls.certificateFile), \(tls.keyFile): cannot make a TLS server context: \(error)")
+        }
+    }
+
+    private static func version(_ version: WebConfig.Version) -> TLSVersion {
+        switch version {
+        case .tls10: .tlsv1
+        case .tls11: .tlsv11
+        case .tls12: .tlsv12
+        case .tls13: .tlsv13
+        }
+    }
+}
+
+/// Why `--web.config.file` (or a certificate file it names) could not be used.
+struct WebConfigError: Error, Sendable, CustomStringConvertible {
+    var description: String
+}
