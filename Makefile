@@ -9,12 +9,13 @@ BUILD_PACKAGES := libssl-dev zlib1g-dev libcurl4-openssl-dev libhiredis-dev libc
 # Extra packages the tests need: python3 is the independent bucketing reference; prometheus (with promtool) scrapes
 # the exporter in the integration test and lints the exposition; curl talks to the running exporter; nginx and
 # redis-server are the real HTTP(S) config source and pub/sub broker of the refresh tests, and openssl makes their
-# certificate; prometheus-pushgateway receives the pushes of `push` and `serve --push.gateway-url` (moto, for SSM,
-# comes from PyPI into .build-venv: scripts/install-python-tools.sh).
+# certificate (and the TLS tests' CAs); apache2-utils' htpasswd makes the bcrypt hashes of the basic-auth tests;
+# prometheus-pushgateway receives the pushes of `push` and `serve --push.gateway-url` (moto, for SSM, comes from PyPI
+# into .build-venv: scripts/install-python-tools.sh).
 # prometheus-alertmanager (amtool) and docker-compose lint the monitoring bundle (alerts/, config/,
 # docker-compose.yml); promtool comes with prometheus.
 TEST_PACKAGES := python3 python3-venv prometheus prometheus-pushgateway prometheus-alertmanager docker-compose curl \
-	nginx redis-server openssl
+	nginx redis-server openssl apache2-utils
 # Extra packages the benchmarks need (gcc builds the C floor of ../shared/bench; wrk drives the OFREP benchmark;
 # redis-server carries the propagation benchmark's PUBLISH; prometheus-pushgateway receives push-1k, curl is its floor).
 BENCH_PACKAGES := gcc wrk python3 redis-server prometheus-pushgateway curl
@@ -22,7 +23,7 @@ BENCH_PACKAGES := gcc wrk python3 redis-server prometheus-pushgateway curl
 BIN := .build/release/featureflag_exporter
 FLOOR_SOURCE ?= ../shared/bench/floor.c
 
-.PHONY: all deps test-deps build run test bench format clean
+.PHONY: all deps test-deps build run test bench fuzz tsan soak test-slow format clean
 
 all: build
 
@@ -66,3 +67,9 @@ format:
 
 clean:
 	rm -rf .build Benchmarks/.build
+
+# libFuzzer targets of Fuzz/ (condition parser, flags file, OFREP body, mirror line), FUZZ_SECONDS each
+# (docs/fuzzing.md). A crash leaves its input in .build-fuzz/crashes/<target>/ and fails the run.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh

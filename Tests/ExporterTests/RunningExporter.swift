@@ -92,13 +92,15 @@ enum HTTP {
     }
 
     static func request(
-        _ url: String, method: String = "GET", body: String? = nil, bodyFile: String? = nil, headers: [String] = []
+        _ url: String, method: String = "GET", body: String? = nil, bodyFile: String? = nil, headers: [String] = [],
+        curlArguments: [String] = []
     ) throws -> Response {
         let directory = try TemporaryDirectory()
         let headerFile = directory.path + "/headers"
         let bodyOut = directory.path + "/body"
         var arguments = ["-s", "-X", method, "-o", bodyOut, "-D", headerFile, "-w", "%{http_code}", "--max-time", "30"]
         for header in headers { arguments += ["-H", header] }
+        arguments += curlArguments
         if let body {
             let input = directory.path + "/input"
             try body.write(toFile: input, atomically: true, encoding: .utf8)

@@ -52,36 +52,13 @@ public struct MirrorFeed: Service {
     @discardableResult
     public func process(_ bytes: [UInt8]) -> Bool? {
         guard evaluator.admit() else { return nil }
-        let parsed: FlagValue
-        do {
-            parsed = try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
-                try JSONParser().parse(buffer)
-            }
-        } catch {
+        guard let record = MirrorRecord.decode(line: bytes) else {
             evaluator.telemetry.recordMirrorDropped(.malformed)
             return nil
         }
-        guard case .object(let members) = parsed, case .string(let key)? = members["flag_key"] else {
-            evaluator.telemetry.recordMirrorDropped(.malformed)
-            return nil
-        }
-        let context: EvaluationContext
-        do {
-            context = try EvaluationContext(json: members["context"] ?? .object([:]))
-        } catch {
-            evaluator.telemetry.recordMirrorDropped(.malformed)
-            return nil
-        }
-        let observed: String?
-        switch members["variant"] {
-        case nil, .null?: observed = nil
-        case .string(let name)?: observed = name
-        default:
-            evaluator.telemetry.recordMirrorDropped(.malformed)
-            return nil
-        }
-        guard let evaluated = evaluator.evaluate(key, in: context) else { return nil }
-        guard let observed else { return nil }
+        let key = record.flagKey
+        guard let evaluated = evaluator.evaluate(key, in: record.context) else { return nil }
+        guard let observed = record.observedVariant else { return nil }
         if observed != evaluated.result.variant {
             evaluator.telemetry.recordMirrorMismatch(flagKey: key)
             return true

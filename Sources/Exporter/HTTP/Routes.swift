@@ -176,27 +176,16 @@ struct Routes {
             telemetry.recordHTTPRefused(.bodyTooLarge)
             return .failure(ofrepError(.contentTooLarge, key: key, code: "PARSE_ERROR", details: "body is over \(limit) bytes"))
         }
-        let bytes = Array(buffer.readableBytesView)
-        if bytes.isEmpty {
-            return .success(EvaluationContext())
-        }
-        let parsed: FlagValue
-        do {
-            parsed = try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in try JSONParser().parse(buffer) }
-        } catch {
+        switch OFREPRequestBody.decode(Array(buffer.readableBytesView)) {
+        case .success(let context):
+            return .success(context)
+        case .failure(.malformed(let details)):
             telemetry.recordMirrorDropped(.malformed)
-            return .failure(ofrepError(.badRequest, key: key, code: "PARSE_ERROR", details: "body is not JSON: \(error)"))
-        }
-        guard case .object(let members) = parsed else {
-            telemetry.recordMirrorDropped(.malformed)
-            return .failure(ofrepError(.badRequest, key: key, code: "PARSE_ERROR", details: "body must be a JSON object"))
-        }
-        do {
-            return .success(try EvaluationContext(json: members["context"] ?? .object([:])))
-        } catch {
+            return .failure(ofrepError(.badRequest, key: key, code: "PARSE_ERROR", details: details))
+        case .failure(.invalidContext(let details)):
             telemetry.recordMirrorDropped(.malformed)
             if let key { telemetry.recordError(flagKey: key, errorType: "invalid_context", source: .mirror) }
-            return .failure(ofrepError(.badRequest, key: key, code: "INVALID_CONTEXT", details: error.message))
+            return .failure(ofrepError(.badRequest, key: key, code: "INVALID_CONTEXT", details: details))
         }
     }
 

@@ -1,4 +1,3 @@
-import FlagConfig
 public import FlagEngine
 
 /// Why a JSON context was refused (maps to OpenFeature's INVALID_CONTEXT).

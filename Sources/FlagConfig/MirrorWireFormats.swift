@@ -1,0 +1,52 @@
+public import FlagEngine
+
+/// The body of an OFREP evaluation request, `{"context": {...}}`, as the exporter's OFREP routes read it.
+public enum OFREPRequestBody {
+    /// Why a body was refused: OFREP's PARSE_ERROR (`malformed`) or INVALID_CONTEXT (`invalidContext`).
+    public enum Refusal: Error, Sendable, Hashable {
+        case malformed(String)
+        case invalidContext(String)
+    }
+
+    /// Decodes a body; an empty one is the empty context.
+    public static func decode(_ bytes: [UInt8]) -> Result<EvaluationContext, Refusal> {
+        if bytes.isEmpty { return .success(EvaluationContext()) }
+        let parsed: FlagValue
+        do {
+            parsed = try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in try JSONParser().parse(buffer) }
+        } catch {
+            return .failure(.malformed("body is not JSON: \(error)"))
+        }
+        guard case .object(let members) = parsed else { return .failure(.malformed("body must be a JSON object")) }
+        do {
+            return .success(try EvaluationContext(json: members["context"] ?? .object([:])))
+        } catch {
+            return .failure(.invalidContext(error.message))
+        }
+    }
+}
+
+/// One line of the mirrored JSONL feed: `{"flag_key": ..., "context": {...}, "variant": ...}`.
+public struct MirrorRecord: Sendable, Hashable {
+    public var flagKey: String
+    public var context: EvaluationContext
+    /// The variant the application observed; `nil` when the line does not say (evaluated, not compared).
+    public var observedVariant: String?
+
+    /// Decodes one line; `nil` when it is malformed (not JSON, no string `flag_key`, a bad context or variant).
+    public static func decode(line bytes: [UInt8]) -> MirrorRecord? {
+        let parsed: FlagValue
+        do {
+            parsed = try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in try JSONParser().parse(buffer) }
+        } catch {
+            return nil
+        }
+        guard case .object(let members) = parsed, case .string(let key)? = members["flag_key"] else { return nil }
+        guard let context = try? EvaluationContext(json: members["context"] ?? .object([:])) else { return nil }
+        switch members["variant"] {
+        case nil, .null?: return MirrorRecord(flagKey: key, context: context, observedVariant: nil)
+        case .string(let name)?: return MirrorRecord(flagKey: key, context: context, observedVariant: name)
+        default: return nil
+        }
+    }
+}
