@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+
+/// docs/scaling.md, shown: three replicas sharding one population (`--synthetic.shard=i/3`) under one real Prometheus
+/// add up, through the shipped recording rule, to what one exporter reports for the whole population; and one Redis
+/// PUBLISH reaches every replica.
+@Suite("Replicas: sharded synthetic populations add up; one PUBLISH reaches all")
+struct ReplicaTests {
+    static let settings = """
+        synthetic:
+          enabled: true
+          rate: 3000
+          population:
+            size: 300
+            id_pattern: "user-{n}"
+            attributes:
+              user_type: {admin: 2, developer: 8, user: 90}
+              environment: {production: 100}
+              custom_attributes:
+                plan: {free: 70, pro: 25, enterprise: 5}
+
+        """
+
+    /// `job_flag_key_source:feature_flag_rollout_realised_ratio:rate5m{source="synthetic"}` by flag, for `job`.
+    static func realisedShares(_ prometheus: ExternalServer, job: String) throws -> [String: Double] {
+        let answer = try prometheus.query(
+            "job_flag_key_source:feature_flag_rollout_realised_ratio:rate5m{job=\"\(job)\",source=\"synthetic\"}")
+        let json = try JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any]
+        let results = (json?["data"] as? [String: Any])?["result"] as? [[String: Any]] ?? []
+        var shares: [String: Double] = [:]
+        for result in results {
+            guard let key = (result["metric"] as? [String: String])?["flag_key"],
+                let value = (result["value"] as? [Any])?.last as? String, let share = Double(value), share.isFinite
+            else { continue }
+            shares[key] = share
+        }
+        return shares
+    }
+
+    @Test("3 replicas with --synthetic.shard=i/3 sum to the single exporter's realised shares; one PUBLISH reaches all 3")
+    func replicas() throws {
+        let directory = try TemporaryDirectory()
+        let site = directory.path + "/site"
+        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+        let shipped = try String(contentsOfFile: CommandRunner.repositoryRoot + "/config/feature_flags.yaml", encoding: .utf8)
+        try shipped.write(toFile: site + "/feature_flags.yaml", atomically: true, encoding: .utf8)
+        let nginx = try ExternalServer.nginx(root: site, directory: directory)
+        let redis = try ExternalServer.redis(directory: directory)
+        let settingsFile = try directory.write("exporter.yaml", Self.settings)
+        let source = "http://127.0.0.1:\(nginx.port)/feature_flags.yaml"
+        let environment = ["REDIS_URL": "redis://127.0.0.1:\(redis.port)/0"]
+        func start(_ shard: String, rate: String) throws -> RunningExporter {
+            try RunningExporter(
+                [
+                    "--config.file", source, "--exporter.config-file", settingsFile, "--environment", "production",
+                    "--refresh.mode", "pubsub", "--synthetic.shard", shard, "--synthetic.rate", rate,
+                ], directory: directory.path, environment: environment)
+        }
+        // Each replica evaluates its third of the population at a third of the rate: the same passes per second.
+        let replicas = try (0..<3).map { try start("\($0)/3", rate: "1000") }
+        let single = try start("0/1", rate: "3000")
+        let everyone = replicas + [single]
+        let configuration = try directory.write(
+            "prometheus.yml",
+            """
+            global: {scrape_interval: 1s, evaluation_interval: 1s}
+            rule_files: ["\(CommandRunner.repositoryRoot)/alerts/featureflag_exporter.rules.yml"]
+            scrape_configs:
+              - job_name: replicas
+                static_configs: [{targets: [\(replicas.map { "\"127.0.0.1:\($0.port)\"" }.joined(separator: ", "))]}]
+              - job_name: single
+                static_configs: [{targets: ["127.0.0.1:\(single.port)"]}]
+
+            """)
+        let prometheus = try ExternalServer.prometheus(configuration: configuration, directory: directory)
+        defer { prometheus.stop() }
+
+        // The rule's ratio per flag, over the replicas' summed counters and over the single exporter's.
+        var summed: [String: Double] = [:]
+        var whole: [String: Double] = [:]
+        #expect(try RunningExporter.eventually(timeout: 60) {
+            summed = try Self.realisedShares(prometheus, job: "replicas")
+            whole = try Self.realisedShares(prometheus, job: "single")
+            return summed.count >= 3 && Set(summed.keys) == Set(whole.keys)
+        })
+        // Let both see many whole passes of the population (10 per second), so a partial pass weighs < 1%.
+        Thread.sleep(forTimeInterval: 10)
+        summed = try Self.realisedShares(prometheus, job: "replicas")
+        whole = try Self.realisedShares(prometheus, job: "single")
+        #expect(summed.count >= 3, "percentage rollouts seen: \(summed)")
+        for (flag, share) in whole {
+            let replicaShare = try #require(summed[flag], "no replica share for \(flag)")
+            #expect(abs(replicaShare - share) < 0.01, "\(flag): replicas \(replicaShare), single \(share)")
+        }
+        // Every replica did its share of the work.
+        for replica in replicas {
+            #expect(try replica.sample("feature_flag_evaluations_total", ["source=\"synthetic\""]) ?? 0 > 0)
+        }
+
+        // One PUBLISH: redis counts four subscribers, and every replica serves the new version.
+        #expect(try RunningExporter.eventually(timeout: 10) {
+            try everyone.allSatisfy { try $0.sample("feature_flag_pubsub_connected") == 1 }
+        })
+        try shipped.replacingOccurrences(of: "version: \"1.0.0\"", with: "version: \"1.0.1-replicas\"")
+            .write(toFile: site + "/feature_flags.yaml", atomically: true, encoding: .utf8)
+        #expect(try redisPublish(port: redis.port, channel: "feature_flags:config-changed") == 4)
+        for exporter in everyone {
+            #expect(try RunningExporter.eventually(timeout: 10) {
+                try exporter.sample("feature_flag_config_info", ["version=\"1.0.1-replicas\""]) == 1
+            })
+            #expect(try exporter.sample("feature_flag_pubsub_messages_total") == 1)
+        }
+    }
+}
