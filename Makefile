@@ -73,3 +73,14 @@ clean:
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+# The test suite under ThreadSanitizer, in its own build folder (docs/architecture.md says why CI does not run it).
+tsan: test-deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
+
+# Synthetic at full rate, wrk OFREP load, 50 scrapers, a valid or broken config every second (docs/benchmarks.md).
+SOAK_SECONDS ?= 600
+soak: build
+	@scripts/install-packages.sh wrk python3
+	SOAK_SECONDS=$(SOAK_SECONDS) python3 scripts/soak.py

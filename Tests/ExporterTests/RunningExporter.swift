@@ -18,7 +18,10 @@ final class RunningExporter {
         process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
         process.arguments = ["serve", "--web.listen-address", "127.0.0.1:0"] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: CommandRunner.repositoryRoot)
-        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
+        var inherited = ["PATH": "/usr/bin:/bin"]
+        // `make tsan`: a race in the exporter process halts it, so the test that started it fails.
+        if let options = ProcessInfo.processInfo.environment["TSAN_OPTIONS"] { inherited["TSAN_OPTIONS"] = options }
+        process.environment = inherited.merging(environment) { $1 }
         process.standardOutput = log
         process.standardError = log
         try process.run()
