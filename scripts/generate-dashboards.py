@@ -293,6 +293,12 @@ def overview():
             [ts(f'histogram_quantile(0.99, sum by (le, handler) '
                 f'(rate(feature_flag_exporter_http_request_duration_seconds_bucket{{{SEL}}}[{R}])))', "{{handler}}")],
             "s", w=16)
+    b.panel("timeseries", "HTTP refusals",
+            "Connections and requests refused per second, by the limit or check that refused them (docs/security.md).",
+            [ts(f'sum by (reason) (rate(feature_flag_exporter_http_refused_total{{{SEL}}}[{R}]))', "{{reason}}")],
+            "reqps", w=12)
+    b.panel("timeseries", "Open connections", "HTTP connections open on each exporter, against --web.max-connections.",
+            [ts(f'max by (instance) (feature_flag_exporter_http_connections{{{SEL}}})', "{{instance}}")], "short", w=12)
     return b
 
 

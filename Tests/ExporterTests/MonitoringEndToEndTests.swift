@@ -102,6 +102,8 @@ struct MonitoringEndToEndTests {
                 "--environment", "production", "--refresh.mode", "both", "--refresh.interval", "1",
                 "--refresh.minimum-interval", "0.1", "--mirror.file", mirrorFile,
                 "--push.gateway-url", "http://127.0.0.1:\(gateway.port)", "--push.interval", "1",
+                // A web config with neither TLS nor users: plain HTTP, and its reload gauge for the rule that reads it.
+                "--web.config.file", try directory.write("web.yml", "# plain HTTP, no users\n"),
                 "--push.job", "featureflag_exporter_push",
             ],
             directory: directory.path, environment: ["REDIS_URL": "redis://127.0.0.1:\(redis.port)"])

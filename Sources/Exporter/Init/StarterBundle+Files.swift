@@ -2294,6 +2294,80 @@ mirror:
         "overrides": []
       },
       "options": {}
+    },
+    {
+      "type": "timeseries",
+      "title": "HTTP refusals",
+      "description": "Connections and requests refused per second, by the limit or check that refused them (docs/security.md).",
+      "id": 41,
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "h": 8,
+        "w": 12,
+        "x": 0,
+        "y": 117
+      },
+      "targets": [
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "A",
+          "editorMode": "code",
+          "expr": "sum by (reason) (rate(feature_flag_exporter_http_refused_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
+          "legendFormat": "{{reason}}",
+          "range": true,
+          "instant": false
+        }
+      ],
+      "fieldConfig": {
+        "defaults": {
+          "unit": "reqps"
+        },
+        "overrides": []
+      },
+      "options": {}
+    },
+    {
+      "type": "timeseries",
+      "title": "Open connections",
+      "description": "HTTP connections open on each exporter, against --web.max-connections.",
+      "id": 42,
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "h": 8,
+        "w": 12,
+        "x": 12,
+        "y": 117
+      },
+      "targets": [
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "A",
+          "editorMode": "code",
+          "expr": "max by (instance) (feature_flag_exporter_http_connections{job=~\"$job\", instance=~\"$instance\"})",
+          "legendFormat": "{{instance}}",
+          "range": true,
+          "instant": false
+        }
+      ],
+      "fieldConfig": {
+        "defaults": {
+          "unit": "short"
+        },
+        "overrides": []
+      },
+      "options": {}
     }
   ]
 }
@@ -2866,6 +2940,15 @@ groups:
           summary: featureflag_exporter on {{ $labels.instance }} lost its Redis subscription.
           description: Config changes reach {{ $labels.instance }} only through periodic checks until the subscription is back.
           runbook_url: https://github.com/featureflag-exporter/featureflag_exporter/blob/main/docs/runbook.md#featureflagpubsubdisconnected
+      - alert: FeatureFlagExporterWebConfigReloadFailed
+        expr: feature_flag_exporter_web_config_last_reload_successful == 0
+        for: 10m
+        labels:
+          severity: warning
+        annotations:
+          summary: featureflag_exporter on {{ $labels.instance }} cannot read its --web.config.file.
+          description: '{{ $labels.instance }} still serves with its last good TLS and basic-auth settings; a rotated certificate or changed user has not taken effect.'
+          runbook_url: https://github.com/featureflag-exporter/featureflag_exporter/blob/main/docs/runbook.md#featureflagexporterwebconfigreloadfailed
 """# + "\n"),
         ("alerts/tests/featureflag_exporter.test.yml", "alerts/tests/featureflag_exporter.test.yml", #"""
 # promtool test rules alerts/tests/featureflag_exporter.test.yml
@@ -3270,6 +3353,31 @@ tests:
     alert_rule_test:
       - eval_time: 15m
         alertname: FeatureFlagPubSubDisconnected
+        exp_alerts: []
+
+  # --- FeatureFlagExporterWebConfigReloadFailed --------------------------------------------------------------
+  - name: a web config unreadable for 10 minutes fires
+    interval: 1m
+    input_series:
+      - series: 'feature_flag_exporter_web_config_last_reload_successful{job="featureflag_exporter",instance="host-a:10100"}'
+        values: '1 0x15'
+    alert_rule_test:
+      - eval_time: 15m
+        alertname: FeatureFlagExporterWebConfigReloadFailed
+        exp_alerts:
+          - exp_labels: {severity: warning, job: featureflag_exporter, instance: "host-a:10100"}
+            exp_annotations:
+              summary: featureflag_exporter on host-a:10100 cannot read its --web.config.file.
+              description: host-a:10100 still serves with its last good TLS and basic-auth settings; a rotated certificate or changed user has not taken effect.
+              runbook_url: https://github.com/featureflag-exporter/featureflag_exporter/blob/main/docs/runbook.md#featureflagexporterwebconfigreloadfailed
+  - name: a fixed web config does not fire
+    interval: 1m
+    input_series:
+      - series: 'feature_flag_exporter_web_config_last_reload_successful{job="featureflag_exporter",instance="host-a:10100"}'
+        values: '1 0 0 1x13'
+    alert_rule_test:
+      - eval_time: 15m
+        alertname: FeatureFlagExporterWebConfigReloadFailed
         exp_alerts: []
 
   # --- Recording rules ---------------------------------------------------------------------------------------
