@@ -11,6 +11,16 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+func library(_ name: String) -> Target.Dependency {
+    .product(name: name, package: "featureflag_exporter")
+}
+
+let engine = [library("FlagEngine")]
+
+func fuzzTarget(_ name: String, dependencies: [Target.Dependency]) -> Target {
+    .executableTarget(name: name, dependencies: dependencies + ["FuzzSupport"], swiftSettings: strictSettings)
+}
+
 let package = Package(
     name: "featureflag_exporter-fuzz",
     platforms: [.macOS(.v15)],
@@ -18,34 +28,15 @@ let package = Package(
         .package(name: "featureflag_exporter", path: "..")
     ],
     targets: [
-        // The condition language of targeting rules: parse, print, evaluate.
-        .executableTarget(
-            name: "FuzzCondition",
-            dependencies: [.product(name: "FlagEngine", package: "featureflag_exporter")],
-            swiftSettings: strictSettings),
+        // The hand-over to libFuzzer and the shipped config, shared by the targets.
+        .target(name: "FuzzSupport", dependencies: engine + ["FlagConfig"].map(library), swiftSettings: strictSettings),
+        // The condition language of targeting rules: parse, evaluate.
+        fuzzTarget("FuzzCondition", dependencies: engine),
         // The flags file: YAML, overlay merge, validation, compilation, evaluation of every flag.
-        .executableTarget(
-            name: "FuzzFlagsFile",
-            dependencies: [
-                .product(name: "FlagEngine", package: "featureflag_exporter"),
-                .product(name: "FlagConfig", package: "featureflag_exporter"),
-            ],
-            swiftSettings: strictSettings),
+        fuzzTarget("FuzzFlagsFile", dependencies: engine + ["FlagConfig"].map(library)),
         // An OFREP request body, decoded and evaluated against the shipped config.
-        .executableTarget(
-            name: "FuzzOFREPBody",
-            dependencies: [
-                .product(name: "FlagEngine", package: "featureflag_exporter"),
-                .product(name: "FlagConfig", package: "featureflag_exporter"),
-            ],
-            swiftSettings: strictSettings),
+        fuzzTarget("FuzzOFREPBody", dependencies: engine + ["FlagConfig"].map(library)),
         // One line of the mirrored JSONL feed, decoded and evaluated against the shipped config.
-        .executableTarget(
-            name: "FuzzMirrorLine",
-            dependencies: [
-                .product(name: "FlagEngine", package: "featureflag_exporter"),
-                .product(name: "FlagConfig", package: "featureflag_exporter"),
-            ],
-            swiftSettings: strictSettings),
+        fuzzTarget("FuzzMirrorLine", dependencies: engine + ["FlagConfig"].map(library)),
     ]
 )

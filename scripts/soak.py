@@ -134,17 +134,18 @@ def main():
         control = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
 
         def request(method, path):
+            """One request on the control connection; a dropped keep-alive connection is reopened once."""
             nonlocal control
-            try:
-                control.request(method, path)
-                response = control.getresponse()
-                return response.status, response.read().decode()
-            except Exception:
-                control.close()
-                control = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                control.request(method, path)
-                response = control.getresponse()
-                return response.status, response.read().decode()
+            for attempt in range(2):
+                try:
+                    control.request(method, path)
+                    response = control.getresponse()
+                    return response.status, response.read().decode()
+                except Exception:
+                    control.close()
+                    control = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                    if attempt == 1:
+                        raise
 
         while time.monotonic() - started < SECONDS:
             tick = time.monotonic()

@@ -1,3 +1,4 @@
+import FuzzSupport
 import FlagEngine
 
 /// A context with every attribute kind, so evaluation walks every comparison path.
@@ -17,19 +18,7 @@ public func fuzzCondition(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-/// SwiftPM links an executable's entry as `FuzzCondition_main` (not `main`, which libFuzzer would provide), so it is
-/// defined here and hands over to libFuzzer's driver.
 @_cdecl("FuzzCondition_main")
-func runFuzzer(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzCondition)
+func main(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    FuzzSupport.run(argc, argv, fuzzCondition)
 }
-
-/// libFuzzer's driver (compiler-rt, linked by -sanitize=fuzzer).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
-) -> Int32
