@@ -39,9 +39,11 @@ let package = Package(
             name: "CSHA256",
             linkerSettings: [.linkedLibrary("crypto")]
         ),
+        // A pthread_mutex_t-backed value lock that ThreadSanitizer can see (Synchronization.Mutex it cannot, on Linux).
+        .target(name: "Locking", swiftSettings: strictSettings),
         .target(
             name: "FlagEngine",
-            dependencies: ["CSHA256"],
+            dependencies: ["CSHA256", "Locking"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -64,7 +66,7 @@ let package = Package(
         .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: strictSettings),
         .target(
             name: "FlagSync",
-            dependencies: ["FlagConfig", "FlagEngine", "CurlHTTP", "CHiredis"],
+            dependencies: ["FlagConfig", "FlagEngine", "CurlHTTP", "CHiredis", "Locking"],
             swiftSettings: strictSettings
         ),
         // Pushes the registry to a Prometheus Pushgateway (Telemetry for its gzip, CurlHTTP for the requests).
@@ -73,13 +75,13 @@ let package = Package(
         .target(name: "CFileInfo"),
         .target(
             name: "Telemetry",
-            dependencies: ["FlagEngine", "CZlib", .product(name: "Prometheus", package: "swift-prometheus")],
+            dependencies: ["FlagEngine", "CZlib", "Locking", .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "Exporter",
             dependencies: [
-                "FlagEngine", "FlagConfig", "FlagSync", "Telemetry", "Pushgateway", "CurlHTTP", "CFileInfo", "CCrypt",
+                "FlagEngine", "FlagConfig", "FlagSync", "Telemetry", "Pushgateway", "CurlHTTP", "CFileInfo", "CCrypt", "Locking",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,7 +1,7 @@
 import Dispatch
 public import FlagConfig
 public import FlagEngine
-import Synchronization
+import Locking
 
 #if canImport(Glibc)
     import Glibc
@@ -85,7 +85,7 @@ public final class ConfigSynchronizer: Sendable {
     public let fetcher: SourceFetcher
     public let cache: ConfigCache?
     public let strict: Bool
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let queue = DispatchQueue(label: "featureflag_exporter.config-sync")
 
     struct State {
@@ -100,7 +100,7 @@ public final class ConfigSynchronizer: Sendable {
         self.cache = cache
         self.strict = strict
         store = FlagStore()
-        state = Mutex(State(breaker: breaker))
+        state = Locked(State(breaker: breaker))
     }
 
     /// Whether any config is in use.

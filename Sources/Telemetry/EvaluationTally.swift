@@ -18,7 +18,7 @@ public struct EvaluationTally: Sendable {
     @usableFromInline var counts: [UInt64]
     /// Sampled evaluation durations in seconds.
     var durationSamples: [Double] = []
-    @usableFromInline internal(set) var storedPending = 0
+    @usableFromInline var storedPending = 0
     /// Evaluations recorded since the last flush.
     public var pending: Int { storedPending }
 

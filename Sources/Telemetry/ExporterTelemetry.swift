@@ -1,6 +1,6 @@
 public import FlagEngine
 public import Prometheus
-import Synchronization
+import Locking
 
 /// The metric catalog of METRICS.md as code: every family the exporter serves, the series behind it, and the
 /// scrape-time values.
@@ -14,7 +14,7 @@ public final class ExporterTelemetry: Sendable {
     /// Per-flag series are kept for the first this-many flags of the config; later flags fold into `__other__`.
     public let maximumFlagSeries: Int
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     // Config lifecycle.
     private let refreshSuccess: Counter
@@ -58,7 +58,7 @@ public final class ExporterTelemetry: Sendable {
     ) {
         self.registry = registry
         self.maximumFlagSeries = max(1, maximumFlagSeries)
-        state = Mutex(State())
+        state = Locked(State())
 
         refreshSuccess = registry.counter(
             name: "feature_flag_refresh_success_total",

@@ -1,7 +1,8 @@
 public import FlagConfig
 public import FlagEngine
+import Locking
 import Synchronization
-public import Telemetry
+import Telemetry
 
 /// Evaluates mirrored traffic (OFREP requests and the JSONL feed) and counts it as `source="mirror"`.
 ///
@@ -11,15 +12,15 @@ public import Telemetry
 public final class MirrorEvaluator: Sendable {
     let runtime: ConfigRuntime
     public let settings: ExporterSettings.Mirror
-    private let shards: [TallyShard]
+    private let shards: [Locked<EvaluationTally?>]
     private let nextShard = Atomic<Int>(0)
-    private let bucket: Mutex<TokenBucket>
+    private let bucket: Locked<TokenBucket>
 
     public init(runtime: ConfigRuntime, settings: ExporterSettings.Mirror, shardCount: Int = 8) {
         self.runtime = runtime
         self.settings = settings
-        shards = (0..<max(1, shardCount)).map { _ in TallyShard() }
-        bucket = Mutex(TokenBucket(rate: settings.rateLimit, burst: max(1, settings.rateLimit)))
+        shards = (0..<max(1, shardCount)).map { _ in Locked<EvaluationTally?>(nil) }
+        bucket = Locked(TokenBucket(rate: settings.rateLimit, burst: max(1, settings.rateLimit)))
     }
 
     var telemetry: ExporterTelemetry { runtime.telemetry }
@@ -56,7 +57,7 @@ public final class MirrorEvaluator: Sendable {
     private func record(_ outcomes: [EvaluationOutcome], on flagSet: FlagSet) {
         let shard = shards[nextShard.add(1, ordering: .relaxed).oldValue % shards.count]
         var stale: EvaluationTally?
-        shard.tally.withLock { tally in
+        shard.withLock { tally in
             if let current = tally, current.flagSet.info.checksum != flagSet.info.checksum
                 || current.flagSet.count != flagSet.count
             {
@@ -73,7 +74,7 @@ public final class MirrorEvaluator: Sendable {
     public func flush() {
         for shard in shards {
             var taken: EvaluationTally?
-            shard.tally.withLock { tally in
+            shard.withLock { tally in
                 if let current = tally, current.pending > 0 {
                     taken = current
                     tally = EvaluationTally(flagSet: current.flagSet)
@@ -82,11 +83,6 @@ public final class MirrorEvaluator: Sendable {
             if var taken { telemetry.flush(&taken, source: .mirror) }
         }
     }
-}
-
-/// One independently locked tally (a class, because a `Mutex` cannot be copied into an array).
-final class TallyShard: Sendable {
-    let tally = Mutex<EvaluationTally?>(nil)
 }
 
 /// A token bucket: `rate` tokens per second, at most `burst` saved up.

@@ -1,4 +1,4 @@
-public import FlagEngine
+import FlagEngine
 import FlagConfig
 public import Logging
 public import ServiceLifecycle

@@ -1,7 +1,7 @@
 import CCrypt
 import FlagEngine
+import Locking
 import NIOPosix
-import Synchronization
 
 /// Checks basic-auth credentials against the bcrypt hashes of `basic_auth_users`, with libcrypt's `crypt_rn`.
 ///
@@ -16,7 +16,7 @@ final class BasicAuthenticator: Sendable {
     /// A bcrypt hash (cost 10) of a random password nobody holds.
     static let dummyHash = "$2y$10$KZws0CDnxGP7iJ3yDfPotOtMWswffhC4.FWfXarilEzMAZrkEu.Aa"
 
-    private let cache = Mutex<[String: Bool]>([:])
+    private let cache = Locked<[String: Bool]>([:])
 
     init() {}
 

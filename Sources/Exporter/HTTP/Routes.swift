@@ -1,7 +1,7 @@
 import FlagSync
 import FlagConfig
 import FlagEngine
-public import Hummingbird
+import Hummingbird
 import Logging
 import Telemetry
 

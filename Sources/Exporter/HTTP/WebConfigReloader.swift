@@ -1,7 +1,7 @@
 import FlagConfig
+import Locking
 import Logging
 import NIOSSL
-import Synchronization
 import Telemetry
 
 /// `--web.config.file`, read again for each new connection as exporter-toolkit does, so a rotated certificate, key,
@@ -31,7 +31,7 @@ final class WebConfigReloader: Sendable {
     let path: String
     private let telemetry: ExporterTelemetry
     private let logger: Logger
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     private struct State {
         var active: Active
@@ -44,7 +44,7 @@ final class WebConfigReloader: Sendable {
         self.telemetry = telemetry
         self.logger = logger
         do {
-            state = Mutex(State(active: try Self.load(path: path, reusing: nil)))
+            state = Locked(State(active: try Self.load(path: path, reusing: nil)))
         } catch {
             throw ServeSetupError(description: "invalid --web.config.file:\n\(error.description)")
         }

@@ -1,6 +1,6 @@
 import Dispatch
-import Synchronization
 import FlagEngine
+import Locking
 public import Logging
 import Pushgateway
 public import ServiceLifecycle
@@ -101,7 +101,7 @@ public struct PeriodicPusher: Service {
 
 /// The last push error, shared between the push loop and the final push.
 private final class LastError: Sendable {
-    private let message = Mutex<String?>(nil)
+    private let message = Locked<String?>(nil)
 
     func get() -> String? { message.withLock { $0 } }
     func set(_ value: String?) { message.withLock { $0 = value } }

@@ -3,7 +3,7 @@ public import FlagEngine
 public import FlagSync
 public import Logging
 public import Telemetry
-import Synchronization
+import Locking
 
 /// The config in use and how it stays fresh: a ``ConfigSynchronizer`` for the source, with every check counted in
 /// telemetry and logged.
@@ -17,7 +17,7 @@ public final class ConfigRuntime: Sendable {
     public let environment: String
     public let refreshMode: RefreshMode
     let logger: Logger
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     struct State {
         var lastError: String?
@@ -33,7 +33,7 @@ public final class ConfigRuntime: Sendable {
         self.environment = environment
         self.refreshMode = refreshMode
         self.logger = logger
-        state = Mutex(State())
+        state = Locked(State())
     }
 
     /// A runtime over a local flags file with no cache, for commands and tests.
