@@ -1,4 +1,4 @@
-public import FlagConfig
+import FlagConfig
 public import FlagEngine
 
 /// What every fuzz target shares: the hand-over to libFuzzer's driver and the shipped config.
