@@ -48,7 +48,7 @@ let package = Package(
         ),
         .target(
             name: "FlagConfig",
-            dependencies: ["FlagEngine", .product(name: "Yams", package: "Yams")],
+            dependencies: ["FlagEngine", "Locking", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         // zlib's deflate in gzip framing, for `/metrics` with `Accept-Encoding: gzip`.

@@ -1,10 +1,12 @@
+import Dispatch
 import FlagEngine
+import Locking
 
 /// Turns the effective YAML tree into flag definitions, reporting every problem at its line and column.
 ///
 /// Names (variant names, flag keys in references, rule variants, user ids) are always read as the scalar's text, so
 /// `default_variant: off` means the variant "off" rather than `false`.
-struct FlagFileDecoder {
+struct FlagFileDecoder: Sendable {
     private(set) var diagnostics: [ConfigDiagnostic] = []
     let sources: SourceTexts
     /// Conditions already compiled in this file, by text: flags often share a rule, and then share its tree.
@@ -170,13 +172,46 @@ struct FlagFileDecoder {
         if let node = root["global"] { decoded.settings = decodeGlobal(node) }
         if let node = root["alerts"] { decoded.alertThresholds = decodeAlerts(node) }
         if let node = root["flags"], let flags = mapping(node, [.key("flags")]) {
-            for pair in flags {
-                if let definition = decodeFlag(pair.key, pair.value, settings: decoded.settings) {
-                    decoded.definitions.append(definition)
-                }
-            }
+            decoded.definitions = decodeFlags(flags[...], settings: decoded.settings)
         }
         return decoded
+    }
+
+    /// Files with at least this many flags decode them in two halves at once, one on each core.
+    static let parallelFlagCount = 1024
+
+    /// The definitions of `flags`, in file order, with their diagnostics in file order after the ones so far.
+    mutating func decodeFlags(
+        _ flags: ArraySlice<(key: String, keyLocation: SourceLocation, value: YAMLNode)>, settings: GlobalSettings
+    ) -> [FlagDefinition] {
+        guard flags.count >= Self.parallelFlagCount else {
+            return flags.compactMap { decodeFlag($0.key, $0.value, settings: settings) }
+        }
+        // Each half starts with no diagnostics and this decoder's condition cache; the halves' diagnostics follow
+        // ours in file order, exactly as one decoder going through the flags would have left them.
+        let fresh = {
+            var decoder = self
+            decoder.diagnostics = []
+            return decoder
+        }()
+        let halves = Locked<[Int: (definitions: [FlagDefinition], diagnostics: [ConfigDiagnostic])]>([:])
+        let middle = flags.startIndex + flags.count / 2
+        let parts = [flags[..<middle], flags[middle...]]
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            var decoder = fresh
+            let definitions = parts[index].compactMap { decoder.decodeFlag($0.key, $0.value, settings: settings) }
+            let half = (definitions, decoder.diagnostics)
+            halves.withLock { $0[index] = half }
+        }
+        let decodedHalves = halves.withLock { $0 }
+        var definitions: [FlagDefinition] = []
+        definitions.reserveCapacity(flags.count)
+        for index in 0..<2 {
+            guard let half = decodedHalves[index] else { continue }
+            definitions += half.definitions
+            diagnostics += half.diagnostics
+        }
+        return definitions
     }
 
     mutating func decodeGlobal(_ node: YAMLNode) -> GlobalSettings {

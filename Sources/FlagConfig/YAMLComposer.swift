@@ -24,6 +24,8 @@ struct YAMLComposer {
 
     let file: String
     let nodeBudget: Int
+    /// Added to every line number: the composer may be reading a part of a file (``YAMLReader``'s split parse).
+    let lineOffset: Int
 
     private var stack: [Frame] = []
     private var anchors: [String: (node: YAMLNode, size: Int)] = [:]
@@ -31,11 +33,15 @@ struct YAMLComposer {
     private var root: YAMLNode?
     private var documents = 0
 
-    init(file: String, nodeBudget: Int) {
+    init(file: String, nodeBudget: Int, lineOffset: Int = 0) {
         self.file = file
         self.nodeBudget = nodeBudget
+        self.lineOffset = lineOffset
         self.remaining = nodeBudget
     }
+
+    /// Expanded nodes composed so far, aliases counted as their whole subtree.
+    var nodesSpent: Int { nodeBudget - remaining }
 
     private func fail(_ message: String, at location: SourceLocation) -> FlagConfigError {
         FlagConfigError(
@@ -44,7 +50,7 @@ struct YAMLComposer {
     }
 
     private func location(_ mark: yaml_mark_t) -> SourceLocation {
-        SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+        SourceLocation(file: file, line: Int(mark.line) + 1 + lineOffset, column: Int(mark.column) + 1)
     }
 
     private static func string(_ pointer: UnsafePointer<UInt8>?, _ length: Int) -> String {
@@ -59,7 +65,11 @@ struct YAMLComposer {
 
     /// Composes the single document in `text`, or `nil` for an empty stream.
     mutating func compose(_ text: String) throws(FlagConfigError) -> YAMLNode? {
-        var bytes = Array(text.utf8)
+        try compose(Array(text.utf8))
+    }
+
+    /// Composes the single document in the UTF-8 `bytes`, or `nil` for an empty stream.
+    mutating func compose(_ bytes: consuming [UInt8]) throws(FlagConfigError) -> YAMLNode? {
         if bytes.isEmpty { return nil }
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
@@ -171,7 +181,7 @@ struct YAMLComposer {
         if parser.error == YAML_READER_ERROR {
             // Reader errors (bad encoding, control characters) give a byte offset, not a mark.
             let offset = min(Int(parser.problem_offset), buffer.count)
-            var line = 1
+            var line = 1 + lineOffset
             var column = 1
             for byte in buffer[0..<offset] {
                 if byte == 0x0A {

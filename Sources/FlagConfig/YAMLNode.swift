@@ -4,17 +4,33 @@ import FlagEngine
 ///
 /// Keys are kept as their text, never resolved: `on:` and `off:` are the names "on" and "off", which is exactly
 /// what the seed system's Python loader got wrong (CONFIG.md §1).
-struct YAMLNode: Sendable {
+struct YAMLNode: Sendable, Equatable {
     enum ScalarStyle: Sendable {
         case plain
         case quoted
         case block
     }
 
-    enum Content: Sendable {
+    enum Content: Sendable, Equatable {
         case scalar(String, ScalarStyle)
         case sequence([YAMLNode])
         case mapping([(key: String, keyLocation: SourceLocation, value: YAMLNode)])
+
+        static func == (lhs: Content, rhs: Content) -> Bool {
+            switch (lhs, rhs) {
+            case (.scalar(let left, let leftStyle), .scalar(let right, let rightStyle)):
+                return left == right && leftStyle == rightStyle
+            case (.sequence(let left), .sequence(let right)):
+                return left == right
+            case (.mapping(let left), .mapping(let right)):
+                return left.count == right.count
+                    && zip(left, right).allSatisfy { pair in
+                        pair.0.key == pair.1.key && pair.0.keyLocation == pair.1.keyLocation && pair.0.value == pair.1.value
+                    }
+            default:
+                return false
+            }
+        }
     }
 
     var content: Content
@@ -62,8 +78,10 @@ enum YAMLReader {
                     message: "YAML nesting is deeper than \(maximumDepth) levels")
             ], stage: .parse)
         }
+        let bytes = Array(text.utf8)
+        if let composed = YAMLSplitParse.compose(bytes, file: file, nodeBudget: nodeBudget) { return composed }
         var composer = YAMLComposer(file: file, nodeBudget: nodeBudget)
-        return try composer.compose(text)
+        return try composer.compose(bytes)
     }
 
     /// The position where flow brackets or block indicators first nest deeper than ``maximumDepth``, if anywhere.

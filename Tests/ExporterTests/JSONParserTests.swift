@@ -12,7 +12,7 @@ struct JSONParserTests {
             "a": .list([.int(1), .double(-2500), .bool(true), .bool(false), .null, .string("x\"\\/\né😀")]),
             "b": .object([:]),
         ]))
-        #expect(try JSONParser().parse("  12345678901234567890 ") == .double(12_345_678_901_234_567_890))
+        #expect(try JSONParser().parse("  12345678901234567890 ") == .double(12_345_678_901_234_567_168))  // 2^64-ish, the nearest Double
     }
 
     @Test("malformed and hostile documents are refused", arguments: [

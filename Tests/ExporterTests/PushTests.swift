@@ -325,7 +325,7 @@ struct PushTests {
             """)
         let prometheus = try ExternalServer.prometheus(configuration: configuration, directory: directory)
         defer { prometheus.stop() }
-        let seen = try RunningExporter.eventually(timeout: 60) {
+        let seen = RunningExporter.eventually(timeout: 60) {
             let answer = (try? prometheus.query(#"sum(feature_flag_evaluations_total{job="nightly-simulation",source="synthetic"})"#)) ?? ""
             return answer.contains("\"20000\"")
         }

@@ -13,7 +13,7 @@ final class RunningExporter {
     init(_ arguments: [String], directory: String, environment: [String: String] = [:]) throws {
         self.directory = directory
         logPath = directory + "/exporter.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)  // FileHandle below throws if it is missing
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
         process.arguments = ["serve", "--web.listen-address", "127.0.0.1:0"] + arguments

@@ -81,11 +81,11 @@ struct ServeTests {
         let prometheus = try ExternalServer.prometheus(configuration: configuration, directory: directory)
         defer { prometheus.stop() }
         func query(_ promQL: String) throws -> String { try prometheus.query(promQL) }
-        let up = try RunningExporter.eventually(timeout: 60) {
+        let up = RunningExporter.eventually(timeout: 60) {
             (try? query("up{job=\"featureflag_exporter\"} == 1"))?.contains("\"value\":[") ?? false
         }
         #expect(up, "Prometheus never saw up == 1")
-        let evaluations = try RunningExporter.eventually(timeout: 30) {
+        let evaluations = RunningExporter.eventually(timeout: 30) {
             (try? query("feature_flag_evaluations_total{source=\"synthetic\"}"))?.contains("\"flag_key\":\"checkout\"") ?? false
         }
         #expect(evaluations, "no synthetic evaluations in Prometheus")
@@ -191,7 +191,7 @@ struct ServeTests {
     func mirrorFeed() throws {
         let directory = try TemporaryDirectory()
         let feed = directory.path + "/decisions.jsonl"
-        FileManager.default.createFile(atPath: feed, contents: Data("{\"flag_key\":\"checkout\"}\n".utf8))
+        #expect(FileManager.default.createFile(atPath: feed, contents: Data("{\"flag_key\":\"checkout\"}\n".utf8)))
         let (exporter, _) = try start(["--mirror.file", feed, "--no-synthetic"])
         defer { exporter.stop() }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: feed))
@@ -221,7 +221,7 @@ struct ServeTests {
     func mirrorFeedLimits() throws {
         let directory = try TemporaryDirectory()
         let feed = directory.path + "/decisions.jsonl"
-        FileManager.default.createFile(atPath: feed, contents: Data())
+        #expect(FileManager.default.createFile(atPath: feed, contents: Data()))
         let settings = "mirror:\n  max_line_bytes: 256\n  rate_limit: 5\n"
         let (exporter, _) = try start(["--mirror.file", feed, "--no-synthetic"], settings: settings)
         defer { exporter.stop() }

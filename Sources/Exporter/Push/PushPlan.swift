@@ -1,4 +1,4 @@
-public import CurlHTTP
+import CurlHTTP
 public import FlagConfig
 import FlagSync
 public import Pushgateway
