@@ -67,34 +67,34 @@ enum YAMLReader {
     /// Expanded nodes one document may have; an alias counts as its whole subtree, so a "billion laughs" document is
     /// refused at once. A 10,000-flag file has about 500,000.
     static let nodeBudget = 4_000_000
-    /// Nesting deeper than this is refused before libyaml sees it (its parser recurses).
+    /// Nesting deeper than this is refused, at the bracket or indentation that passes it, before libyaml sees the
+    /// file. (libyaml's own limit, 1,000 levels, comes with a less helpful message; neither it nor the composer
+    /// recurses.)
     static let maximumDepth = 256
 
     static func read(_ text: String, file: String) throws(FlagConfigError) -> YAMLNode? {
-        if let location = excessiveNesting(in: text, file: file) {
+        let bytes = Array(text.utf8)
+        // A large flags file is parsed in halves, each scanned for nesting first; anything unusual comes back here.
+        if let composed = YAMLSplitParse.compose(bytes, file: file, nodeBudget: nodeBudget) { return composed }
+        if let location = excessiveNesting(in: bytes, file: file) {
             throw FlagConfigError(diagnostics: [
                 ConfigDiagnostic(
                     severity: .error, location: location, path: "",
                     message: "YAML nesting is deeper than \(maximumDepth) levels")
             ], stage: .parse)
         }
-        let bytes = Array(text.utf8)
-        if let composed = YAMLSplitParse.compose(bytes, file: file, nodeBudget: nodeBudget) { return composed }
         var composer = YAMLComposer(file: file, nodeBudget: nodeBudget)
         return try composer.compose(bytes)
     }
 
     /// The position where flow brackets or block indicators first nest deeper than ``maximumDepth``, if anywhere.
-    /// A cheap pre-scan so that hostile nesting never reaches the recursive composer. Block nesting shows as a long
+    /// A cheap pre-scan so that hostile nesting never reaches the parser. Block nesting shows as a long
     /// run of spaces and `-`, `?`, `:` indicators at the start of a line; flow nesting as unclosed brackets.
-    static func excessiveNesting(in text: String, file: String) -> SourceLocation? {
-        if let found = text.utf8.withContiguousStorageIfAvailable({ excessiveNesting(in: $0, file: file) }) {
-            return found
-        }
-        return excessiveNesting(in: Array(text.utf8), file: file)
+    static func excessiveNesting(in bytes: [UInt8], file: String) -> SourceLocation? {
+        bytes.withUnsafeBufferPointer { excessiveNesting(in: $0, file: file) }
     }
 
-    private static func excessiveNesting(in bytes: some Collection<UInt8>, file: String) -> SourceLocation? {
+    private static func excessiveNesting(in bytes: UnsafeBufferPointer<UInt8>, file: String) -> SourceLocation? {
         var depth = 0
         var line = 1
         var column = 0

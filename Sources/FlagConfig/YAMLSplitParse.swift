@@ -44,6 +44,9 @@ enum YAMLSplitParse {
         let halves = Locked<[Int: Half]>([:])
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             let part = index == 0 ? Array(bytes[..<cut.offset]) : Array("flags:\n".utf8) + bytes[cut.offset...]
+            // Each half is scanned for hostile nesting on its own thread; when one has it, the one-piece path
+            // scans the whole file and reports it where it is.
+            guard YAMLReader.excessiveNesting(in: part, file: file) == nil else { return }
             // The second half's line 2 is the file's line `cut.line`.
             var composer = YAMLComposer(file: file, nodeBudget: nodeBudget, lineOffset: index == 0 ? 0 : cut.line - 2)
             guard let root = try? composer.compose(part) else { return }
