@@ -42,6 +42,12 @@ struct YAMLNode: Sendable, Equatable {
         return pairs.last(where: { $0.key == key })?.value
     }
 
+    /// A mapping's pairs, in order; `nil` for scalars and lists.
+    var pairs: [(key: String, keyLocation: SourceLocation, value: YAMLNode)]? {
+        if case .mapping(let pairs) = content { return pairs }
+        return nil
+    }
+
     var isMapping: Bool {
         if case .mapping = content { return true }
         return false

@@ -1,6 +1,14 @@
 import Dispatch
 import Locking
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Parses a large flags file as two halves at once, one on each core, and joins the trees.
 ///
 /// libyaml is a sequential parser and, at about half of a 10,000-flag reload, the largest cost of one
@@ -40,7 +48,7 @@ enum YAMLSplitParse {
 
     /// The tree of `bytes` parsed in two halves at `cut`, or `nil` when the halves do not join.
     static func compose(_ bytes: [UInt8], at cut: Cut, file: String, nodeBudget: Int) -> YAMLNode? {
-        typealias Half = (root: YAMLNode, nodes: Int)
+        typealias Half = (root: YAMLNode, nodes: Int, flagKeys: Set<String>)
         let halves = Locked<[Int: Half]>([:])
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             let part = index == 0 ? Array(bytes[..<cut.offset]) : Array("flags:\n".utf8) + bytes[cut.offset...]
@@ -50,11 +58,15 @@ enum YAMLSplitParse {
             // The second half's line 2 is the file's line `cut.line`.
             var composer = YAMLComposer(file: file, nodeBudget: nodeBudget, lineOffset: index == 0 ? 0 : cut.line - 2)
             guard let root = try? composer.compose(part) else { return }
-            let half = (root, composer.nodesSpent)
+            // The keys under `flags:` (last in the first half, first in the second), hashed here in parallel.
+            let flags = index == 0 ? root.pairs?.last : root.pairs?.first
+            let half = (root, composer.nodesSpent, Set(flags?.value.pairs?.lazy.map(\.key) ?? []))
             halves.withLock { $0[index] = half }
         }
         let composed = halves.withLock { $0 }
         guard let first = composed[0], let second = composed[1] else { return nil }
+        // A key on both sides of the cut is a duplicate the one-piece parse reports; let it.
+        guard first.flagKeys.isDisjoint(with: second.flagKeys) else { return nil }
         return join(first.root, second.root, at: cut, nodes: first.nodes + second.nodes, nodeBudget: nodeBudget)
     }
 
@@ -72,9 +84,6 @@ enum YAMLSplitParse {
             let cutFlag = secondFlagPairs.first,
             cutFlag.keyLocation.line == cut.line, cutFlag.keyLocation.column == cut.indent + 1
         else { return nil }
-        // A key on both sides of the cut is a duplicate the one-piece parse reports; let it.
-        let flagKeys = Set(firstFlagPairs.lazy.map(\.key))
-        guard !secondFlagPairs.contains(where: { flagKeys.contains($0.key) }) else { return nil }
         let rootKeys = Set(firstRoot.lazy.map(\.key))
         guard !secondRoot.dropFirst().contains(where: { rootKeys.contains($0.key) }) else { return nil }
 
@@ -90,14 +99,14 @@ enum YAMLSplitParse {
     static func findCut(in bytes: UnsafeBufferPointer<UInt8>) -> Cut? {
         var lines = LineScanner(bytes: bytes)
         // The top-level `flags:` key, alone on its line (a comment may follow).
-        var flagsLine: Range<Int>?
+        var foundFlags = false
         while let line = lines.next() {
             if isFlagsKey(bytes[line]) {
-                flagsLine = line
+                foundFlags = true
                 break
             }
         }
-        guard flagsLine != nil else { return nil }
+        guard foundFlags else { return nil }
         // The first flag key fixes the indentation.
         var indent = 0
         var bodyStart = 0
@@ -113,7 +122,6 @@ enum YAMLSplitParse {
         guard indent > 0 else { return nil }
         // The flags end at the next line that starts at column 1 with anything but a comment.
         var bodyEnd = bytes.count
-        let afterFirstFlag = lines
         while let line = lines.next() {
             guard let byte = bytes[line].first, byte != UInt8(ascii: " "), byte != UInt8(ascii: "#"),
                 byte != UInt8(ascii: "\r")
@@ -122,16 +130,17 @@ enum YAMLSplitParse {
             break
         }
         // The first flag line at the flag indentation from the middle on.
-        let middle = bodyStart + (bodyEnd - bodyStart) / 2
-        lines = afterFirstFlag
+        lines.move(to: bodyStart + (bodyEnd - bodyStart) / 2)
         while let line = lines.next(), line.lowerBound < bodyEnd {
-            guard line.lowerBound >= middle, line.count > indent else { continue }
-            let content = bytes[line]
+            guard line.count > indent else { continue }
             let keyStart = line.lowerBound + indent
-            guard content[line.lowerBound..<keyStart].allSatisfy({ $0 == UInt8(ascii: " ") }),
-                startsKey(bytes[keyStart])
+            guard bytes[line.lowerBound..<keyStart].allSatisfy({ $0 == UInt8(ascii: " ") }), startsKey(bytes[keyStart])
             else { continue }
-            return Cut(offset: line.lowerBound, line: lines.lineNumber, indent: indent)
+            var newlines = 0
+            for byte in UnsafeBufferPointer(rebasing: bytes[..<line.lowerBound]) {
+                newlines &+= byte == UInt8(ascii: "\n") ? 1 : 0
+            }
+            return Cut(offset: line.lowerBound, line: newlines + 1, indent: indent)
         }
         return nil
     }
@@ -161,23 +170,31 @@ enum YAMLSplitParse {
         }
     }
 
-    /// The lines of a buffer, without their `\n`, with the 1-based number of the last one returned.
+    /// The lines of a buffer, without their `\n`; `memchr` finds each end.
     struct LineScanner {
         let bytes: UnsafeBufferPointer<UInt8>
         private var position = 0
-        private(set) var lineNumber = 0
 
         init(bytes: UnsafeBufferPointer<UInt8>) {
             self.bytes = bytes
         }
 
+        /// Moves (either way) to `offset` if a line starts there, else to the start of the next line.
+        mutating func move(to offset: Int) {
+            position = min(max(offset, 0), bytes.count)
+            if position > 0 && position < bytes.count && bytes[position - 1] != UInt8(ascii: "\n") { _ = next() }
+        }
+
         mutating func next() -> Range<Int>? {
-            guard position < bytes.count else { return nil }
+            guard position < bytes.count, let base = bytes.baseAddress else { return nil }
             let start = position
-            var end = start
-            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            let end: Int
+            if let found = memchr(base + start, Int32(UInt8(ascii: "\n")), bytes.count - start) {
+                end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            } else {
+                end = bytes.count
+            }
             position = end + 1
-            lineNumber += 1
             return start..<end
         }
     }

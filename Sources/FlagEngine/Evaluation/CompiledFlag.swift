@@ -28,7 +28,7 @@ enum RolloutKind: UInt8, Sendable {
 /// The most common rule, a well-known field compared with a string literal (`user_type == 'admin'`), is compiled to
 /// a byte comparison against the literal in the flat byte buffer; any other condition runs the interpreter on
 /// ``FlagSetStorage/conditions`` at `conditionIndex`.
-struct CompiledRule: Sendable, BitwiseCopyable {
+struct CompiledRule: Sendable, Equatable, BitwiseCopyable {
     enum Kind: UInt8 {
         case general
         case fieldEquals
@@ -76,7 +76,7 @@ enum WellKnownField: UInt8, Sendable, BitwiseCopyable {
 /// Everything evaluation needs for one flag, as a plain record with no references: copying it costs nothing and two
 /// cores reading the same flag never touch a shared reference count. Variable-length parts are ranges into the
 /// flat buffers of ``FlagSet/Storage``.
-struct CompiledFlag: Sendable, BitwiseCopyable {
+struct CompiledFlag: Sendable, Equatable, BitwiseCopyable {
     var state: FlagState
     var rolloutKind: RolloutKind
     var bucketField: BucketField

@@ -28,6 +28,11 @@ public struct FlagSet: Sendable {
         self.storage = try FlagSetCompiler.compile(flags, settings: settings, info: info)
     }
 
+    /// A set over tables compiled already.
+    init(storage: FlagSetStorage) {
+        self.storage = storage
+    }
+
     /// The number of flags.
     public var count: Int { storage.definitions.count }
 

@@ -1,3 +1,6 @@
+import Dispatch
+import Locking
+
 /// Validates flag definitions and lays them out as the flat tables of ``FlagSetStorage``.
 struct FlagSetCompiler {
     private var issues: [FlagSetValidationError.Issue] = []
@@ -10,10 +13,14 @@ struct FlagSetCompiler {
     private var extras = CompiledExtras()
     private var indexByKey: [String: Int] = [:]
 
+    /// Sets with at least this many flags compile in two halves at once, one on each core.
+    static let parallelFlagCount = 1024
+
     static func compile(
         _ definitions: [FlagDefinition],
         settings: GlobalSettings,
-        info: FlagSetInfo
+        info: FlagSetInfo,
+        parallelFrom parallelFlagCount: Int = parallelFlagCount
     ) throws(FlagSetValidationError) -> FlagSetStorage {
         var compiler = FlagSetCompiler()
         compiler.indexByKey.reserveCapacity(definitions.count)
@@ -27,13 +34,80 @@ struct FlagSetCompiler {
                 compiler.indexByKey[definition.key] = compiler.indexByKey.count
             }
         }
-        for definition in definitions { compiler.add(definition, settings: settings) }
+        if definitions.count >= parallelFlagCount {
+            // Each half lays its flags out in tables of its own; the second half's are then shifted to follow the
+            // first's, which gives exactly the tables one pass would have built.
+            let keys = compiler.indexByKey
+            let middle = definitions.count / 2
+            let halves = Locked<[Int: FlagSetCompiler]>([:])
+            DispatchQueue.concurrentPerform(iterations: 2) { index in
+                var half = FlagSetCompiler()
+                half.indexByKey = keys
+                for definition in index == 0 ? definitions[..<middle] : definitions[middle...] {
+                    half.add(definition, settings: settings)
+                }
+                halves.withLock { $0[index] = half }
+            }
+            let compiled = halves.withLock { $0 }
+            for index in 0..<2 {
+                if let half = compiled[index] { compiler.append(half) }
+            }
+        } else {
+            for definition in definitions { compiler.add(definition, settings: settings) }
+        }
         compiler.issues += Self.dependencyCycles(in: definitions, compiler.flags, compiler.prerequisites)
         if !compiler.issues.isEmpty { throw FlagSetValidationError(issues: compiler.issues) }
         return FlagSetStorage(
             definitions: definitions, settings: settings, info: info, extras: compiler.extras, flags: compiler.flags,
             rules: compiler.rules, conditions: compiler.conditions, prerequisites: compiler.prerequisites, keyBytes: compiler.keyBytes,
             variantTruthiness: compiler.variantTruthiness)
+    }
+
+    /// Appends the tables `other` compiled after this compiler's, moving every offset of `other`'s flags and rules
+    /// by the length of the table it points into.
+    private mutating func append(_ other: FlagSetCompiler) {
+        let variantBase = Int32(variantTruthiness.count)
+        let rulesBase = Int32(rules.count)
+        let conditionBase = Int32(conditions.count)
+        let prerequisitesBase = Int32(prerequisites.count)
+        let keyBase = Int32(keyBytes.count)
+        let userListBase = Int32(extras.userLists.count)
+        let gradualBase = Int32(extras.gradualSchedules.count)
+        let splitBase = Int32(extras.splits.count)
+        let cumulativeBase = Int32(extras.splitCumulative.count)
+        let customBase = Int32(extras.customBucketNames.count)
+        flags += other.flags.lazy.map { flag in
+            var moved = flag
+            moved.variantStart += variantBase
+            moved.rulesStart += rulesBase
+            moved.prerequisitesStart += prerequisitesBase
+            moved.prefixStart += keyBase
+            switch moved.rolloutKind {
+            case .userList: moved.extraIndex += userListBase
+            case .gradual: moved.extraIndex += gradualBase
+            case .split: moved.extraIndex += splitBase
+            case .none, .percentage: break
+            }
+            if moved.bucketField == .custom { moved.customBucketIndex += customBase }
+            return moved
+        }
+        rules += other.rules.lazy.map { rule in
+            var moved = rule
+            moved.conditionIndex += conditionBase
+            if moved.kind != .general { moved.literalStart += keyBase }
+            return moved
+        }
+        conditions += other.conditions
+        prerequisites += other.prerequisites
+        keyBytes += other.keyBytes
+        variantTruthiness += other.variantTruthiness
+        extras.userLists += other.extras.userLists
+        extras.gradualSchedules += other.extras.gradualSchedules
+        extras.splits += other.extras.splits.lazy.map { ($0.lowerBound + cumulativeBase)..<($0.upperBound + cumulativeBase) }
+        extras.splitCumulative += other.extras.splitCumulative
+        extras.splitVariantIndices += other.extras.splitVariantIndices
+        extras.customBucketNames += other.extras.customBucketNames
+        issues += other.issues
     }
 
     private mutating func report(_ flag: FlagDefinition, _ path: [ConfigPathComponent], _ message: String) {
@@ -44,13 +118,13 @@ struct FlagSetCompiler {
         if !FlagSet.isValidKey(flag.key) {
             report(flag, [], "flag key '\(flag.key)' does not match [A-Za-z_][A-Za-z0-9_.-]{0,127}")
         }
-        var variantIndex: [String: Int32] = [:]
-        for (index, variant) in flag.variants.enumerated() where variantIndex[variant.name] == nil {
-            variantIndex[variant.name] = Int32(index)
+        // Flags have a handful of variants: a scan finds the first of a name faster than hashing into a dictionary.
+        func index(of name: String) -> Int32? {
+            flag.variants.firstIndex { $0.name == name }.map(Int32.init)
         }
-        let known = flag.variants.map { "'\($0.name)'" }.joined(separator: ", ")
         func lookUp(_ name: String, _ path: [ConfigPathComponent], in compiler: inout FlagSetCompiler) -> Int32 {
-            if let index = variantIndex[name] { return index }
+            if let index = index(of: name) { return index }
+            let known = flag.variants.map { "'\($0.name)'" }.joined(separator: ", ")
             compiler.report(flag, path, "variant '\(name)' is not one of the flag's variants (\(known))")
             return 0
         }
@@ -59,7 +133,7 @@ struct FlagSetCompiler {
         let enabledIndex =
             flag.rollout?.variant != nil
             ? lookUp(flag.enabledVariant, [.key("rollout"), .key("variant")], in: &self)
-            : (variantIndex[flag.enabledVariant] ?? defaultIndex)
+            : (index(of: flag.enabledVariant) ?? defaultIndex)
 
         let rulesStart = rules.count
         var flagRules: [CompiledRule] = []
