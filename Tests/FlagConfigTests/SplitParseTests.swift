@@ -164,6 +164,24 @@ struct SplitParseTests {
         #expect(joined == joinedAtFlagLines)
     }
 
+    @Test("real files, cut before every line, give the one-piece tree or decline: the shipped config and the seed's")
+    func realFiles() throws {
+        for path in [ConfigFixtures.shippedFile, ConfigFixtures.seedFile] {
+            let text = try FlagConfigLoader.readFile(path).text
+            let bytes = Array(text.utf8)
+            let expected = try Self.oneDocument(text)
+            var joined = 0
+            for start in Self.lineStarts(bytes) {
+                let cut = YAMLSplitParse.Cut(offset: start.offset, line: start.line, indent: 2)
+                guard let composed = YAMLSplitParse.compose(bytes, at: cut, file: "f.yaml", nodeBudget: YAMLReader.nodeBudget)
+                else { continue }
+                #expect(composed == expected, "\(path): cut before line \(start.line) gave another tree")
+                joined += 1
+            }
+            #expect(joined >= 10, "\(path): only \(joined) cuts joined")
+        }
+    }
+
     @Test("the cut of a large file is a flag line near the middle, and the tree is the one-piece tree")
     func largeFile() throws {
         let text = Self.trickyFile(flags: 2400)
