@@ -57,6 +57,10 @@ public enum FlagConfigLoader {
     }
 
     /// Loads configuration text (for example fetched over HTTP) with an optional overlay text.
+    ///
+    /// A text of 256 KiB or more is parsed, and a file of 1,024 flags or more decoded and compiled, on two threads
+    /// (the calling thread and one from `DispatchQueue.concurrentPerform`); the result, and every error with its
+    /// location, is the same as on one.
     public static func load(
         base: ConfigText,
         overlay: ConfigText? = nil,

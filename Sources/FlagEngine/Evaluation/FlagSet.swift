@@ -15,7 +15,8 @@ public struct FlagSet: Sendable {
     /// The empty set: every key is `FLAG_NOT_FOUND`.
     public static let empty = try! FlagSet(flags: [])
 
-    /// Validates and compiles `flags`.
+    /// Validates and compiles `flags`. Sets of 1,024 flags or more are compiled in two halves on two threads
+    /// (`DispatchQueue.concurrentPerform`; the calling thread takes one half), with the same result as one pass.
     ///
     /// - Throws: ``FlagSetValidationError`` listing every problem with its document path: bad keys, duplicate keys,
     ///   unknown variants, percentages outside 0...100, bad split weights, gradual schedules that end before they
