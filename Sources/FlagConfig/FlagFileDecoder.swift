@@ -1,4 +1,3 @@
-import Dispatch
 import FlagEngine
 import Locking
 
@@ -194,23 +193,19 @@ struct FlagFileDecoder: Sendable {
             decoder.diagnostics = []
             return decoder
         }()
-        let halves = Locked<[Int: (definitions: [FlagDefinition], diagnostics: [ConfigDiagnostic])]>([:])
-        let middle = flags.startIndex + flags.count / 2
-        let parts = [flags[..<middle], flags[middle...]]
-        DispatchQueue.concurrentPerform(iterations: 2) { index in
+        let decode: @Sendable (ArraySlice<(key: String, keyLocation: SourceLocation, value: YAMLNode)>) -> (
+            definitions: [FlagDefinition], diagnostics: [ConfigDiagnostic]
+        ) = { part in
             var decoder = fresh
-            let definitions = parts[index].compactMap { decoder.decodeFlag($0.key, $0.value, settings: settings) }
-            let half = (definitions, decoder.diagnostics)
-            halves.withLock { $0[index] = half }
+            let definitions = part.compactMap { decoder.decodeFlag($0.key, $0.value, settings: settings) }
+            return (definitions, decoder.diagnostics)
         }
-        let decodedHalves = halves.withLock { $0 }
-        var definitions: [FlagDefinition] = []
+        let middle = flags.startIndex + flags.count / 2
+        let (first, second) = concurrently({ decode(flags[..<middle]) }, { decode(flags[middle...]) })
+        diagnostics += first.diagnostics + second.diagnostics
+        var definitions = first.definitions
         definitions.reserveCapacity(flags.count)
-        for index in 0..<2 {
-            guard let half = decodedHalves[index] else { continue }
-            definitions += half.definitions
-            diagnostics += half.diagnostics
-        }
+        definitions += second.definitions
         return definitions
     }
 

@@ -1,4 +1,3 @@
-import Dispatch
 import Locking
 
 #if canImport(Glibc)
@@ -48,26 +47,32 @@ enum YAMLSplitParse {
 
     /// The tree of `bytes` parsed in two halves at `cut`, or `nil` when the halves do not join.
     static func compose(_ bytes: [UInt8], at cut: Cut, file: String, nodeBudget: Int) -> YAMLNode? {
-        typealias Half = (root: YAMLNode, nodes: Int, flagKeys: Set<String>)
-        let halves = Locked<[Int: Half]>([:])
-        DispatchQueue.concurrentPerform(iterations: 2) { index in
-            let part = index == 0 ? Array(bytes[..<cut.offset]) : Array("flags:\n".utf8) + bytes[cut.offset...]
-            // Each half is scanned for hostile nesting on its own thread; when one has it, the one-piece path
-            // scans the whole file and reports it where it is.
-            guard YAMLReader.excessiveNesting(in: part, file: file) == nil else { return }
-            // The second half's line 2 is the file's line `cut.line`.
-            var composer = YAMLComposer(file: file, nodeBudget: nodeBudget, lineOffset: index == 0 ? 0 : cut.line - 2)
-            guard let root = try? composer.compose(part) else { return }
-            // The keys under `flags:` (last in the first half, first in the second), hashed here in parallel.
-            let flags = index == 0 ? root.pairs?.last : root.pairs?.first
-            let half = (root, composer.nodesSpent, Set(flags?.value.pairs?.lazy.map(\.key) ?? []))
-            halves.withLock { $0[index] = half }
-        }
-        let composed = halves.withLock { $0 }
-        guard let first = composed[0], let second = composed[1] else { return nil }
+        let (first, second) = concurrently(
+            { composeHalf(Array(bytes[..<cut.offset]), lineOffset: 0, flagsLast: true, file: file, nodeBudget: nodeBudget) },
+            {
+                // The second half's line 2 is the file's line `cut.line`.
+                composeHalf(
+                    Array("flags:\n".utf8) + bytes[cut.offset...], lineOffset: cut.line - 2, flagsLast: false,
+                    file: file, nodeBudget: nodeBudget)
+            })
+        guard let first, let second else { return nil }
         // A key on both sides of the cut is a duplicate the one-piece parse reports; let it.
         guard first.flagKeys.isDisjoint(with: second.flagKeys) else { return nil }
         return join(first.root, second.root, at: cut, nodes: first.nodes + second.nodes, nodeBudget: nodeBudget)
+    }
+
+    /// One half's tree, the nodes it spent, and the keys under its `flags:` (the root's last key in the first
+    /// half, its first in the second), hashed on the half's own thread; `nil` when the half fails in any way.
+    private static func composeHalf(_ part: [UInt8], lineOffset: Int, flagsLast: Bool, file: String, nodeBudget: Int)
+        -> (root: YAMLNode, nodes: Int, flagKeys: Set<String>)?
+    {
+        // Each half is scanned for hostile nesting on its own thread; when one has it, the one-piece path scans the
+        // whole file and reports it where it is.
+        guard YAMLReader.excessiveNesting(in: part, file: file) == nil else { return nil }
+        var composer = YAMLComposer(file: file, nodeBudget: nodeBudget, lineOffset: lineOffset)
+        guard let root = try? composer.compose(part) else { return nil }
+        let flags = flagsLast ? root.pairs?.last : root.pairs?.first
+        return (root, composer.nodesSpent, Set(flags?.value.pairs?.lazy.map(\.key) ?? []))
     }
 
     /// The file's tree from its halves, when they are what a cut inside `flags:` must give.

@@ -1,8 +1,7 @@
-import Dispatch
 import Locking
 
 /// Validates flag definitions and lays them out as the flat tables of ``FlagSetStorage``.
-struct FlagSetCompiler {
+struct FlagSetCompiler: Sendable {
     private var issues: [FlagSetValidationError.Issue] = []
     private var flags: [CompiledFlag] = []
     private var rules: [CompiledRule] = []
@@ -38,20 +37,17 @@ struct FlagSetCompiler {
             // Each half lays its flags out in tables of its own; the second half's are then shifted to follow the
             // first's, which gives exactly the tables one pass would have built.
             let keys = compiler.indexByKey
-            let middle = definitions.count / 2
-            let halves = Locked<[Int: FlagSetCompiler]>([:])
-            DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let compileHalf: @Sendable (ArraySlice<FlagDefinition>) -> FlagSetCompiler = { part in
                 var half = FlagSetCompiler()
                 half.indexByKey = keys
-                for definition in index == 0 ? definitions[..<middle] : definitions[middle...] {
-                    half.add(definition, settings: settings)
-                }
-                halves.withLock { $0[index] = half }
+                for definition in part { half.add(definition, settings: settings) }
+                return half
             }
-            let compiled = halves.withLock { $0 }
-            for index in 0..<2 {
-                if let half = compiled[index] { compiler.append(half) }
-            }
+            let middle = definitions.count / 2
+            let (first, second) = concurrently(
+                { compileHalf(definitions[..<middle]) }, { compileHalf(definitions[middle...]) })
+            compiler.append(first)
+            compiler.append(second)
         } else {
             for definition in definitions { compiler.add(definition, settings: settings) }
         }
