@@ -62,6 +62,9 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
         case tooLarge = "too_large"
         /// A local problem (bad option, out of memory).
         case local
+        /// The request itself cannot be sent as given: a CR, LF or NUL in the URL or a header, which would split it
+        /// into lines the caller never wrote. Nothing was sent.
+        case invalidRequest = "invalid_request"
     }
 
     public var kind: Kind
@@ -85,6 +88,7 @@ public enum CurlHTTPClient {
 
     /// Performs `request` and returns the response, whatever its status.
     public static func perform(_ request: CurlRequest) throws(CurlError) -> CurlResponse {
+        try validate(request)
         guard globalInit, let handle = curl_easy_init() else {
             throw CurlError(kind: .local, message: "libcurl could not be initialised")
         }
@@ -158,6 +162,36 @@ public enum CurlHTTPClient {
         return CurlResponse(status: status, headers: sink.headers, body: sink.body)
     }
 
+    /// Refuses a request whose URL or headers hold a byte that would end a line: libcurl would send it as written,
+    /// and a header value `b\r\nX-Injected: 1` would reach the server as two headers.
+    public static func validate(_ request: CurlRequest) throws(CurlError) {
+        if let bad = forbiddenByte(in: request.url) {
+            throw CurlError(kind: .invalidRequest, message: "the URL contains \(bad); it was not requested")
+        }
+        for header in request.headers {
+            if header.name.isEmpty || header.name.utf8.contains(where: { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: " ") }) {
+                throw CurlError(kind: .invalidRequest, message: "header name '\(header.name)' is not a valid HTTP field name")
+            }
+            if let bad = forbiddenByte(in: header.name) ?? forbiddenByte(in: header.value) {
+                // The value may be a secret: name the header, never print its value.
+                throw CurlError(kind: .invalidRequest, message: "header \(header.name) contains \(bad); it was not sent")
+            }
+        }
+    }
+
+    /// The name of the first CR, LF or NUL in `text`, if any.
+    static func forbiddenByte(in text: String) -> String? {
+        for byte in text.utf8 {
+            switch byte {
+            case 0x0D: return "a carriage return (CR)"
+            case 0x0A: return "a line feed (LF)"
+            case 0x00: return "a NUL byte"
+            default: continue
+            }
+        }
+        return nil
+    }
+
     static func kind(of code: CURLcode) -> CurlError.Kind {
         switch code {
         case CURLE_OPERATION_TIMEDOUT: .timeout
@@ -199,7 +233,11 @@ private final class ResponseSink {
     }
 
     func appendHeader(_ bytes: UnsafeRawBufferPointer) {
-        let line = String(decoding: bytes, as: UTF8.self).trimmingSuffix()
+        // Trimmed as bytes: Swift reads "\r\n" as one Character, so comparing Characters with "\r" or "\n" would
+        // keep the line ending in the value (and an ETag echoed in If-None-Match would end the request early).
+        var end = bytes.count
+        while end > 0, [0x0D, 0x0A, 0x20, 0x09].contains(bytes[end - 1]) { end -= 1 }
+        let line = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<end]), as: UTF8.self)
         if line.hasPrefix("HTTP/") {
             headers.removeAll()  // a new response (after a 100 Continue or a redirect) starts
             return
@@ -208,13 +246,5 @@ private final class ResponseSink {
         let name = line[..<colon].lowercased()
         let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
         headers.append((name, String(value)))
-    }
-}
-
-extension String {
-    fileprivate func trimmingSuffix() -> String {
-        var text = Substring(self)
-        while let last = text.last, last == "\r" || last == "\n" || last == " " { text = text.dropLast() }
-        return String(text)
     }
 }

@@ -7,6 +7,10 @@ enum EnvironmentMerge {
     struct Result {
         var root: YAMLNode
         var globalRolloutPercentage: Double?
+        /// The document before each layer was merged in: the base alone, then the base with every layer before the
+        /// next one. Each must be valid on its own, so a bad value in the base cannot hide behind an overlay that
+        /// happens to replace it in one environment (and would surface in another, or when the overlay changes).
+        var layersBefore: [YAMLNode] = []
     }
 
     static let environmentKeys: [String] = ["global_rollout_percentage", "flags", "global", "alerts"]
@@ -41,7 +45,9 @@ enum EnvironmentMerge {
 
         var globalPercentage: Double?
         var percentageSetByEnvironment: Set<String> = []
+        var layersBefore: [YAMLNode] = []
         for layer in layers {
+            layersBefore.append(root)
             if let node = layer.node["global_rollout_percentage"],
                 let value = decoder.number(node, layer.path + [.key("global_rollout_percentage")])
             {
@@ -64,7 +70,7 @@ enum EnvironmentMerge {
         if let globalPercentage {
             root = applying(globalPercentage, to: root, except: percentageSetByEnvironment)
         }
-        return Result(root: root, globalRolloutPercentage: globalPercentage)
+        return Result(root: root, globalRolloutPercentage: globalPercentage, layersBefore: layersBefore)
     }
 
     /// Sets `rollout.percentage` of every percentage-strategy flag not in `excluded`, keeping source positions.

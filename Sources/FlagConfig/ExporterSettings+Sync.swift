@@ -39,8 +39,38 @@ extension ExporterSettings {
         public var headers: [Header] = []
         /// Where the last good config is written; `--config.cache-file` overrides it.
         public var cacheFile: String?
+        /// Where the active environment's overlay comes from; `--config.overlay` overrides it.
+        public var overlay: Overlay = .beside
 
         public init() {}
+    }
+
+    /// Where the active environment's overlay comes from (`source.overlay`, `--config.overlay`).
+    public enum Overlay: Sendable, Hashable, CustomStringConvertible {
+        /// `<stem>_<environment><suffix>` beside the base, whatever the source: a file, a URL's path, an SSM
+        /// parameter name. When there is none, the environment must be declared in the base's `environments:`.
+        case beside
+        /// None, on purpose: the environment takes the base and its `environments:` section only.
+        case none
+        /// This source (a path, `http(s)://` or `ssm://`); it must exist.
+        case source(String)
+
+        /// `beside`, `none`, or a source.
+        public init(parsing text: String) {
+            switch text {
+            case "beside", "": self = .beside
+            case "none": self = .none
+            default: self = .source(text)
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .beside: "beside"
+            case .none: "none"
+            case .source(let text): text
+            }
+        }
     }
 
     /// One request header; its value is read when each request is made, so a rotated secret is picked up.
@@ -91,7 +121,7 @@ extension ExporterSettingsDecoder {
     mutating func source(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Source {
         var source = ExporterSettings.Source()
         guard let pairs = base.mapping(node, path) else { return source }
-        base.warnUnknownKeys(node, ["url", "timeout", "ca_file", "headers", "cache_file"], path)
+        base.warnUnknownKeys(node, ["url", "timeout", "ca_file", "headers", "cache_file", "overlay"], path)
         for pair in pairs {
             let here = path + [.key(pair.key)]
             switch pair.key {
@@ -100,6 +130,7 @@ extension ExporterSettingsDecoder {
                 if let seconds = positiveSeconds(pair.value, here, maximum: 300) { source.timeout = seconds }
             case "ca_file": source.caFile = base.name(pair.value, here)
             case "cache_file": source.cacheFile = base.name(pair.value, here)
+            case "overlay": if let text = base.name(pair.value, here) { source.overlay = ExporterSettings.Overlay(parsing: text) }
             case "headers":
                 guard case .sequence(let items) = pair.value.content else {
                     base.error(pair.value, here, "expected a list of {name, value | value_from_env | value_from_file}")
@@ -127,7 +158,14 @@ extension ExporterSettingsDecoder {
                 if let text = name, text.isEmpty || !text.utf8.allSatisfy(Self.isHeaderNameByte) {
                     base.error(pair.value, here, "'\(text)' is not a valid header name")
                 }
-            case "value": if let text = base.name(pair.value, here) { values.append(.literal(text)) }
+            case "value":
+                if let text = base.name(pair.value, here) {
+                    if text.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) {
+                        base.error(pair.value, here, "a header value cannot contain CR, LF or NUL (it would split the request)")
+                    } else {
+                        values.append(.literal(text))
+                    }
+                }
             case "value_from_env": if let text = base.name(pair.value, here) { values.append(.environmentVariable(text)) }
             case "value_from_file": if let text = base.name(pair.value, here) { values.append(.file(text)) }
             default: break

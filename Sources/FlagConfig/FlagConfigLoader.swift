@@ -15,6 +15,8 @@ public struct LoadedConfig: Sendable {
     public var sources: [String]
     /// The `global_rollout_percentage` applied, if any.
     public var globalRolloutPercentage: Double?
+    /// The environments the base file declares a section for under `environments:`.
+    public var environmentSections: [String] = []
 }
 
 /// Loads flags files (CONFIG.md): YAML through Yams, environments merged, validated, compiled. All or nothing.
@@ -52,7 +54,9 @@ public enum FlagConfigLoader {
     {
         let base = try readFile(path)
         let overlayFile = overlayPath(for: path, environment: environment)
-        let overlay = fileExists(overlayFile) ? try readFile(overlayFile) : nil
+        // Anything at the overlay's path is read, so a directory, FIFO or dangling link there is an error, never a
+        // silent fall-back to the base.
+        let overlay = pathExists(overlayFile) ? try readFile(overlayFile) : nil
         return try load(base: base, overlay: overlay, environment: environment, strict: strict)
     }
 
@@ -98,6 +102,22 @@ public enum FlagConfigLoader {
                 return promoted
             }
         }
+        // Every layer on its own: errors in the base (or in the base with its environment section) that a later
+        // layer replaces are still errors, reported at their own file, line and column.
+        var hiddenErrors: [ConfigDiagnostic] = []
+        for layer in merge.layersBefore {
+            for error in layerErrors(layer, sources: sources) where !diagnostics.contains(error) && !hiddenErrors.contains(error) {
+                hiddenErrors.append(error)
+            }
+        }
+        if !hiddenErrors.isEmpty {
+            // In file order, the base file first, as one pass over the layers would have found them.
+            let order = { (diagnostic: ConfigDiagnostic, offset: Int) in
+                (diagnostic.location.file == base.name ? 0 : 1, diagnostic.location.line, diagnostic.location.column, offset)
+            }
+            diagnostics = (diagnostics + hiddenErrors).enumerated()
+                .sorted { order($0.element, $0.offset) < order($1.element, $1.offset) }.map(\.element)
+        }
         let hasErrors = diagnostics.contains { $0.severity == .error }
         if hasErrors { throw FlagConfigError(diagnostics: diagnostics) }
 
@@ -113,7 +133,10 @@ public enum FlagConfigLoader {
             return LoadedConfig(
                 flagSet: flagSet, warnings: diagnostics, environment: environment,
                 sources: [base.name] + (overlay.map { [$0.name] } ?? []),
-                globalRolloutPercentage: merge.globalRolloutPercentage)
+                globalRolloutPercentage: merge.globalRolloutPercentage,
+                environmentSections: {
+                    if case .mapping(let pairs)? = baseRoot["environments"]?.content { pairs.map(\.key) } else { [] }
+                }())
         } catch {
             let located = error.issues.map { issue in
                 let location = merge.root.location(of: issue.path)
@@ -125,12 +148,54 @@ public enum FlagConfigLoader {
         }
     }
 
+    /// The errors of one layer's document on its own: decoded and compiled like the effective one, warnings left to
+    /// the effective document (every key of a layer is in it too).
+    static func layerErrors(_ root: YAMLNode, sources: SourceTexts) -> [ConfigDiagnostic] {
+        var decoder = FlagFileDecoder(sources: sources)
+        let decoded = decoder.decode(root)
+        let errors = decoder.diagnostics.filter { $0.severity == .error }
+        guard errors.isEmpty else { return errors }
+        let info = FlagSetInfo(
+            version: decoded.version, schemaVersion: decoded.schemaVersion, checksum: "", environment: "", source: "",
+            alertThresholds: decoded.alertThresholds)
+        do {
+            _ = try FlagSet(flags: decoded.definitions, settings: decoded.settings, info: info)
+            return []
+        } catch {
+            return error.issues.map { issue in
+                let location = root.location(of: issue.path)
+                return ConfigDiagnostic(
+                    severity: .error, location: location, path: formatConfigPath(issue.path), message: issue.message,
+                    excerpt: sources.excerpt(at: location))
+            }
+        }
+    }
+
     static func isValidEnvironmentName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 64
             && name.utf8.allSatisfy { byte in
                 (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
                     || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
             }
+    }
+
+    /// "a directory", "a FIFO"...: what a `stat` mode names, for errors.
+    static func fileKindName(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: "a directory"
+        case S_IFIFO: "a FIFO (named pipe)"
+        case S_IFSOCK: "a socket"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFLNK: "a symbolic link"
+        default: "not a regular file"
+        }
+    }
+
+    /// Whether anything is at `path`: a file of any kind, a directory, or a symbolic link (even a dangling one).
+    public static func pathExists(_ path: String) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0
     }
 
     /// Whether `path` names a regular file (following symlinks).
@@ -140,20 +205,30 @@ public enum FlagConfigLoader {
     }
 
     /// Reads a whole file as UTF-8, refusing directories, oversized files and invalid UTF-8 with a located error.
+    ///
+    /// Only regular files are read: the file is opened without blocking (a FIFO would otherwise wait for a writer
+    /// forever) and anything else is named in the error. The error is located at the file alone (no line).
     public static func readFile(_ path: String) throws(FlagConfigError) -> ConfigText {
         func failure(_ message: String) -> FlagConfigError {
             FlagConfigError(diagnostics: [
-                ConfigDiagnostic(
-                    severity: .error, location: SourceLocation(file: path, line: 1, column: 1), path: "",
-                    message: message)
+                ConfigDiagnostic(severity: .error, location: SourceLocation(file: path), path: "", message: message)
             ], stage: .io)
         }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw failure("cannot open: \(String(cString: strerror(errno)))") }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard descriptor >= 0 else {
+            let reason = errno
+            var link = stat()
+            if reason == ENOENT, lstat(path, &link) == 0, (link.st_mode & S_IFMT) == S_IFLNK {
+                throw failure("is a symbolic link to a file that does not exist")
+            }
+            throw failure("cannot open: \(String(cString: strerror(reason)))")
+        }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw failure("cannot stat: \(String(cString: strerror(errno)))") }
-        guard (status.st_mode & S_IFMT) == S_IFREG else { throw failure("not a regular file") }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw failure("is \(fileKindName(status.st_mode)), not a regular file")
+        }
         guard Int(status.st_size) <= maximumFileSize else {
             throw failure("file is \(status.st_size) bytes, over the limit of \(maximumFileSize)")
         }
@@ -200,6 +275,14 @@ extension YAMLNode {
 }
 
 extension FlagConfigLoader {
+    /// The keys of the `environments:` section of a flags text (none when it does not parse).
+    public static func environmentSections(of text: ConfigText) -> [String] {
+        guard let root = try? YAMLReader.read(text.text, file: text.name),
+            case .mapping(let pairs)? = root["environments"]?.content
+        else { return [] }
+        return pairs.map(\.key).filter(isValidEnvironmentName)
+    }
+
     /// The environments a flags file declares: the keys of its `environments:` section, then those with an overlay
     /// file `<stem>_<environment>.yaml` beside it. Unreadable files declare nothing.
     public static func declaredEnvironments(path: String) -> [String] {
@@ -209,6 +292,14 @@ extension FlagConfigLoader {
         {
             names += pairs.map(\.key).filter(isValidEnvironmentName)
         }
+        for environment in overlayEnvironments(besidePath: path) where !names.contains(environment) {
+            names.append(environment)
+        }
+        return names
+    }
+
+    /// The environments with an overlay file `<stem>_<environment><suffix>` beside `path`, sorted.
+    public static func overlayEnvironments(besidePath path: String) -> [String] {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let file = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -224,10 +315,10 @@ extension FlagConfigLoader {
                 guard name.hasPrefix(stem + "_"), name.hasSuffix(suffix), name.count > stem.count + 1 + suffix.count
                 else { continue }
                 let environment = String(name.dropFirst(stem.count + 1).dropLast(suffix.count))
-                if isValidEnvironmentName(environment), !names.contains(environment) { found.append(environment) }
+                if isValidEnvironmentName(environment) { found.append(environment) }
             }
-            names += found.sorted()
+            return found.sorted()
         }
-        return names
+        return []
     }
 }

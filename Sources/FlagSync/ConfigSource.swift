@@ -1,4 +1,5 @@
 import CurlHTTP
+import FlagConfig
 
 /// Where the flags file comes from, chosen by the form of `--config.file` (or `source.url` of `exporter.yaml`).
 public enum ConfigSource: Sendable, Hashable, CustomStringConvertible {
@@ -62,6 +63,21 @@ public enum ConfigSource: Sendable, Hashable, CustomStringConvertible {
         case .file(let path): path
         case .http(let url): CurlHTTPClient.redacted(url)
         case .ssm(let parameter, let region): "ssm://\(parameter)?region=\(region)"
+        }
+    }
+
+    /// The overlay of `environment` beside this source, under the naming rule of local files: the last path segment
+    /// `stem.ext` becomes `stem_<environment>.ext` (for a URL, in its path; its query stays), an SSM parameter name
+    /// gets `_<environment>` appended.
+    public func overlay(for environment: String) -> ConfigSource {
+        switch self {
+        case .file(let path):
+            return .file(path: FlagConfigLoader.overlayPath(for: path, environment: environment))
+        case .http(let url):
+            let end = url.firstIndex { $0 == "?" || $0 == "#" } ?? url.endIndex
+            return .http(url: FlagConfigLoader.overlayPath(for: String(url[..<end]), environment: environment) + url[end...])
+        case .ssm(let parameter, let region):
+            return .ssm(parameter: parameter + "_" + environment, region: region)
         }
     }
 

@@ -90,7 +90,7 @@ public final class ConfigSynchronizer: Sendable {
 
     struct State {
         var breaker: CircuitBreaker
-        var validator: String?
+        var validator: FetchValidator?
         var loaded = false
         var servingCache = false
     }
@@ -182,6 +182,9 @@ public final class ConfigSynchronizer: Sendable {
                 base: fetched.base, overlay: fetched.overlay, environment: fetcher.environment, strict: strict)
         } catch {
             return report(.rejected(error), fetchSucceeded: true)
+        }
+        if let unknown = fetcher.unknownEnvironmentError(fetched, sections: loaded.environmentSections) {
+            return report(.rejected(unknown), fetchSucceeded: true)
         }
         let current = store.snapshot
         let unchanged = state.withLock { state in

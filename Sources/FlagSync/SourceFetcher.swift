@@ -2,24 +2,48 @@ public import CurlHTTP
 public import FlagConfig
 import FlagEngine
 
+/// What identifies the content of one fetch at the source, piece by piece: the base's and the overlay's ETags (or
+/// SSM parameter versions), each sent back on the next fetch.
+public struct FetchValidator: Sendable, Hashable {
+    public var base: String?
+    public var overlay: String?
+    /// The overlay was looked for and not found (HTTP 404, no such SSM parameter).
+    public var overlayAbsent: Bool
+
+    public init(base: String?, overlay: String?, overlayAbsent: Bool) {
+        self.base = base
+        self.overlay = overlay
+        self.overlayAbsent = overlayAbsent
+    }
+}
+
 /// The text of one successful fetch.
 public struct FetchedConfig: Sendable {
     public var base: ConfigText
-    /// The `_<environment>` overlay beside a local file, when there is one.
+    /// The active environment's overlay, when one was found.
     public var overlay: ConfigText?
-    /// What identifies this content at the source (an ETag, an SSM parameter version), sent back on the next fetch.
-    public var validator: String?
+    /// Where the overlay was looked for (a path, URL or SSM parameter), or `nil` when the environment has none on
+    /// purpose (``ExporterSettings/Overlay/none``).
+    public var overlayLookup: String?
+    /// Environments with an overlay beside a local base file (other than the active one), for error messages.
+    public var overlayEnvironments: [String]
+    public var validator: FetchValidator?
 
-    public init(base: ConfigText, overlay: ConfigText?, validator: String?) {
+    public init(
+        base: ConfigText, overlay: ConfigText?, overlayLookup: String? = nil, overlayEnvironments: [String] = [],
+        validator: FetchValidator? = nil
+    ) {
         self.base = base
         self.overlay = overlay
+        self.overlayLookup = overlayLookup
+        self.overlayEnvironments = overlayEnvironments
         self.validator = validator
     }
 }
 
 /// What a fetch found.
 public enum FetchOutcome: Sendable {
-    /// The source says the content is the one we have (HTTP 304, same SSM version).
+    /// The source says the content is the one we have (HTTP 304 for every piece, same SSM versions).
     case notModified
     case fetched(FetchedConfig)
 }
@@ -40,7 +64,12 @@ public struct FetchError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Fetches the flags file from its ``ConfigSource``. Blocking: call it off the cooperative thread pool.
+/// Fetches the flags file and the active environment's overlay from their ``ConfigSource``. Blocking: call it off
+/// the cooperative thread pool.
+///
+/// Every kind of source takes overlays the same way: by default the overlay sits beside the base under the naming
+/// rule (`feature_flags.yaml` → `feature_flags_<environment>.yaml`, for a path or a URL's path; `ssm:///p/flags` →
+/// `ssm:///p/flags_<environment>`), each piece fetched with its own validator.
 public struct SourceFetcher: Sendable {
     public let source: ConfigSource
     public let environment: String
@@ -48,34 +77,135 @@ public struct SourceFetcher: Sendable {
     /// The process environment: header values, AWS credentials and endpoints are read from it.
     public let variables: [String: String]
 
-    public init(source: ConfigSource, environment: String, options: ExporterSettings.Source, variables: [String: String]) {
+    /// Whether the environment was named by the user (`--environment`, `ENVIRONMENT`) rather than defaulted: a named
+    /// environment the config does not know is an error, since it would silently drop every overlay.
+    public let environmentIsExplicit: Bool
+
+    public init(
+        source: ConfigSource, environment: String, options: ExporterSettings.Source, variables: [String: String],
+        environmentIsExplicit: Bool = false
+    ) {
         self.source = source
         self.environment = environment
         self.options = options
         self.variables = variables
+        self.environmentIsExplicit = environmentIsExplicit
     }
 
-    /// Fetches the current content; `validator` is what the last successful fetch returned.
-    public func fetch(validator: String?) throws(FetchError) -> FetchOutcome {
-        switch source {
-        case .file(let path): return .fetched(try fetchFile(path))
-        case .http(let url): return try fetchHTTP(url, validator: validator)
-        case .ssm(let parameter, let region): return try fetchSSM(parameter, region: region, validator: validator)
+    /// The error for an environment named by the user that the fetched config does not know: no overlay was found
+    /// beside the base and the base has no `environments.<name>` section. A local base file with no environments at
+    /// all (no section, no overlay file) knows every environment, since there is nothing to drop; a remote one cannot
+    /// tell, so it needs an overlay, a section, or `--config.overlay none`.
+    public func unknownEnvironmentError(_ fetched: FetchedConfig, sections: [String]) -> FlagConfigError? {
+        guard environmentIsExplicit, options.overlay == .beside, fetched.overlay == nil, !sections.contains(environment)
+        else { return nil }
+        let known = Array(Set(sections + fetched.overlayEnvironments)).sorted()
+        if known.isEmpty, source.isFile { return nil }
+        let knownText = known.isEmpty ? "none declared in the base" : known.joined(separator: ", ")
+        let message =
+            "environment '\(environment)' is not known: the base has no environments.\(environment) section and there is "
+            + "no overlay at \(fetched.overlayLookup ?? "its overlay path"); known environments: \(knownText). Use one of "
+            + "those, or pass --config.overlay none (source.overlay: none) if '\(environment)' has no overlay on purpose"
+        return FlagConfigError(
+            diagnostics: [
+                ConfigDiagnostic(
+                    severity: .error, location: SourceLocation(file: fetched.base.name), path: "", message: message)
+            ], stage: .validation)
+    }
+
+    /// Where the active environment's overlay comes from, or `nil` for none.
+    public func overlaySource() throws(FetchError) -> ConfigSource? {
+        switch options.overlay {
+        case .none: return nil
+        case .beside: return source.overlay(for: environment)
+        case .source(let text):
+            do {
+                return try ConfigSource(parsing: text, environment: variables)
+            } catch {
+                throw FetchError(kind: .io, message: "the overlay: \(error.description)")
+            }
         }
     }
 
-    func fetchFile(_ path: String) throws(FetchError) -> FetchedConfig {
+    /// Fetches the current content; `validator` is what the last successful fetch returned.
+    public func fetch(validator: FetchValidator?) throws(FetchError) -> FetchOutcome {
+        let overlaySource = try overlaySource()
+        let base = try fetchPiece(source, validator: validator?.base)
+        let overlay = try overlaySource.map { overlaySource throws(FetchError) in
+            try fetchPiece(overlaySource, validator: validator?.overlay)
+        }
+        if let validator, case .notModified = base {
+            switch overlay {
+            case nil, .notModified?: return .notModified
+            case .absent? where validator.overlayAbsent: return .notModified
+            default: break
+            }
+        }
+        // Something changed: every piece is needed as text, so a piece that was "not modified" is fetched again.
+        let baseText = try text(of: base, from: source)
+        var overlayText: (text: ConfigText, validator: String?)?
+        if let overlaySource, let overlay {
+            if case .absent = overlay {
+                if case .source = options.overlay {
+                    throw FetchError(kind: .io, message: "the overlay \(overlaySource) does not exist")
+                }
+            } else {
+                overlayText = try text(of: overlay, from: overlaySource)
+            }
+        }
+        return .fetched(
+            FetchedConfig(
+                base: baseText.text, overlay: overlayText?.text, overlayLookup: overlaySource?.description,
+                overlayEnvironments: otherOverlayEnvironments(),
+                validator: FetchValidator(
+                    base: baseText.validator, overlay: overlayText?.validator, overlayAbsent: overlayText == nil)))
+    }
+
+    /// One piece (base or overlay) as the source answered it.
+    enum Piece {
+        case found(ConfigText, validator: String?)
+        case notModified
+        /// HTTP 404, no such SSM parameter, no such file.
+        case absent
+    }
+
+    func text(of piece: Piece, from source: ConfigSource) throws(FetchError) -> (text: ConfigText, validator: String?) {
+        var piece = piece
+        if case .notModified = piece { piece = try fetchPiece(source, validator: nil) }
+        switch piece {
+        case .found(let text, let validator): return (text, validator)
+        case .absent: throw FetchError(kind: .io, message: "\(source): not found")
+        case .notModified: throw FetchError(kind: .httpStatus, message: "\(source): 'not modified' to an unconditional request")
+        }
+    }
+
+    func fetchPiece(_ source: ConfigSource, validator: String?) throws(FetchError) -> Piece {
+        switch source {
+        case .file(let path): return try fetchFile(path, isBase: source == self.source)
+        case .http(let url): return try fetchHTTP(url, source: source, validator: validator)
+        case .ssm(let parameter, let region):
+            return try fetchSSM(parameter, region: region, source: source, validator: validator)
+        }
+    }
+
+    func fetchFile(_ path: String, isBase: Bool) throws(FetchError) -> Piece {
+        // A missing base is an error; a missing overlay beside it is "no overlay" (a dangling link or a directory
+        // there is not: readFile says what it is).
+        if !isBase && !FlagConfigLoader.pathExists(path) { return .absent }
         do {
-            let base = try FlagConfigLoader.readFile(path)
-            let overlayPath = FlagConfigLoader.overlayPath(for: path, environment: environment)
-            let overlay = FlagConfigLoader.fileExists(overlayPath) ? try FlagConfigLoader.readFile(overlayPath) : nil
-            return FetchedConfig(base: base, overlay: overlay, validator: nil)
+            return .found(try FlagConfigLoader.readFile(path), validator: nil)
         } catch {
             throw FetchError(kind: .io, message: error.description)
         }
     }
 
-    func fetchHTTP(_ url: String, validator: String?) throws(FetchError) -> FetchOutcome {
+    /// Environments with an overlay file beside a local base, for the "unknown environment" error.
+    func otherOverlayEnvironments() -> [String] {
+        guard case .file(let path) = source else { return [] }
+        return FlagConfigLoader.overlayEnvironments(besidePath: path)
+    }
+
+    func fetchHTTP(_ url: String, source: ConfigSource, validator: String?) throws(FetchError) -> Piece {
         var request = CurlRequest(url: url)
         request.timeout = options.timeout
         request.connectTimeout = min(options.timeout, 5)
@@ -84,13 +214,12 @@ public struct SourceFetcher: Sendable {
         if let validator { request.headers.append(("If-None-Match", validator)) }
         let response = try perform(request)
         switch response.status {
-        case 304:
+        case 304 where validator != nil:
             return .notModified
         case 200:
-            return .fetched(
-                FetchedConfig(
-                    base: ConfigText(name: source.description, text: response.text), overlay: nil,
-                    validator: response.header("etag")))
+            return .found(ConfigText(name: source.description, text: response.text), validator: response.header("etag"))
+        case 404 where source != self.source:
+            return .absent
         default:
             throw FetchError(
                 kind: .httpStatus,
@@ -98,7 +227,7 @@ public struct SourceFetcher: Sendable {
         }
     }
 
-    func fetchSSM(_ parameter: String, region: String, validator: String?) throws(FetchError) -> FetchOutcome {
+    func fetchSSM(_ parameter: String, region: String, source: ConfigSource, validator: String?) throws(FetchError) -> Piece {
         guard let keyID = variables["AWS_ACCESS_KEY_ID"], let secret = variables["AWS_SECRET_ACCESS_KEY"],
             !keyID.isEmpty, !secret.isEmpty
         else {
@@ -123,6 +252,7 @@ public struct SourceFetcher: Sendable {
         parser.maximumStringBytes = 1 << 20
         let document = try? parser.parse(response.text)
         guard response.status == 200 else {
+            if source != self.source, Self.ssmErrorName(document) == "ParameterNotFound" { return .absent }
             throw FetchError(
                 kind: .httpStatus,
                 message: "\(source): HTTP \(response.status)\(Self.ssmErrorReason(document, body: response.text))")
@@ -135,8 +265,13 @@ public struct SourceFetcher: Sendable {
         var version: String?
         if case .int(let number)? = found["Version"] { version = "version:\(number)" }
         if let version, version == validator { return .notModified }
-        return .fetched(
-            FetchedConfig(base: ConfigText(name: source.description, text: value), overlay: nil, validator: version))
+        return .found(ConfigText(name: source.description, text: value), validator: version)
+    }
+
+    /// The error name of an SSM error answer (`com.amazonaws.ssm#ParameterNotFound` → `ParameterNotFound`).
+    static func ssmErrorName(_ document: FlagValue?) -> String? {
+        guard case .object(let members)? = document, case .string(let type)? = members["__type"] else { return nil }
+        return type.split(separator: "#").last.map(String.init)
     }
 
     /// What an SSM error answer says: `: ParameterNotFound (message)` from its `__type` and `message`, else the start
@@ -160,7 +295,7 @@ public struct SourceFetcher: Sendable {
                 switch error.kind {
                 case .timeout: .timeout
                 case .connection: .connection
-                case .tooLarge, .local: .io
+                case .tooLarge, .local, .invalidRequest: .io
                 }
             throw FetchError(kind: kind, message: error.message)
         }

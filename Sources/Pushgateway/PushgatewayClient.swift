@@ -168,11 +168,21 @@ public struct PushgatewayClient: Sendable {
                         + (retried ? "" : " (not retried)"),
                     attempts: attempt, status: response.status)
                 guard retried else { throw failure }
+            case .failure(let error) where error.kind == .invalidRequest:
+                // Nothing was sent and a retry cannot change that: bad input, not an unreachable gateway.
+                throw PushError(kind: .invalid, message: "\(method.rawValue) \(shownURL): \(error.message)", attempts: 0)
             case .failure(let error):
-                failure = PushError(
-                    kind: error.kind == .timeout ? .timeout : .connection,
-                    message: "\(method.rawValue) \(shownURL): \(Self.strippingURL(error.message, url: shownURL))",
-                    attempts: attempt)
+                let kind: PushError.Kind =
+                    switch error.kind {
+                    case .timeout: .timeout
+                    case .tooLarge: .httpStatus  // it answered, with more than any gateway sends: not "unreachable"
+                    case .connection, .local, .invalidRequest: .connection
+                    }
+                let detail =
+                    error.kind == .tooLarge
+                    ? "the gateway answered with a response larger than \(request.maximumResponseBytes) bytes"
+                    : Self.strippingURL(error.message, url: shownURL)
+                failure = PushError(kind: kind, message: "\(method.rawValue) \(shownURL): \(detail)", attempts: attempt)
             }
             guard attempt <= configuration.retry.retries else {
                 var final = failure

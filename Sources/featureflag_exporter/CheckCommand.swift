@@ -18,11 +18,7 @@ struct CheckCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customLong("config.file"), help: "Path of the flags file.")
-    var configFile: String = "config/feature_flags.yaml"
-
-    @Option(help: "Environment to check (default: $ENVIRONMENT, else every known environment).")
-    var environment: String?
+    @OptionGroup var config: ConfigOptions
 
     @Flag(help: "Treat warnings (unknown fields) as errors.")
     var strict = false
@@ -31,25 +27,24 @@ struct CheckCommand: ParsableCommand {
     var output: CheckReport.Format = .text
 
     func run() throws {
-        let variables = ProcessEnvironment.variables()
-        let environments: [String]
-        if let environment {
-            environments = [environment]
-        } else if let fromVariable = variables["ENVIRONMENT"], !fromVariable.isEmpty {
-            environments = [fromVariable]
-        } else {
-            environments = KnownEnvironments.list(forConfigAt: configFile)
-        }
+        let settings = try config.settings()
+        let selection = config.selection(settings: settings)
+        let checks: [ConfigSelection] =
+            selection.environmentIsExplicit
+            ? [selection]
+            : selection.knownEnvironments(settings: settings.source).map { selection.with(environment: $0, explicit: false) }
         let now = EvaluationClock.system.now()
         var failed = false
         var reports: [String] = []
-        for name in environments {
+        for check in checks {
             do {
-                let loaded = try FlagConfigLoader.load(path: configFile, environment: name, strict: strict)
+                let loaded = try check.load(settings: settings.source, strict: strict)
                 reports.append(CheckReport.render(loaded, format: output, at: now))
             } catch {
                 failed = true
-                reports.append(CheckReport.render(error, environment: name, format: output))
+                reports.append(CheckReport.render(error, environment: check.environment, format: output))
+                // A source that cannot be read fails the same way in every environment: say it once.
+                if error.stage == .io, error.diagnostics.allSatisfy({ $0.location.file == selection.source }) { break }
             }
         }
         switch output {

@@ -18,11 +18,7 @@ struct EvalCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customLong("config.file"), help: "Path of the flags file.")
-    var configFile: String = "config/feature_flags.yaml"
-
-    @Option(help: "Environment (default: $ENVIRONMENT, else development).")
-    var environment: String?
+    @OptionGroup var config: ConfigOptions
 
     @Argument(help: "The flag key (not with --batch).")
     var flag: String?
@@ -55,15 +51,8 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        let active = FlagConfigLoader.activeEnvironment(
-            explicit: environment, environmentVariables: ProcessEnvironment.variables())
-        let loaded: LoadedConfig
-        do {
-            loaded = try FlagConfigLoader.load(path: configFile, environment: active)
-        } catch {
-            printToStandardError(error.description)
-            throw ExitCode(1)
-        }
+        let (selection, loaded) = try config.load(settings: try config.settings())
+        let active = selection.environment
         let clock: EvaluationClock = at.flatMap(RFC3339Time.parse).map(EvaluationClock.fixed) ?? .system
         if batch {
             let evaluator = BatchEvaluator(flagSet: loaded.flagSet, defaultEnvironment: active, clock: clock)

@@ -16,16 +16,7 @@ struct PushCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customLong("config.file"), help: "The flags file: a path, http(s)://URL or ssm://<parameter>?region=R.")
-    var configFile = "config/feature_flags.yaml"
-
-    @Option(help: "Environment whose overlay applies (default: $ENVIRONMENT, else development).")
-    var environment: String?
-
-    @Option(
-        name: .customLong("exporter.config-file"),
-        help: "Population, mirror limits and push: settings (default: config/exporter.yaml when it exists).")
-    var exporterConfigFile: String?
+    @OptionGroup var config: ConfigOptions
 
     @Option(help: "Synthetic users to evaluate (members 0 ..< N of the modelled population).")
     var users: Int?
@@ -103,14 +94,11 @@ struct PushCommand: ParsableCommand {
         LoggingSystem.bootstrap { label in ExporterLogHandler(label: label, format: .logfmt, level: .warning) }
         let logger = Logger(label: "featureflag_exporter")
 
-        var settings = ExporterSettings()
-        let settingsPath = exporterConfigFile ?? (FlagConfigLoader.fileExists("config/exporter.yaml") ? "config/exporter.yaml" : nil)
-        if let settingsPath {
-            do {
-                settings = try ExporterSettings.load(path: settingsPath)
-            } catch {
-                fail(1, "invalid exporter config:\n\(error.description)")
-            }
+        let settings: ExporterSettings
+        do {
+            settings = try config.settings()
+        } catch {
+            Self.exit(withError: ExitCode(1))
         }
         var options = PushOptions()
         options.gatewayURL = gatewayURL
@@ -150,9 +138,7 @@ struct PushCommand: ParsableCommand {
         }
 
         let run = BatchRun(
-            configSource: configFile,
-            environment: FlagConfigLoader.activeEnvironment(explicit: environment, environmentVariables: variables),
-            settings: settings, users: users, mirrorFile: mirrorFile, variables: variables)
+            selection: config.selection(settings: settings), settings: settings, users: users, mirrorFile: mirrorFile, variables: variables)
         let result: BatchRun.Result
         do {
             result = try run.run(logger: logger)

@@ -14,24 +14,13 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(
-        name: .customLong("config.file"),
-        help: "The flags file: a path, http(s)://URL or ssm://<parameter>?region=R (default: source.url of the exporter config, else config/feature_flags.yaml).")
-    var configFile: String?
+    @OptionGroup var config: ConfigOptions
 
     @Option(name: .customLong("config.cache-file"), help: "Where the last good config is kept, for restarts while the source is down.")
     var cacheFile: String?
 
     @Option(name: .customLong("config.stale-threshold"), help: "Seconds after the last successful check at which the config is stale (default 300 production, 600 staging, 3600 otherwise).")
     var staleThreshold: Double?
-
-    @Option(
-        name: .customLong("exporter.config-file"),
-        help: "Synthetic population, canaries and mirror limits (default: config/exporter.yaml when it exists).")
-    var exporterConfigFile: String?
-
-    @Option(help: "Environment whose overlay applies (default: $ENVIRONMENT, else development).")
-    var environment: String?
 
     @Option(name: .customLong("web.listen-address"), help: "Address to listen on, host:port or :port.")
     var listenAddress = ":\(ServeOptions.defaultPort)"
@@ -140,10 +129,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         var options = ServeOptions()
-        options.configFile = configFile
         options.environmentVariables = ProcessEnvironment.variables()
-        options.environment = FlagConfigLoader.activeEnvironment(
-            explicit: environment, environmentVariables: options.environmentVariables)
+        let settings = try config.settings()
+        let selection = config.selection(settings: settings)
+        options.configFile = config.configFile
+        options.environment = selection.environment
+        options.environmentIsExplicit = selection.environmentIsExplicit
+        options.overlay = config.overlay
         let address = ServeOptions.parseListenAddress(listenAddress)!
         options.listenHost = address.host
         options.listenPort = address.port
@@ -177,17 +169,7 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in ExporterLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "featureflag_exporter")
 
-        let settingsPath = exporterConfigFile ?? (FlagConfigLoader.fileExists("config/exporter.yaml") ? "config/exporter.yaml" : nil)
-        var settings = ExporterSettings()
-        if let settingsPath {
-            do {
-                settings = try ExporterSettings.load(path: settingsPath)
-            } catch {
-                printToStandardError("featureflag_exporter: invalid exporter config:\n\(error.description)")
-                throw ExitCode(1)
-            }
-        }
-        options.exporterConfigFile = settingsPath
+        options.exporterConfigFile = config.exporterConfigPath
         do {
             try await ExporterServer.run(options: options, settings: settings, logger: logger)
         } catch let error as ServeSetupError {

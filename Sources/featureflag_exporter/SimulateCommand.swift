@@ -13,11 +13,7 @@ struct SimulateCommand: ParsableCommand {
         abstract: "Evaluate N synthetic users and print realised against configured shares per flag and variant."
     )
 
-    @Option(name: .customLong("config.file"), help: "Path of the flags file.")
-    var configFile = "config/feature_flags.yaml"
-
-    @Option(help: "Environment whose overlay applies (default: $ENVIRONMENT, else development).")
-    var environment: String?
+    @OptionGroup var config: ConfigOptions
 
     @Option(help: "Number of users (population members 0 ..< N).")
     var users = 100_000
@@ -43,21 +39,13 @@ struct SimulateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let environmentName = FlagConfigLoader.activeEnvironment(
-            explicit: environment, environmentVariables: ProcessEnvironment.variables())
-        let loaded: LoadedConfig
-        do {
-            loaded = try FlagConfigLoader.load(path: configFile, environment: environmentName)
-        } catch {
-            printToStandardError(error.description)
-            throw ExitCode(1)
-        }
+        let (selection, loaded) = try config.load(settings: try config.settings())
         for key in flag where loaded.flagSet.index(of: key) == nil {
-            printToStandardError("featureflag_exporter: flag '\(key)' is not in \(configFile)")
+            printToStandardError("featureflag_exporter: flag '\(key)' is not in \(selection.source)")
             throw ExitCode(1)
         }
         var populationSettings = ExporterSettings.Population()
-        let settingsPath = populationFile ?? (FlagConfigLoader.fileExists("config/exporter.yaml") ? "config/exporter.yaml" : nil)
+        let settingsPath = populationFile ?? config.exporterConfigPath
         if let settingsPath {
             do {
                 populationSettings = try ExporterSettings.load(path: settingsPath).synthetic.population

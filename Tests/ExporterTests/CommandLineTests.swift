@@ -6,7 +6,7 @@ import Testing
 
 @Suite("The featureflag_exporter command line", .serialized)
 struct CommandLineTests {
-    static let seed = CommandRunner.repositoryRoot + "/../shared/fixtures/prompt-improver-feature_flags.yaml"
+    static let seed = CommandRunner.repositoryRoot + "/Tests/Fixtures/prompt-improver-feature_flags.yaml"
 
     /// A command's JSON report: its top-level members and its `flags` list (an issue is recorded when it is not one).
     static func jsonReport(_ output: CommandRunner.Output) throws -> (members: [String: FlagValue], flags: [FlagValue])? {
@@ -113,7 +113,7 @@ struct CommandLineTests {
             ["eval", "--config.file", Self.seed, "--environment", "production", "--batch"], input: input)
         #expect(output.status == 0, "\(output.standardError)")
         let lines = output.standardOutput.split(separator: "\n").map(String.init)
-        #expect(lines.count == 6)
+        try #require(lines.count == 6)
         #expect(lines[0].hasPrefix("{\"flag_key\":\"rollback_mechanism\",\"variant\":\"on\""))
         #expect(lines[1].hasPrefix("{\"line\":2,\"error\":\"PARSE_ERROR\""))
         #expect(lines[2].contains("\"reason\":\"FLAG_NOT_FOUND\""))

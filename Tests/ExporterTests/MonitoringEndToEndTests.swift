@@ -82,6 +82,8 @@ struct MonitoringEndToEndTests {
         let site = directory.path + "/site"
         try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
         _ = try directory.write("site/feature_flags.yaml", Self.flags)
+        // Production's overlay, fetched beside the base (and, while nginx is down, failing with it).
+        _ = try directory.write("site/feature_flags_production.yaml", "# production takes the base as it is\nflags: {}\n")
         var nginx: ExternalServer? = try ExternalServer.nginx(root: site, directory: directory)
         let nginxPort = nginx!.port
         defer { nginx?.stop() }

@@ -18,7 +18,9 @@ struct RefreshTests {
     ) throws -> RunningExporter {
         let settingsFile = try directory.write("exporter.yaml", settings)
         return try RunningExporter(
-            ["--exporter.config-file", settingsFile, "--environment", "production"] + Self.fastRefresh + arguments,
+            // These sources are single files with no overlay: production takes the base on purpose.
+            ["--exporter.config-file", settingsFile, "--environment", "production", "--config.overlay", "none"]
+                + Self.fastRefresh + arguments,
             directory: directory.path, environment: environment)
     }
 

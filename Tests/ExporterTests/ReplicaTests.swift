@@ -44,6 +44,9 @@ struct ReplicaTests {
         try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
         let shipped = try String(contentsOfFile: CommandRunner.repositoryRoot + "/config/feature_flags.yaml", encoding: .utf8)
         try shipped.write(toFile: site + "/feature_flags.yaml", atomically: true, encoding: .utf8)
+        // Production's overlay beside the base, as the shipped layout has it (the exporters fetch it too).
+        let overlay = try String(contentsOfFile: CommandRunner.repositoryRoot + "/config/feature_flags_production.yaml", encoding: .utf8)
+        try overlay.write(toFile: site + "/feature_flags_production.yaml", atomically: true, encoding: .utf8)
         let nginx = try ExternalServer.nginx(root: site, directory: directory)
         let redis = try ExternalServer.redis(directory: directory)
         let settingsFile = try directory.write("exporter.yaml", Self.settings)

@@ -5,7 +5,7 @@ import FlagEngine
 import Glibc
 #endif
 
-/// Paths of the repository's and the workspace's files, found from this source file.
+/// Paths of the repository's files (the seed system's flags file is a copy in Tests/Fixtures), found from this source file.
 enum ConfigFixtures {
     static let repositoryRoot: String = {
         var path = #filePath
@@ -13,7 +13,7 @@ enum ConfigFixtures {
         return path
     }()
 
-    static let seedFile = repositoryRoot + "/../shared/fixtures/prompt-improver-feature_flags.yaml"
+    static let seedFile = repositoryRoot + "/Tests/Fixtures/prompt-improver-feature_flags.yaml"
     static let shippedFile = repositoryRoot + "/config/feature_flags.yaml"
 
     /// Loads YAML text named `name`.

@@ -10,9 +10,8 @@ import Glibc
 /// One batch run of `featureflag_exporter push`: load the config once, evaluate, and render the registry that the
 /// Pushgateway gets (the same families `/metrics` serves).
 public struct BatchRun: Sendable {
-    /// A path, `http(s)://...` or `ssm://...`, as `--config.file` takes it.
-    public var configSource: String
-    public var environment: String
+    /// The flags: source, environment and overlay, read as every command reads them.
+    public var selection: ConfigSelection
     public var settings: ExporterSettings
     /// Synthetic users to evaluate (members `0 ..< users` of the modelled population); `nil` runs none.
     public var users: Int?
@@ -21,11 +20,10 @@ public struct BatchRun: Sendable {
     public var variables: [String: String]
 
     public init(
-        configSource: String, environment: String, settings: ExporterSettings, users: Int?, mirrorFile: String?,
+        selection: ConfigSelection, settings: ExporterSettings, users: Int?, mirrorFile: String?,
         variables: [String: String]
     ) {
-        self.configSource = configSource
-        self.environment = environment
+        self.selection = selection
         self.settings = settings
         self.users = users
         self.mirrorFile = mirrorFile
@@ -45,19 +43,17 @@ public struct BatchRun: Sendable {
 
     /// Runs it. Throws ``BatchRunError`` when the config cannot be loaded or the mirror file cannot be read.
     public func run(logger: Logger) throws(BatchRunError) -> Result {
-        let source: ConfigSource
+        let fetcher: SourceFetcher
         do {
-            source = try ConfigSource(parsing: configSource, environment: variables)
+            fetcher = try selection.fetcher(settings: settings.source)
         } catch {
             throw BatchRunError(description: error.description)
         }
         let telemetry = ExporterTelemetry(
             version: BuildInfo.version, revision: BuildInfo.revision, swiftVersion: BuildInfo.swiftVersion)
-        let fetcher = SourceFetcher(
-            source: source, environment: environment, options: settings.source, variables: variables)
         let runtime = ConfigRuntime(
             synchronizer: ConfigSynchronizer(fetcher: fetcher, breaker: CircuitBreaker(), cache: nil),
-            telemetry: telemetry, environment: environment, refreshMode: .none, logger: logger)
+            telemetry: telemetry, environment: selection.environment, refreshMode: .none, logger: logger)
         let report = runtime.check(trigger: .startup)
         guard report.succeeded else {
             throw BatchRunError(description: report.errorDescription ?? "the config could not be loaded")

@@ -20,19 +20,20 @@ public enum ExporterServer {
         let telemetry = ExporterTelemetry(
             version: BuildInfo.version, revision: BuildInfo.revision, swiftVersion: BuildInfo.swiftVersion,
             maximumFlagSeries: options.maximumFlagSeries)
-        let sourceText = options.configFile ?? settings.source.url ?? "config/feature_flags.yaml"
-        let source: ConfigSource
+        var selection = ConfigSelection(
+            source: options.configFile, environment: options.environment, overlay: options.overlay, settings: settings,
+            variables: options.environmentVariables)
+        selection.environmentIsExplicit = options.environmentIsExplicit
+        let fetcher: SourceFetcher
         do {
-            source = try ConfigSource(parsing: sourceText, environment: options.environmentVariables)
+            fetcher = try selection.fetcher(settings: settings.source)
         } catch {
             throw ServeSetupError(description: error.description)
         }
+        let source = fetcher.source
         var plan = try RefreshPlan.resolve(options: options, settings: settings)
         telemetry.setStaleThreshold(seconds: plan.staleThreshold)
 
-        let fetcher = SourceFetcher(
-            source: source, environment: options.environment, options: settings.source,
-            variables: options.environmentVariables)
         let cache = (options.cacheFile ?? settings.source.cacheFile).map {
             ConfigCache(path: $0, environment: options.environment)
         }
@@ -72,8 +73,9 @@ public enum ExporterServer {
         }
         services.append(PeriodicRefresher(runtime: runtime, plan: plan))
         if case .file(let path) = source, plan.watchFile {
-            let overlay = FlagConfigLoader.overlayPath(for: path, environment: options.environment)
-            services.append(FileWatchRefresher(runtime: runtime, paths: [path, overlay], plan: plan, logger: logger))
+            var paths = [path]
+            if case .file(let overlay)? = try? fetcher.overlaySource() { paths.append(overlay) }
+            services.append(FileWatchRefresher(runtime: runtime, paths: paths, plan: plan, logger: logger))
         }
         if plan.mode.subscribes {
             if let redisURL = plan.redisURL {

@@ -12,6 +12,11 @@ public struct ServeOptions: Sendable {
     /// `config/exporter.yaml`; `nil` means the built-in defaults.
     public var exporterConfigFile: String?
     public var environment = "development"
+    /// Whether `environment` was named (`--environment`, `ENVIRONMENT`): a named environment the config does not
+    /// know is refused (``SourceFetcher/unknownEnvironmentError(_:sections:)``).
+    public var environmentIsExplicit = false
+    /// `--config.overlay`: `beside`, `none` or a source; `nil` takes `source.overlay` of the exporter config.
+    public var overlay: String?
     public var listenHost = "0.0.0.0"
     public var listenPort = ServeOptions.defaultPort
     public var telemetryPath = "/metrics"
