@@ -32,7 +32,7 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("request-id"), help: "A request id.")
     var requestID: String?
 
-    @Option(name: .customLong("attr"), help: "A custom attribute k=v; v is typed as JSON when it parses (true, 5, \"5\").")
+    @Option(name: .customLong("attr"), help: "A custom attribute k=v; v is typed as JSON when it parses (true, 5, \"5\"), and True, False and None as Python writes them.")
     var attributes: [String] = []
 
     @Option(help: "Evaluate at this RFC 3339 time (gradual rollouts).")
@@ -70,6 +70,11 @@ struct EvalCommand: ParsableCommand {
             let parts = attribute.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             context.customAttributes[String(parts[0])] = AttributeValue(commandLine: String(parts[1]))
         }
-        print(loaded.flagSet.evaluate(flag!, in: context, clock: clock).jsonLine)
+        let result = loaded.flagSet.evaluate(flag!, in: context, clock: clock)
+        print(result.jsonLine)
+        if loaded.flagSet.index(of: flag!) == nil {
+            printToStandardError("featureflag_exporter: flag '\(flag!)' is not in \(selection.source) (environment \(active))")
+            throw ExitCode(1)
+        }
     }
 }

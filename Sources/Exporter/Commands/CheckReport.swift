@@ -17,7 +17,8 @@ public enum CheckReport {
         /// The effective percentage now (gradual rollouts move): disabled 0, enabled 100.
         public var effectivePercentage: Double
         public var defaultVariant: String
-        public var enabledVariant: String
+        /// What a user outside every rule gets when the flag is on for them (the default, when disabled).
+        public var servedVariant: String
         public var variants: [String]
         public var rules: [String]
         public var prerequisites: [String]
@@ -36,10 +37,10 @@ public enum CheckReport {
             return Row(
                 key: flag.key,
                 state: flag.state.rawValue,
-                strategy: strategyName(flag),
+                strategy: flag.effectiveStrategyName,
                 effectivePercentage: flagSet.effectivePercentage(ofFlagAt: index, at: time),
                 defaultVariant: flag.defaultVariant,
-                enabledVariant: flag.enabledVariant,
+                servedVariant: flag.servedVariant,
                 variants: flag.variants.map(\.name),
                 rules: rules,
                 prerequisites: flag.prerequisites,
@@ -47,11 +48,6 @@ public enum CheckReport {
         }
     }
 
-    /// The strategy label of a flag: its rollout's strategy, `percentage` for a rollout flag without one, else `none`.
-    public static func strategyName(_ flag: FlagDefinition) -> String {
-        if let rollout = flag.rollout { return rollout.strategy.name }
-        return flag.state == .rollout ? "percentage" : "none"
-    }
 
     /// The report for an accepted configuration.
     public static func render(_ loaded: LoadedConfig, format: Format, at time: Double) -> String {
@@ -82,8 +78,8 @@ public enum CheckReport {
                 JSONText.writeNumber(row.effectivePercentage, to: &output)
                 output += ",\"default_variant\":"
                 JSONText.writeString(row.defaultVariant, to: &output)
-                output += ",\"enabled_variant\":"
-                JSONText.writeString(row.enabledVariant, to: &output)
+                output += ",\"served_variant\":"
+                JSONText.writeString(row.servedVariant, to: &output)
                 output += ",\"variants\":" + jsonArray(row.variants)
                 output += ",\"rules\":" + jsonArray(row.rules)
                 output += ",\"prerequisites\":" + jsonArray(row.prerequisites)
@@ -103,7 +99,7 @@ public enum CheckReport {
             for row in rows {
                 table.append([
                     row.key, row.state, row.strategy, formatPercentage(row.effectivePercentage) + "%", row.defaultVariant,
-                    row.enabledVariant, row.variants.joined(separator: ","),
+                    row.servedVariant, row.variants.joined(separator: ","),
                     row.prerequisites.isEmpty ? "-" : row.prerequisites.joined(separator: ","),
                 ])
             }

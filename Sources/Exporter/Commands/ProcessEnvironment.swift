@@ -41,8 +41,15 @@ public enum KnownEnvironments {
 }
 
 extension AttributeValue {
-    /// A command-line attribute value: JSON scalars keep their type (`true`, `5`, `"5"`), anything else is text.
+    /// A command-line attribute value: JSON scalars keep their type (`true`, `5`, `"5"`), and so do the seed's
+    /// Python spellings `True`, `False` and `None`; anything else is text.
     public init(commandLine text: String) {
+        switch text {
+        case "True": self = .bool(true); return
+        case "False": self = .bool(false); return
+        case "None": self = .null; return
+        default: break
+        }
         switch try? JSONParser().parse(text) {
         case .bool(let flag): self = .bool(flag)
         case .int(let number): self = .int(number)

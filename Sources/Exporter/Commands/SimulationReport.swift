@@ -62,7 +62,7 @@ public struct SimulationReport: Sendable {
             lines.append(
                 FlagLine(
                     key: definition.key, state: definition.state,
-                    strategy: definition.state == .rollout ? (definition.rollout?.strategy.name ?? "percentage") : "none",
+                    strategy: definition.effectiveStrategyName,
                     evaluations: total, configuredPercentage: flagSet.effectivePercentage(ofFlagAt: index, at: time),
                     realisedPercentage: reached > 0 ? Double(rollout.hits) / Double(reached) * 100 : nil,
                     rolloutEvaluations: reached, variants: variants,

@@ -1,15 +1,20 @@
 public import FlagConfig
 import FlagEngine
+import Locking
 public import Logging
 public import ServiceLifecycle
 import Telemetry
 
 /// Checks every canary once per interval: `feature_flag_canary_success{canary,flag_key}` is 1 when the flag served
 /// the expected variant for the canary's context, 0 otherwise (also when the flag is gone).
+///
+/// Logs transitions only, as the pusher does: a canary's first failure, and its recovery; not every failing check.
 public struct CanaryDriver: Service {
     let runtime: ConfigRuntime
     let settings: ExporterSettings.Canaries
     let logger: Logger
+    /// Whether each canary passed its last check; a canary not yet checked is absent.
+    private let lastResults = Locked<[String: Bool]>([:])
 
     public init(runtime: ConfigRuntime, settings: ExporterSettings.Canaries, logger: Logger) {
         self.runtime = runtime
@@ -35,24 +40,29 @@ public struct CanaryDriver: Service {
         var tally = EvaluationTally(flagSet: flagSet)
         var failed: [String] = []
         for canary in settings.checks {
-            let success: Bool
+            var failure: Logger.Metadata?
             if let index = flagSet.index(of: canary.flag) {
                 let outcome = flagSet.evaluate(flagAt: index, in: canary.context)
                 tally.record(outcome)
                 let served = flagSet.variantName(flagAt: index, variant: outcome.variantIndex)
-                success = served == canary.expectedVariant
-                if !success {
-                    logger.warning(
-                        "canary failed",
-                        metadata: [
-                            "canary": "\(canary.name)", "flag_key": "\(canary.flag)",
-                            "expected": "\(canary.expectedVariant)", "served": "\(served)",
-                            "reason": "\(outcome.reason.rawValue)",
-                        ])
+                if served != canary.expectedVariant {
+                    failure = [
+                        "expected": "\(canary.expectedVariant)", "served": "\(served)", "reason": "\(outcome.reason.rawValue)",
+                    ]
                 }
             } else {
-                success = false
-                logger.warning("canary flag not in config", metadata: ["canary": "\(canary.name)", "flag_key": "\(canary.flag)"])
+                failure = ["error": "the flag is not in the config"]
+            }
+            let success = failure == nil
+            let previous = lastResults.withLock { results in
+                defer { results[canary.name] = success }
+                return results[canary.name]
+            }
+            let identity: Logger.Metadata = ["canary": "\(canary.name)", "flag_key": "\(canary.flag)"]
+            if let failure, previous != false {
+                logger.warning("canary failed", metadata: identity.merging(failure) { $1 })
+            } else if success, previous == false {
+                logger.info("canary recovered", metadata: identity)
             }
             if !success { failed.append(canary.name) }
             runtime.telemetry.recordCanary(name: canary.name, flagKey: canary.flag, success: success)

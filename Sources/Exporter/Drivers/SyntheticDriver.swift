@@ -26,8 +26,8 @@ public struct SyntheticDriver: Service {
         logger.info(
             "synthetic traffic started",
             metadata: [
-                "rate": "\(settings.rate)", "population": "\(settings.population.size)",
-                "shard": "\(population.shard)", "members": "\(population.count)",
+                "rate": .stringConvertible(settings.rate), "population": .stringConvertible(settings.population.size),
+                "shard": "\(population.shard)", "members": .stringConvertible(population.count),
             ])
         try? await cancelWhenGracefulShutdown { try await loop() }
     }

@@ -33,7 +33,7 @@ public struct PeriodicPusher: Service {
             "pushing to the Pushgateway",
             metadata: [
                 "url": "\(plan.client.configuration.redactedURL)", "group": "\(plan.group)",
-                "method": "\(plan.method.rawValue)", "interval": "\(plan.interval)",
+                "method": "\(plan.method.rawValue)", "interval": .stringConvertible(plan.interval),
             ])
         let lastError = LastError()
         try? await cancelWhenGracefulShutdown {
@@ -77,7 +77,7 @@ public struct PeriodicPusher: Service {
         case .success(let report):
             runtime.telemetry.recordPush(success: true, durationSeconds: report.durationSeconds, at: finished)
             if lastError != nil {
-                logger.info("pushing to the Pushgateway works again", metadata: ["attempts": "\(report.attempts)"])
+                logger.info("pushing to the Pushgateway works again", metadata: ["attempts": .stringConvertible(report.attempts)])
             }
             return nil
         case .failure(let error):

@@ -80,7 +80,7 @@ public final class ConfigRuntime: Sendable {
                 "serving the cached config, marked stale until the source answers",
                 metadata: [
                     "cache": "\(synchronizer.cache?.path ?? "")", "version": "\(loaded.flagSet.info.version)",
-                    "flags": "\(loaded.flagSet.count)",
+                    "flags": .stringConvertible(loaded.flagSet.count),
                 ])
             return loaded
         } catch {
@@ -124,7 +124,7 @@ public final class ConfigRuntime: Sendable {
             logger.info(
                 "config applied",
                 metadata: metadata.merging(
-                    ["version": "\(loaded.flagSet.info.version)", "flags": "\(loaded.flagSet.count)"]) { $1 })
+                    ["version": "\(loaded.flagSet.info.version)", "flags": .stringConvertible(loaded.flagSet.count)]) { $1 })
             for warning in loaded.warnings { logger.warning("\(warning.description)") }
             if let cacheError = report.cacheError {
                 logger.error("could not write the cache file", metadata: ["error": "\(cacheError.description)"])
@@ -144,7 +144,9 @@ public final class ConfigRuntime: Sendable {
             }
             if firstTime {
                 logger.error(
-                    "config check failed; keeping the config in use",
+                    synchronizer.isLoaded
+                        ? "config check failed; keeping the config in use"
+                        : "config check failed; no config loaded yet, so not ready until a check succeeds",
                     metadata: metadata.merging(["error_type": "\(report.errorType ?? "")", "error": "\(message)"]) { $1 })
             }
         }

@@ -31,13 +31,13 @@ public struct ExporterLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields: [(String, String)] = [
-            ("ts", Self.timestamp()), ("level", event.level == .warning ? "warn" : event.level.rawValue), ("logger", label),
-            ("msg", event.message.description),
+        var fields: [(String, Logger.MetadataValue)] = [
+            ("ts", .string(Self.timestamp())), ("level", .string(event.level == .warning ? "warn" : event.level.rawValue)),
+            ("logger", .string(label)), ("msg", .string(event.message.description)),
         ]
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        for key in merged.keys.sorted() { fields.append((key, merged[key]!.description)) }
+        for key in merged.keys.sorted() { fields.append((key, merged[key]!)) }
         var line = ""
         switch format {
         case .logfmt:
@@ -45,7 +45,7 @@ public struct ExporterLogHandler: LogHandler {
                 if index > 0 { line += " " }
                 line += field.0
                 line += "="
-                line += Self.logfmtValue(field.1)
+                line += Self.logfmtValue(field.1.description)
             }
         case .json:
             line = "{"
@@ -53,7 +53,7 @@ public struct ExporterLogHandler: LogHandler {
                 if index > 0 { line += "," }
                 line += Self.jsonString(field.0)
                 line += ":"
-                line += Self.jsonString(field.1)
+                Self.writeJSON(field.1, to: &line)
             }
             line += "}"
         }
@@ -74,6 +74,40 @@ public struct ExporterLogHandler: LogHandler {
             }
         }
         return quoted + "\""
+    }
+
+    /// A metadata value as JSON with its type kept: numbers and booleans given as `.stringConvertible` stay numbers
+    /// and booleans, lists and dictionaries stay arrays and objects; everything else is a string.
+    static func writeJSON(_ value: Logger.MetadataValue, to output: inout String) {
+        switch value {
+        case .string(let text):
+            JSONText.writeString(text, to: &output)
+        case .stringConvertible(let convertible):
+            switch convertible {
+            case let flag as Bool: output += flag ? "true" : "false"
+            case let number as Int: output += String(number)
+            case let number as Int64: output += String(number)
+            case let number as UInt64: output += String(number)
+            case let number as Double where number.isFinite: JSONText.writeNumber(number, to: &output)
+            default: JSONText.writeString(convertible.description, to: &output)
+            }
+        case .array(let items):
+            output += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { output += "," }
+                writeJSON(item, to: &output)
+            }
+            output += "]"
+        case .dictionary(let members):
+            output += "{"
+            for (index, key) in members.keys.sorted().enumerated() {
+                if index > 0 { output += "," }
+                JSONText.writeString(key, to: &output)
+                output += ":"
+                writeJSON(members[key]!, to: &output)
+            }
+            output += "}"
+        }
     }
 
     static func jsonString(_ value: String) -> String {

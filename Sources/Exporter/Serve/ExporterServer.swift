@@ -20,6 +20,13 @@ public enum ExporterServer {
         let telemetry = ExporterTelemetry(
             version: BuildInfo.version, revision: BuildInfo.revision, swiftVersion: BuildInfo.swiftVersion,
             maximumFlagSeries: options.maximumFlagSeries)
+        try ListenProbe.check(host: options.listenHost, port: options.listenPort)
+        if let cacheFile = options.cacheFile ?? settings.source.cacheFile {
+            try StartupPaths.checkDirectory(of: cacheFile, for: "the cache file", writable: true)
+        }
+        if let mirrorFile = options.mirrorFile {
+            try StartupPaths.checkDirectory(of: mirrorFile, for: "the mirror file", writable: false)
+        }
         var selection = ConfigSelection(
             source: options.configFile, environment: options.environment, overlay: options.overlay, settings: settings,
             variables: options.environmentVariables)
@@ -49,7 +56,7 @@ public enum ExporterServer {
             "starting",
             metadata: [
                 "source": "\(source)", "environment": "\(options.environment)", "refresh_mode": "\(plan.mode.rawValue)",
-                "refresh_interval": "\(plan.interval)", "stale_threshold": "\(plan.staleThreshold)",
+                "refresh_interval": .stringConvertible(plan.interval), "stale_threshold": .stringConvertible(plan.staleThreshold),
             ])
         let first = runtime.check(trigger: .startup)
         if !first.succeeded {
@@ -130,8 +137,8 @@ public enum ExporterServer {
                 logger.info(
                     "listening",
                     metadata: [
-                        "address": "\(options.listenHost):\(port)", "tls": "\(tls)",
-                        "basic_auth": "\(!(webConfig?.latest.config.basicAuthUsers.isEmpty ?? true))",
+                        "address": "\(options.listenHost):\(port)", "tls": .stringConvertible(tls),
+                        "basic_auth": .stringConvertible(!(webConfig?.latest.config.basicAuthUsers.isEmpty ?? true)),
                     ])
                 onListening(port)
             },

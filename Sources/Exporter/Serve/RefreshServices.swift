@@ -117,7 +117,7 @@ struct RedisRefresher: Service {
                     if attempt > 0 { telemetry.recordPubSubReconnect() }
                     logger.info(
                         attempt == 0 ? "subscribed" : "resubscribed",
-                        metadata: ["redis": "\(endpoint)", "channel": "\(channel)", "attempt": "\(attempt)"])
+                        metadata: ["redis": "\(endpoint)", "channel": "\(channel)", "attempt": .stringConvertible(attempt)])
                     // A change published while we were away would be missed: check now.
                     if attempt > 0 { await runtime.refresh(trigger: .pubsub) }
                 case .message:
@@ -127,7 +127,7 @@ struct RedisRefresher: Service {
                     telemetry.setPubSubConnected(false)
                     logger.warning(
                         "redis subscription lost; reconnecting",
-                        metadata: ["redis": "\(endpoint)", "error": "\(error)", "retry_in_seconds": "\(Int(retryIn * 1000) / 1000)"])
+                        metadata: ["redis": "\(endpoint)", "error": "\(error.description)", "retry_in_seconds": .stringConvertible(Double(Int(retryIn * 1000)) / 1000)])
                 }
             }
         }

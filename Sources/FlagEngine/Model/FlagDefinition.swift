@@ -95,6 +95,20 @@ public struct FlagDefinition: Sendable {
         return variants.first(where: { $0.name != defaultVariant })?.name ?? defaultVariant
     }
 
+    /// How the flag decides, as `check` and `simulate` both show it: the rollout's strategy (`percentage` for a
+    /// rollout flag without one) while the state is `rollout`; `none` when the state alone decides (enabled or
+    /// disabled), whatever rollout section the file still carries.
+    public var effectiveStrategyName: String {
+        guard state == .rollout else { return "none" }
+        return rollout?.strategy.name ?? "percentage"
+    }
+
+    /// The variant the flag serves to users its rules do not target: the default when disabled, the enabled variant
+    /// when enabled or for a rollout hit (a split serves several, by weight).
+    public var servedVariant: String {
+        state == .disabled ? defaultVariant : enabledVariant
+    }
+
     /// `metadata.phase` as an integer, when present.
     public var phase: Int? {
         switch metadata["phase"] {
