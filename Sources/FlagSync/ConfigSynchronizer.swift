@@ -17,6 +17,8 @@ public enum RefreshTrigger: String, Sendable, Hashable {
     case fileCheck = "file_check"
     /// `POST /-/reload`.
     case manual
+    /// SIGHUP, as Prometheus and its exporters take it.
+    case hangup = "sighup"
 }
 
 /// The result of one check, for the caller to log and count.

@@ -4,8 +4,11 @@ public enum EvaluationSource: String, Sendable, CaseIterable, Hashable {
     case synthetic
     /// A configured canary check with an expected variant.
     case canary
-    /// Real traffic: an OFREP request or a line of the mirror feed.
+    /// Real traffic: an OFREP request or a line of the mirror feed, as our engine evaluates it.
     case mirror
+    /// The same real traffic as the application reported deciding it: the `variant` of each mirror line that carries
+    /// one, counted with our decision step (so a split's sample-ratio mismatch is the application's).
+    case mirrorObserved = "mirror_observed"
 }
 
 /// Why mirrored input was refused: the `reason` label of `feature_flag_mirror_dropped_total`.

@@ -104,7 +104,8 @@ public final class ExporterTelemetry: Sendable {
             name: "feature_flag_metrics_folded_flags",
             help: "Flags past --metrics.max-flags whose per-flag series are folded into flag_key=\"__other__\".")
 
-        evaluationDurations = Self.series(for: EvaluationSource.allCases) { source in
+        // The sources the exporter evaluates itself (the application's reported decisions take no time of ours).
+        evaluationDurations = Self.series(for: [EvaluationSource.synthetic, .canary, .mirror]) { source in
             registry.valueHistogram(
                 name: "feature_flag_evaluation_duration_seconds", labels: [("source", source.rawValue)],
                 buckets: [1e-7, 2.5e-7, 5e-7, 1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 1e-4, 1e-3, 1e-2],
@@ -206,8 +207,8 @@ public final class ExporterTelemetry: Sendable {
             foldedFlags.set(Double(max(0, flagSet.count - maximumFlagSeries)))
 
             for (index, definition) in flagSet.definitions.enumerated() where index < maximumFlagSeries {
-                let strategy =
-                    definition.state == .rollout ? (definition.rollout?.strategy.name ?? "percentage") : "none"
+                let strategy = definition.effectiveStrategyName
+                initialiseCounters(&state, for: definition)
                 state.flagGauges[.info(definition.key)] = makeGauge(
                     "feature_flag_info",
                     [
@@ -399,12 +400,7 @@ public final class ExporterTelemetry: Sendable {
     /// Counts a mirrored evaluation whose observed variant differs from ours.
     public func recordMirrorMismatch(flagKey: String) {
         state.withLock { state in
-            let flag = label(for: flagKey, in: state)
-            Self.cached(&state.mismatchCounters, flag) {
-                registry.counter(
-                    name: "feature_flag_mirror_mismatch_total", labels: [("flag_key", flag)],
-                    help: "Mirrored evaluations whose observed variant differs from ours.")
-            }.increment()
+            mismatchCounter(&state, label(for: flagKey, in: state)).increment()
         }
     }
 
@@ -501,6 +497,32 @@ public final class ExporterTelemetry: Sendable {
                     ("source", key.source.rawValue),
                 ],
                 help: "Flag evaluations, by flag, variant, reason and source.")
+        }
+    }
+
+    /// Creates, at 0, the counters a flag can move, so that panels show 0 rather than "No data" and the first
+    /// `rate()` sees the first increment: its condition type errors (flags with rules), the `in` and `out` of its
+    /// rollout (flags in `rollout` state), and its mirror mismatches. Called for flags within `--metrics.max-flags`.
+    private func initialiseCounters(_ state: inout State, for definition: FlagDefinition) {
+        let key = definition.key
+        if !definition.targetingRules.isEmpty {
+            for source in [EvaluationSource.synthetic, .canary, .mirror] {
+                _ = errorCounter(&state, ErrorKey(flag: key, errorType: "type_mismatch", source: source))
+            }
+        }
+        if definition.state == .rollout {
+            for source in [EvaluationSource.synthetic, .mirror, .mirrorObserved] {
+                for outcome in ["in", "out"] { _ = rolloutCounter(&state, RolloutKey(flag: key, outcome: outcome, source: source)) }
+            }
+        }
+        _ = mismatchCounter(&state, key)
+    }
+
+    private func mismatchCounter(_ state: inout State, _ flag: String) -> Counter {
+        Self.cached(&state.mismatchCounters, flag) {
+            registry.counter(
+                name: "feature_flag_mirror_mismatch_total", labels: [("flag_key", flag)],
+                help: "Mirrored evaluations whose observed variant differs from ours.")
         }
     }
 

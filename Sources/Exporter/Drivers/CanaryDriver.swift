@@ -42,7 +42,9 @@ public struct CanaryDriver: Service {
         for canary in settings.checks {
             var failure: Logger.Metadata?
             if let index = flagSet.index(of: canary.flag) {
+                let started = MonotonicClock.seconds()
                 let outcome = flagSet.evaluate(flagAt: index, in: canary.context)
+                tally.recordDuration(seconds: MonotonicClock.seconds() - started)
                 tally.record(outcome)
                 let served = flagSet.variantName(flagAt: index, variant: outcome.variantIndex)
                 if served != canary.expectedVariant {

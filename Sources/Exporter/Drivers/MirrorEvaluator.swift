@@ -13,13 +13,19 @@ public final class MirrorEvaluator: Sendable {
     let runtime: ConfigRuntime
     public let settings: ExporterSettings.Mirror
     private let shards: [Locked<EvaluationTally?>]
+    /// The application's reported decisions (`source="mirror_observed"`), tallied like ours.
+    private let observedShards: [Locked<EvaluationTally?>]
     private let nextShard = Atomic<Int>(0)
+    /// Mirrored calls so far; one in ``durationSampleEvery`` is timed for `feature_flag_evaluation_duration_seconds`.
+    private let evaluationCount = Atomic<Int>(0)
+    static let durationSampleEvery = 256
     private let bucket: Locked<TokenBucket>
 
     public init(runtime: ConfigRuntime, settings: ExporterSettings.Mirror, shardCount: Int = 8) {
         self.runtime = runtime
         self.settings = settings
         shards = (0..<max(1, shardCount)).map { _ in Locked<EvaluationTally?>(nil) }
+        observedShards = (0..<max(1, shardCount)).map { _ in Locked<EvaluationTally?>(nil) }
         bucket = Locked(TokenBucket(rate: settings.rateLimit, burst: max(1, settings.rateLimit)))
     }
 
@@ -35,26 +41,46 @@ public final class MirrorEvaluator: Sendable {
 
     /// Evaluates `key` for `context` on the config in use and counts it. `nil` (counted under `__unknown__`) when
     /// the config has no such flag.
-    public func evaluate(_ key: String, in context: EvaluationContext) -> (result: EvaluationResult, flagSet: FlagSet)? {
+    public func evaluate(_ key: String, in context: EvaluationContext)
+        -> (result: EvaluationResult, outcome: EvaluationOutcome, flagSet: FlagSet)?
+    {
         let flagSet = runtime.store.snapshot
         guard let index = flagSet.index(of: key) else {
             telemetry.recordUnknownFlag(source: .mirror)
             return nil
         }
+        let sampled = evaluationCount.add(1, ordering: .relaxed).oldValue % Self.durationSampleEvery == 0
+        let started = sampled ? MonotonicClock.seconds() : 0
         let outcome = flagSet.evaluate(flagAt: index, in: context)
-        record([outcome], on: flagSet)
-        return (flagSet.result(for: outcome), flagSet)
+        record([outcome], on: flagSet, duration: sampled ? MonotonicClock.seconds() - started : nil)
+        return (flagSet.result(for: outcome), outcome, flagSet)
+    }
+
+    /// Counts what the application reported serving for an evaluation of ours (`source="mirror_observed"`).
+    public func recordObserved(_ outcome: EvaluationOutcome, on flagSet: FlagSet) {
+        record([outcome], on: flagSet, into: observedShards, source: .mirrorObserved)
     }
 
     /// Evaluates every flag for `context` (the OFREP bulk call) and counts them.
     public func evaluateAll(in context: EvaluationContext) -> (results: [EvaluationResult], flagSet: FlagSet) {
         let flagSet = runtime.store.snapshot
+        let sampled = evaluationCount.add(1, ordering: .relaxed).oldValue % Self.durationSampleEvery == 0
+        let started = sampled ? MonotonicClock.seconds() : 0
         let outcomes = (0..<flagSet.count).map { flagSet.evaluate(flagAt: $0, in: context) }
-        record(outcomes, on: flagSet)
+        // One sample per timed bulk call: the mean time of its evaluations.
+        let duration = sampled && !outcomes.isEmpty ? (MonotonicClock.seconds() - started) / Double(outcomes.count) : nil
+        record(outcomes, on: flagSet, duration: duration)
         return (outcomes.map { flagSet.result(for: $0) }, flagSet)
     }
 
-    private func record(_ outcomes: [EvaluationOutcome], on flagSet: FlagSet) {
+    private func record(_ outcomes: [EvaluationOutcome], on flagSet: FlagSet, duration: Double?) {
+        record(outcomes, on: flagSet, into: shards, source: .mirror, duration: duration)
+    }
+
+    private func record(
+        _ outcomes: [EvaluationOutcome], on flagSet: FlagSet, into shards: [Locked<EvaluationTally?>],
+        source: EvaluationSource, duration: Double? = nil
+    ) {
         let shard = shards[nextShard.add(1, ordering: .relaxed).oldValue % shards.count]
         var stale: EvaluationTally?
         shard.withLock { tally in
@@ -66,12 +92,18 @@ public final class MirrorEvaluator: Sendable {
             }
             if tally == nil { tally = EvaluationTally(flagSet: flagSet) }
             for outcome in outcomes { tally!.record(outcome) }
+            if let duration { tally!.recordDuration(seconds: duration) }
         }
-        if var stale { telemetry.flush(&stale, source: .mirror) }
+        if var stale { telemetry.flush(&stale, source: source) }
     }
 
     /// Hands every shard's counts to telemetry.
     public func flush() {
+        flush(shards, source: .mirror)
+        flush(observedShards, source: .mirrorObserved)
+    }
+
+    private func flush(_ shards: [Locked<EvaluationTally?>], source: EvaluationSource) {
         for shard in shards {
             var taken: EvaluationTally?
             shard.withLock { tally in
@@ -80,7 +112,7 @@ public final class MirrorEvaluator: Sendable {
                     tally = EvaluationTally(flagSet: current.flagSet)
                 }
             }
-            if var taken { telemetry.flush(&taken, source: .mirror) }
+            if var taken { telemetry.flush(&taken, source: source) }
         }
     }
 }

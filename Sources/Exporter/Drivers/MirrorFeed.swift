@@ -59,6 +59,10 @@ public struct MirrorFeed: Service {
         let key = record.flagKey
         guard let evaluated = evaluator.evaluate(key, in: record.context) else { return nil }
         guard let observed = record.observedVariant else { return nil }
+        // The application's own decision, counted beside ours: realised shares and SRM of what it really served.
+        if let index = evaluated.flagSet.variantIndex(flagAt: evaluated.outcome.flagIndex, named: observed) {
+            evaluator.recordObserved(evaluated.flagSet.observed(evaluated.outcome, variantIndex: index), on: evaluated.flagSet)
+        }
         if observed != evaluated.result.variant {
             evaluator.telemetry.recordMirrorMismatch(flagKey: key)
             return true

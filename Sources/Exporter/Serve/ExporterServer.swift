@@ -20,6 +20,7 @@ public enum ExporterServer {
         let telemetry = ExporterTelemetry(
             version: BuildInfo.version, revision: BuildInfo.revision, swiftVersion: BuildInfo.swiftVersion,
             maximumFlagSeries: options.maximumFlagSeries)
+        HangupReloader.takeOverSignal()
         try ListenProbe.check(host: options.listenHost, port: options.listenPort)
         if let cacheFile = options.cacheFile ?? settings.source.cacheFile {
             try StartupPaths.checkDirectory(of: cacheFile, for: "the cache file", writable: true)
@@ -115,6 +116,7 @@ public enum ExporterServer {
         let webConfig = try options.webConfigFile.map { path throws(ServeSetupError) in
             try WebConfigReloader(path: path, telemetry: telemetry, logger: logger)
         }
+        services.append(HangupReloader(runtime: runtime, webConfig: webConfig, logger: logger))
         let router = Router()
         router.add(middleware: RequestMetricsMiddleware(telemetry: telemetry, telemetryPath: options.telemetryPath))
         router.add(

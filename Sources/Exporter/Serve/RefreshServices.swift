@@ -1,7 +1,11 @@
 public import FlagConfig
 import FlagSync
+import Dispatch
 import Logging
 import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
 import Telemetry
 
 /// The refresh plan `serve` runs: resolved from flags, environment variables, `exporter.yaml` and the
@@ -132,5 +136,36 @@ struct RedisRefresher: Service {
             }
         }
         continuation.finish()
+    }
+}
+
+/// Reloads on SIGHUP, as Prometheus, node_exporter and blackbox_exporter do: the flags (a check of the source, logged
+/// and counted like `POST /-/reload`) and the web config (read again now rather than at the next connection).
+struct HangupReloader: Service {
+    let runtime: ConfigRuntime
+    let webConfig: WebConfigReloader?
+    let logger: Logger
+
+    /// Ignores SIGHUP's default action (ending the process) until the service listens for it; call it first thing.
+    static func takeOverSignal() {
+        signal(SIGHUP, SIG_IGN)
+    }
+
+    func run() async throws {
+        let (signals, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler { continuation.yield() }
+        source.resume()
+        defer {
+            source.cancel()
+            continuation.finish()
+        }
+        await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                logger.info(webConfig == nil ? "SIGHUP: reloading the config" : "SIGHUP: reloading the config and the web config")
+                if let webConfig { _ = webConfig.reload() }
+                await runtime.refresh(trigger: .hangup)
+            }
+        }
     }
 }

@@ -64,6 +64,25 @@ extension FlagSet {
         storage.definitions[flagIndex].variants[variantIndex].name
     }
 
+    /// The index of the variant called `name` of the flag at `flagIndex`, if it has one.
+    public func variantIndex(flagAt flagIndex: Int, named name: String) -> Int? {
+        storage.definitions[flagIndex].variants.firstIndex { $0.name == name }
+    }
+
+    /// The outcome the application reported for the same evaluation: `outcome` with `variantIndex` served instead
+    /// (the decision step and reason stay ours). At a percentage or gradual rollout, serving the default variant is
+    /// counted as `out` and any other as `in`; a split's outcome stays as it was.
+    public func observed(_ outcome: EvaluationOutcome, variantIndex: Int) -> EvaluationOutcome {
+        var observed = outcome
+        observed.variantIndex = variantIndex
+        observed.conditionErrors = 0
+        if outcome.rolloutOutcome != nil, outcome.reason != .split {
+            let defaultIndex = Int(storage.flags[outcome.flagIndex].defaultIndex)
+            observed.rolloutOutcome = variantIndex == defaultIndex ? .miss : .hit
+        }
+        return observed
+    }
+
     private static func evaluate(
         _ index: Int,
         _ storage: FlagSetStorage,
