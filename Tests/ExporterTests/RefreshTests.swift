@@ -115,7 +115,11 @@ struct RefreshTests {
         #expect(try Self.syntheticSeries(exporter) == seriesBefore)
         #expect(try exporter.sample("feature_flag_evaluations_total", ["source=\"synthetic\""]) ?? 0 > evaluationsBefore)
         #expect(try exporter.sample("feature_flag_evaluations_total", ["reason=\"EVALUATION_ERROR\""]) == nil)
-        #expect(try exporter.sample("feature_flag_errors_total") == nil)
+        // The error counters exist from the start, at 0; none moved.
+        let errorSamples = try HTTP.request("\(exporter.baseURL)/metrics").body.split(separator: "\n")
+            .filter { $0.hasPrefix("feature_flag_errors_total{") }
+        #expect(!errorSamples.isEmpty)
+        #expect(errorSamples.allSatisfy { $0.hasSuffix(" 0") }, "\(errorSamples)")
     }
 
     @Test("HTTP headers take their secrets from the environment, which never reach the log; a missing one is named")

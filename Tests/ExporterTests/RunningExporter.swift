@@ -8,6 +8,8 @@ final class RunningExporter {
     let directory: String
     /// Objects that must live as long as the process (its temporary directory).
     var retained: [AnyObject] = []
+    /// Whether `process.run()` succeeded.
+    private var launched = false
 
     /// Starts the exporter with `arguments` (after `serve`) and waits until it listens.
     init(_ arguments: [String], directory: String, environment: [String: String] = [:]) throws {
@@ -25,6 +27,7 @@ final class RunningExporter {
         process.standardOutput = log
         process.standardError = log
         try process.run()
+        launched = true
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if let found = Self.listeningPort(in: self.log) {
@@ -41,7 +44,10 @@ final class RunningExporter {
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     static func listeningPort(in log: String) -> Int? {
-        guard let range = log.range(of: "msg=listening address=127.0.0.1:") else { return nil }
+        // logfmt or --log.format json.
+        guard let range = log.range(of: "msg=listening address=127.0.0.1:")
+            ?? log.range(of: #""address":"127.0.0.1:"#)
+        else { return nil }
         let digits = log[range.upperBound...].prefix(while: \.isNumber)
         return Int(digits)
     }
@@ -51,6 +57,9 @@ final class RunningExporter {
     /// Sends SIGTERM and waits; returns the exit status.
     @discardableResult
     func stop() -> Int32 {
+        // Foundation traps on the status of a process that never ran: a test whose exporter could not start must
+        // fail with its error, not take the whole test process down.
+        guard launched else { return -1 }
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()
