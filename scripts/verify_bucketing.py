@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Independent check of the seed bucketing: runs `featureflag_exporter eval --batch` over N ids and compares every
-bucket and variant with Python's own hashlib computation of the seed formula (CONFIG.md section 2).
+bucket and variant with Python's own hashlib computation of the seed formula (docs/configuration.md, "Evaluation").
 
 Exit status 0 when all N results agree; 1 with the first disagreements printed otherwise."""
 import argparse, hashlib, json, os, subprocess, sys, tempfile

@@ -1,6 +1,6 @@
 import FlagEngine
 
-/// Builds the effective document for one environment (CONFIG.md §4): base file → its `environments.<env>` section →
+/// Builds the effective document for one environment (docs/configuration.md, "Environments"): base file → its `environments.<env>` section →
 /// the overlay file, each a deep merge; then `global_rollout_percentage` for the percentage flags the environment
 /// does not set itself.
 enum EnvironmentMerge {

@@ -19,7 +19,7 @@ public struct LoadedConfig: Sendable {
     public var environmentSections: [String] = []
 }
 
-/// Loads flags files (CONFIG.md): YAML through Yams, environments merged, validated, compiled. All or nothing.
+/// Loads flags files (docs/configuration.md): YAML through Yams, environments merged, validated, compiled. All or nothing.
 ///
 /// Nothing here touches the configuration in use: a caller swaps in the returned ``FlagSet`` only on success.
 public enum FlagConfigLoader {

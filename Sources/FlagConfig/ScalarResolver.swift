@@ -89,7 +89,7 @@ enum ScalarResolver {
 }
 
 extension YAMLNode {
-    /// Deep merge (CONFIG.md §4): mappings merge key by key, scalars and lists replace.
+    /// Deep merge (docs/configuration.md, "Environments"): mappings merge key by key, scalars and lists replace.
     func merged(with overlay: YAMLNode) -> YAMLNode {
         guard case .mapping(var pairs) = content, case .mapping(let overlayPairs) = overlay.content else {
             return overlay

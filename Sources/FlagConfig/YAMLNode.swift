@@ -3,7 +3,7 @@ import FlagEngine
 /// A YAML node with the file position it came from; mapping keys are always plain names.
 ///
 /// Keys are kept as their text, never resolved: `on:` and `off:` are the names "on" and "off", which is exactly
-/// what the seed system's Python loader got wrong (CONFIG.md §1).
+/// what the seed system's Python loader got wrong (docs/configuration.md, "The flags file").
 struct YAMLNode: Sendable, Equatable {
     enum ScalarStyle: Sendable {
         case plain

@@ -2,7 +2,7 @@ public import FlagEngine
 public import Prometheus
 import Locking
 
-/// The metric catalog of METRICS.md as code: every family the exporter serves, the series behind it, and the
+/// The metric catalog of docs/metrics.md as code: every family the exporter serves, the series behind it, and the
 /// scrape-time values.
 ///
 /// Evaluation drivers never touch a series per evaluation: they count into their own ``EvaluationTally`` and hand

@@ -1,6 +1,6 @@
 import Prometheus
 
-/// The catalog's way of making series: full metric names, as METRICS.md writes them, through swift-prometheus's
+/// The catalog's way of making series: full metric names, as docs/metrics.md writes them, through swift-prometheus's
 /// descriptor API (its `name:help:` makers are deprecated). The whole name goes in `metricName` with an empty unit,
 /// so the exposed name is exactly the catalog's.
 extension PrometheusCollectorRegistry {

@@ -71,7 +71,7 @@ struct MonitoringBundleTests {
         return names
     }
 
-    /// Metric families listed in the tables of docs/metrics.md (the project's catalog; METRICS.md plus extensions).
+    /// Metric families listed in the tables of docs/metrics.md (the project's catalog).
     static func catalog() throws -> Set<String> {
         let text = try String(contentsOfFile: root + "/docs/metrics.md", encoding: .utf8)
         var names: Set<String> = []
@@ -215,13 +215,6 @@ struct MonitoringBundleTests {
         }
         for name in catalog {
             #expect(used.contains(name), "\(name) is in docs/metrics.md but no panel or rule uses it")
-        }
-        // docs/metrics.md keeps every name of the design's METRICS.md, when the design is beside the repository.
-        if let design = try? String(contentsOfFile: Self.root + "/../shared/design/METRICS.md", encoding: .utf8) {
-            for line in design.split(separator: "\n") where line.hasPrefix("| feature_flag_") || line.hasPrefix("| technical_debt_") {
-                let name = String(line.dropFirst(2).prefix { $0 != " " && $0 != "|" })
-                #expect(catalog.contains(name), "METRICS.md's \(name) is not in docs/metrics.md")
-            }
         }
     }
 

@@ -165,3 +165,65 @@ struct ReadmeTests {
         return result
     }
 }
+
+/// Claims the docs make about the repository, checked against it.
+@Suite("The docs agree with the repository")
+struct DocsAgreeTests {
+    static func read(_ path: String) throws -> String {
+        try String(contentsOfFile: CommandRunner.repositoryRoot + "/" + path, encoding: .utf8)
+    }
+
+    static func alertNames() throws -> [String] {
+        try read("alerts/featureflag_exporter.rules.yml").components(separatedBy: "\n")
+            .compactMap { line in line.range(of: "- alert: ").map { String(line[$0.upperBound...]) } }
+    }
+
+    @Test("the alert count in the README and docs/architecture.md is the rules file's")
+    func alertCount() throws {
+        let count = try Self.alertNames().count
+        #expect(count > 0)
+        #expect(try Self.read("docs/architecture.md").contains(" \(count) alerts"))
+        #expect(try Self.read("README.md").contains(" \(count) alert rules"))
+    }
+
+    @Test("every alert's runbook section is under the alerts, none under 'checks without an alert'")
+    func runbookSections() throws {
+        let runbook = try Self.read("docs/runbook.md")
+        let split = try #require(runbook.range(of: "# Operational checks without an alert"))
+        let alerts = runbook[..<split.lowerBound]
+        let others = runbook[split.upperBound...]
+        for name in try Self.alertNames() {
+            #expect(alerts.contains("## \(name)\n"), "\(name) has no runbook section among the alerts")
+            #expect(!others.contains("## \(name)\n"), "\(name) is listed under checks without an alert")
+        }
+    }
+
+    @Test("nothing in the repository refers to files outside it, and no doc says a shipped feature is planned")
+    func wholeRepository() throws {
+        let root = CommandRunner.repositoryRoot
+        let enumerator = try #require(FileManager.default.enumerator(atPath: root))
+        var offenders: [String] = []
+        for case let path as String in enumerator {
+            if path.hasPrefix(".build") || path.hasPrefix(".git/") || path.hasPrefix("Benchmarks/.build") || path.hasPrefix("Fuzz/.build") {
+                continue
+            }
+            guard path.hasSuffix(".swift") || path.hasSuffix(".md") || path.hasSuffix(".py") || path.hasSuffix(".sh"),
+                let text = try? String(contentsOfFile: root + "/" + path, encoding: .utf8)
+            else { continue }
+            // The benchmarks may run the C floor of ../shared/bench when it is there (and say plainly when not);
+            // this test names the pattern it looks for.
+            if path == "Makefile" || path.hasPrefix("Benchmarks/") || path.hasPrefix("scripts/bench") || path == "docs/benchmarks.md"
+                || path.hasSuffix("ReadmeTests.swift")
+            {
+                continue
+            }
+            for pattern in ["../shared/", "METRICS.md", "CONFIG.md", "ARCHITECTURE.md", "STYLE.md"] where text.contains(pattern) {
+                offenders.append("\(path): \(pattern)")
+            }
+            // A test must not read a fixture from outside the repository either.
+            if path.hasPrefix("Tests/"), text.contains("\"/../") { offenders.append("\(path): a path out of the repository") }
+        }
+        #expect(offenders.isEmpty, "\(offenders.joined(separator: "\n"))")
+        #expect(!(try Self.read("docs/architecture.md").contains("Planned:")))
+    }
+}

@@ -2,7 +2,7 @@ import FlagConfig
 import FlagEngine
 import Testing
 
-@Suite("Validation and diagnostics (CONFIG.md §5)")
+@Suite("Validation and diagnostics (docs/configuration.md, Validation)")
 struct DiagnosticsTests {
     static let valid = """
         version: "2"

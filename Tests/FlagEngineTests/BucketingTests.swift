@@ -3,13 +3,13 @@ import Testing
 
 @Suite("Seed bucketing")
 struct BucketingTests {
-    @Test("the CONFIG.md vector p:u1 buckets at 0.2358645969...")
+    @Test("the documented vector p:u1 buckets at 0.2358645969...")
     func vectorP() {
         let bucket = Bucketing.bucket(flagKey: "p", id: "u1")
         #expect(abs(bucket - 0.2358645969) < 1e-10)
     }
 
-    @Test("the CONFIG.md vector phase1_config_externalization:user123 buckets at 0.456757...")
+    @Test("the documented vector phase1_config_externalization:user123 buckets at 0.456757...")
     func vectorPhase1() {
         let bucket = Bucketing.bucket(flagKey: "phase1_config_externalization", id: "user123")
         #expect(abs(bucket - 0.456757) < 1e-6)

@@ -1,7 +1,7 @@
 import FlagEngine
 import Testing
 
-@Suite("Condition language (CONFIG.md §3)")
+@Suite("Condition language (docs/configuration.md, Conditions)")
 struct ConditionTests {
     static let context = EvaluationContext(
         userID: "user-42", userType: "Admin", environment: "production", requestID: "req-1",

@@ -1,7 +1,7 @@
 import FlagEngine
 import Testing
 
-@Suite("Evaluation order and reasons (CONFIG.md §2)")
+@Suite("Evaluation order and reasons (docs/configuration.md, Evaluation)")
 struct EvaluationOrderTests {
     @Test("an unknown key returns the caller's default with FLAG_NOT_FOUND and variant 'default'")
     func flagNotFound() {

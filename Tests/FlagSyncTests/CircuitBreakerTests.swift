@@ -43,7 +43,7 @@ struct CircuitBreakerTests {
         #expect(breaker.permit(at: 11).permit == .trial)
     }
 
-    @Test("gauge values and /health names follow METRICS.md")
+    @Test("gauge values and /health names follow docs/metrics.md")
     func names() {
         #expect(CircuitBreaker.State.closed.gaugeValue == 0)
         #expect(CircuitBreaker.State.open.gaugeValue == 1)

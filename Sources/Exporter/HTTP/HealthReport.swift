@@ -3,7 +3,7 @@ import FlagSync
 import FlagEngine
 import Telemetry
 
-/// The `/health` JSON of METRICS.md.
+/// The `/health` JSON of docs/metrics.md.
 struct HealthReport {
     var healthy: Bool
     var json: String

@@ -149,7 +149,7 @@ public enum ExporterServer {
         logger.info("stopped")
     }
 
-    /// The default staleness threshold of METRICS.md: 300 s production, 600 s staging, 3600 s otherwise.
+    /// The default staleness threshold of docs/metrics.md: 300 s production, 600 s staging, 3600 s otherwise.
     public static func staleThreshold(for environment: String) -> Double {
         switch environment {
         case "production": 300

@@ -1,6 +1,6 @@
 /// A targeting-rule condition, parsed and type-checked once at load time and never `eval`-ed.
 ///
-/// The language is the seed's Python-like syntax (CONFIG.md §3). Evaluation is a pure function of the context,
+/// The language is the seed's Python-like syntax (docs/configuration.md, "Conditions"). Evaluation is a pure function of the context,
 /// safe from any number of threads.
 public struct Condition: Sendable, CustomStringConvertible {
     /// The condition text as written in the flags file.

@@ -25,7 +25,7 @@ enum StaticType: Sendable, Equatable {
     }
 }
 
-/// Recursive-descent parser for the condition language (CONFIG.md §3). Python precedence:
+/// Recursive-descent parser for the condition language (docs/configuration.md, "Conditions"). Python precedence:
 /// `or` < `and` < `not` < comparisons < method calls and subscripts.
 struct ConditionParser {
     static let maximumLength = 4096

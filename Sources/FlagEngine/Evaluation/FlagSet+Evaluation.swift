@@ -1,5 +1,5 @@
 extension FlagSet {
-    /// Evaluates flag `key` for `context`, in the order of CONFIG.md §2.
+    /// Evaluates flag `key` for `context`, in the order of docs/configuration.md, "Evaluation".
     ///
     /// - Parameters:
     ///   - defaultValue: returned with reason `FLAG_NOT_FOUND` and variant `default` when the set has no such flag.

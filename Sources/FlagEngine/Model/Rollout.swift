@@ -16,7 +16,7 @@ public struct Rollout: Sendable {
     }
 }
 
-/// The rollout strategies of CONFIG.md §2.
+/// The rollout strategies of docs/configuration.md, "Evaluation".
 public enum RolloutStrategy: Sendable {
     /// Hit iff bucket < percentage / 100.
     case percentage(Double)
