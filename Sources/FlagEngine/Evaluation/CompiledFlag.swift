@@ -109,6 +109,10 @@ struct CompiledExtras: Sendable {
     /// The variant index of each entry of ``splitCumulative``.
     var splitVariantIndices: [Int32] = []
     var customBucketNames: [String] = []
+    /// Per flag: the depth of its prerequisite chain (0 without prerequisites), from ``DependencyGraph``.
+    var dependencyDepth: [Int32] = []
+    /// Per flag: how many flags it depends on, directly and indirectly, from ``DependencyGraph``.
+    var prerequisiteReach: [Int32] = []
 }
 
 /// A `user_list` rollout's ids, sorted by their UTF-8 bytes and searched by bisection.

@@ -83,7 +83,7 @@ extension FlagSet {
         return observed
     }
 
-    private static func evaluate(
+    static func evaluate(
         _ index: Int,
         _ storage: FlagSetStorage,
         _ context: EvaluationContext,
@@ -95,18 +95,28 @@ extension FlagSet {
             outcome.reason = .flagDisabled
             return outcome
         }
-        // Prerequisites: each must serve a truthy value for the same context. Cycles were refused at load.
-        var slot = Int(flag.prerequisitesStart)
-        while slot < Int(flag.prerequisitesStart + flag.prerequisitesCount) {
-            let dependency = evaluate(Int(storage.prerequisites[slot]), storage, context, clock)
-            outcome.conditionErrors += dependency.conditionErrors
-            let served = Int(storage.flags[dependency.flagIndex].variantStart) + dependency.variantIndex
-            if !storage.variantTruthiness[served] {
+        // Prerequisites: each must serve a truthy value for the same context. Cycles, chains deeper than
+        // DependencyGraph.maximumDepth and wider than its maximumReach were refused at load.
+        if flag.prerequisitesCount > 0 {
+            let (hold, conditionErrors) = prerequisitesHold(index, storage, context, clock)
+            outcome.conditionErrors += conditionErrors
+            if !hold {
                 outcome.reason = .prerequisiteFailed
                 return outcome
             }
-            slot += 1
         }
+        decide(flag, storage, context, clock, into: &outcome)
+        return outcome
+    }
+
+    /// The flag's own decision once its prerequisites hold: rules, then its state, then the rollout.
+    static func decide(
+        _ flag: CompiledFlag,
+        _ storage: FlagSetStorage,
+        _ context: EvaluationContext,
+        _ clock: EvaluationClock,
+        into outcome: inout EvaluationOutcome
+    ) {
         var position = Int(flag.rulesStart)
         while position < Int(flag.rulesStart + flag.rulesCount) {
             let rule = storage.rules[position]
@@ -115,7 +125,7 @@ extension FlagSet {
                 outcome.variantIndex = Int(rule.variantIndex)
                 outcome.reason = .targetingMatch
                 outcome.ruleIndex = Int(rule.ruleIndex)
-                return outcome
+                return
             case .notMatched:
                 break
             case .typeMismatch:
@@ -126,10 +136,9 @@ extension FlagSet {
         if flag.state == .enabled {
             outcome.variantIndex = Int(flag.enabledIndex)
             outcome.reason = .staticValue
-            return outcome
+            return
         }
         rollout(flag, storage, context, clock, into: &outcome)
-        return outcome
     }
 
     private static func bucketingID(_ flag: CompiledFlag, _ storage: FlagSetStorage, _ context: EvaluationContext)

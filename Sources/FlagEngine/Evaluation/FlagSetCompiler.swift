@@ -51,7 +51,12 @@ struct FlagSetCompiler: Sendable {
         } else {
             for definition in definitions { compiler.add(definition, settings: settings) }
         }
-        compiler.issues += Self.dependencyCycles(in: definitions, compiler.flags, compiler.prerequisites)
+        if compiler.issues.isEmpty {
+            let graph = DependencyGraph.analyse(definitions, compiler.flags, compiler.prerequisites)
+            compiler.issues += graph.issues
+            compiler.extras.dependencyDepth = graph.depth
+            compiler.extras.prerequisiteReach = graph.reach
+        }
         if !compiler.issues.isEmpty { throw FlagSetValidationError(issues: compiler.issues) }
         return FlagSetStorage(
             definitions: definitions, settings: settings, info: info, extras: compiler.extras, flags: compiler.flags,
@@ -276,44 +281,6 @@ struct FlagSetCompiler: Sendable {
     }
 
     /// Every dependency cycle, reported once at the flag where the search first closes it.
-    private static func dependencyCycles(
-        in definitions: [FlagDefinition],
-        _ flags: [CompiledFlag],
-        _ prerequisites: [Int32]
-    ) -> [FlagSetValidationError.Issue] {
-        enum Mark { case unvisited, visiting, done }
-        var marks = [Mark](repeating: .unvisited, count: flags.count)
-        var issues: [FlagSetValidationError.Issue] = []
-        var stack: [Int] = []
-
-        func visit(_ index: Int) {
-            marks[index] = .visiting
-            stack.append(index)
-            let flag = flags[index]
-            for slot in Int(flag.prerequisitesStart)..<Int(flag.prerequisitesStart + flag.prerequisitesCount) {
-                let next = Int(prerequisites[slot])
-                switch marks[next] {
-                case .visiting:
-                    let cycle = stack[stack.lastIndex(of: next)!...].map { definitions[$0].key } + [definitions[next].key]
-                    let first = definitions[next]
-                    let path: [ConfigPathComponent] =
-                        first.dependencies.firstIndex(of: cycle[1]).map {
-                            [.key("flags"), .key(first.key), .key("dependencies"), .index($0)]
-                        } ?? [.key("flags"), .key(first.key), .key("metadata"), .key("parent_flag")]
-                    issues.append(.init(path: path, message: "dependency cycle: " + cycle.joined(separator: " -> ")))
-                case .unvisited:
-                    visit(next)
-                case .done:
-                    break
-                }
-            }
-            stack.removeLast()
-            marks[index] = .done
-        }
-
-        for index in flags.indices where marks[index] == .unvisited { visit(index) }
-        return issues
-    }
 }
 
 /// A number as a person writes it: `140`, `12.5`.
