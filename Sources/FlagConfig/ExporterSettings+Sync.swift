@@ -41,6 +41,12 @@ extension ExporterSettings {
         public var cacheFile: String?
         /// Where the active environment's overlay comes from; `--config.overlay` overrides it.
         public var overlay: Overlay = .beside
+        /// Whether a config with no flags at all may be applied. Off: a store answering `null`, `{}` or an emptied
+        /// file would otherwise wipe every flag while /health stays green.
+        public var allowEmpty = false
+        /// The largest share (0...1) of the flags in use that one new config may drop; a config dropping more is
+        /// refused, and the one in use stays. 1 allows any loss.
+        public var maximumFlagLoss = 0.5
 
         public init() {}
     }
@@ -121,7 +127,8 @@ extension ExporterSettingsDecoder {
     mutating func source(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Source {
         var source = ExporterSettings.Source()
         guard let pairs = base.mapping(node, path) else { return source }
-        base.warnUnknownKeys(node, ["url", "timeout", "ca_file", "headers", "cache_file", "overlay"], path)
+        base.warnUnknownKeys(
+            node, ["url", "timeout", "ca_file", "headers", "cache_file", "overlay", "allow_empty", "max_flag_loss"], path)
         for pair in pairs {
             let here = path + [.key(pair.key)]
             switch pair.key {
@@ -131,6 +138,15 @@ extension ExporterSettingsDecoder {
             case "ca_file": source.caFile = base.name(pair.value, here)
             case "cache_file": source.cacheFile = base.name(pair.value, here)
             case "overlay": if let text = base.name(pair.value, here) { source.overlay = ExporterSettings.Overlay(parsing: text) }
+            case "allow_empty": source.allowEmpty = base.bool(pair.value, here) ?? source.allowEmpty
+            case "max_flag_loss":
+                if let share = base.number(pair.value, here) {
+                    if (0...1).contains(share) {
+                        source.maximumFlagLoss = share
+                    } else {
+                        base.error(pair.value, here, "must be a share between 0 and 1 (0.5 refuses a config that drops over half the flags)")
+                    }
+                }
             case "headers":
                 guard case .sequence(let items) = pair.value.content else {
                     base.error(pair.value, here, "expected a list of {name, value | value_from_env | value_from_file}")

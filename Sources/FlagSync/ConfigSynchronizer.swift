@@ -189,6 +189,9 @@ public final class ConfigSynchronizer: Sendable {
             return report(.rejected(unknown), fetchSucceeded: true)
         }
         let current = store.snapshot
+        if let shrink = Self.shrinkError(loaded, replacing: state.withLock { $0.loaded } ? current : nil, fetched, fetcher.options) {
+            return report(.rejected(shrink), fetchSucceeded: true)
+        }
         let unchanged = state.withLock { state in
             state.validator = fetched.validator
             let same = state.loaded && !state.servingCache && current.info.checksum == loaded.flagSet.info.checksum
@@ -205,6 +208,34 @@ public final class ConfigSynchronizer: Sendable {
             do { try cache.write(fetched) } catch { cacheError = error }
         }
         return report(.applied(loaded), fetchSucceeded: true, cacheError: cacheError)
+    }
+}
+
+extension ConfigSynchronizer {
+    /// The error for a config that would wipe the flags: none at all (unless `source.allow_empty`), or fewer than
+    /// `1 - source.max_flag_loss` of the flags in use. Flags are counted by key, so renaming most of them counts too.
+    static func shrinkError(
+        _ loaded: LoadedConfig, replacing current: FlagSet?, _ fetched: FetchedConfig, _ options: ExporterSettings.Source
+    ) -> FlagConfigError? {
+        let location = SourceLocation(file: fetched.base.name)
+        func refusal(_ message: String) -> FlagConfigError {
+            FlagConfigError(
+                diagnostics: [ConfigDiagnostic(severity: .error, location: location, path: "flags", message: message)],
+                stage: .validation)
+        }
+        if loaded.flagSet.count == 0 && !options.allowEmpty {
+            return refusal(
+                "the config has no flags; refused so an emptied store cannot wipe them (set source.allow_empty: true "
+                    + "in the exporter config if no flags is what you mean)")
+        }
+        guard let current, current.count > 0, options.maximumFlagLoss < 1 else { return nil }
+        let kept = current.definitions.reduce(0) { $0 + (loaded.flagSet.index(of: $1.key) == nil ? 0 : 1) }
+        let lost = current.count - kept
+        guard Double(lost) > Double(current.count) * options.maximumFlagLoss else { return nil }
+        return refusal(
+            "the new config drops \(lost) of the \(current.count) flags in use at once, more than source.max_flag_loss "
+                + "(\(options.maximumFlagLoss)); refused, the config in use stays. Raise max_flag_loss (1 allows any loss) if "
+                + "this is intended")
     }
 }
 
