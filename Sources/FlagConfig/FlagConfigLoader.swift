@@ -179,6 +179,29 @@ public enum FlagConfigLoader {
             }
     }
 
+    /// The line and column (in characters) of the first byte that is not part of valid UTF-8.
+    static func invalidUTF8Position(_ bytes: [UInt8]) -> (line: Int, column: Int) {
+        var line = 1
+        var lineStart = 0
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            let length = byte < 0x80 ? 1 : byte >> 5 == 0b110 ? 2 : byte >> 4 == 0b1110 ? 3 : byte >> 3 == 0b11110 ? 4 : 0
+            if length == 0 || index + length > bytes.count
+                || String(validating: bytes[index..<(index + length)], as: UTF8.self) == nil
+            {
+                let column = String(decoding: bytes[lineStart..<index], as: UTF8.self).unicodeScalars.count + 1
+                return (line, column)
+            }
+            if byte == 0x0A {
+                line += 1
+                lineStart = index + 1
+            }
+            index += length
+        }
+        return (line, 1)
+    }
+
     /// "a directory", "a FIFO"...: what a `stat` mode names, for errors.
     static func fileKindName(_ mode: mode_t) -> String {
         switch mode & S_IFMT {
@@ -245,8 +268,15 @@ public enum FlagConfigLoader {
             bytes += chunk[0..<count]
             if bytes.count > maximumFileSize { throw failure("file is over the limit of \(maximumFileSize) bytes") }
         }
+        // A UTF-8 byte order mark is allowed at the start, as PyYAML allows it, and dropped.
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw failure("file is not valid UTF-8")
+            let (line, column) = invalidUTF8Position(bytes)
+            throw FlagConfigError(diagnostics: [
+                ConfigDiagnostic(
+                    severity: .error, location: SourceLocation(file: path, line: line, column: column), path: "",
+                    message: "not valid UTF-8 here (the file must be UTF-8 text)")
+            ], stage: .io)
         }
         return ConfigText(name: path, text: text)
     }

@@ -203,6 +203,11 @@ struct WebConfigDecoder {
                     pair.value, here,
                     "not a bcrypt hash (expected $2a$, $2b$ or $2y$, cost and 53 characters; make one with "
                         + "`htpasswd -nBC 10 \(pair.key)`)")
+            } else if let cost = WebConfig.bcryptCost(hash), cost > WebConfig.maximumBcryptCost {
+                base.error(
+                    pair.value, here,
+                    "bcrypt cost \(cost) is over the limit of \(WebConfig.maximumBcryptCost) (each login would hold a blocking "
+                        + "thread for seconds); make one with `htpasswd -nBC 10 \(pair.key)`")
             } else {
                 users[pair.key] = hash
             }
@@ -222,5 +227,17 @@ struct WebConfigDecoder {
             byte == UInt8(ascii: ".") || byte == UInt8(ascii: "/") || (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90)
                 || (byte >= 97 && byte <= 122)
         }
+    }
+}
+
+extension WebConfig {
+    /// The highest bcrypt cost accepted: cost 14 takes about a second per check here; 31 would take days.
+    public static let maximumBcryptCost = 14
+
+    /// The cost of a bcrypt hash (`$2y$10$...` → 10).
+    public static func bcryptCost(_ hash: String) -> Int? {
+        let bytes = Array(hash.utf8)
+        guard bytes.count >= 7 else { return nil }
+        return Int(String(decoding: bytes[4..<6], as: UTF8.self))
     }
 }

@@ -60,6 +60,14 @@ public struct FetchError: Error, Sendable, CustomStringConvertible {
     public var kind: Kind
     /// What went wrong, with the source (never with credentials).
     public var message: String
+    /// For a local file that could not be read: the loader's located error.
+    public var fileError: FlagConfigError?
+
+    public init(kind: Kind, message: String, fileError: FlagConfigError? = nil) {
+        self.kind = kind
+        self.message = message
+        self.fileError = fileError
+    }
 
     public var description: String { message }
 }
@@ -195,7 +203,7 @@ public struct SourceFetcher: Sendable {
         do {
             return .found(try FlagConfigLoader.readFile(path), validator: nil)
         } catch {
-            throw FetchError(kind: .io, message: error.description)
+            throw FetchError(kind: .io, message: error.description, fileError: error)
         }
     }
 

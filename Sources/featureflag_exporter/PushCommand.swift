@@ -72,7 +72,17 @@ struct PushCommand: ParsableCommand {
     @Flag(name: .customLong("gateway.gzip"), help: "Send the body gzip-compressed.")
     var gzip = false
 
+    /// Bad options are bad input: exit 1, as the discussion above promises, not ArgumentParser's usage code 64.
     func validate() throws {
+        do {
+            try checkOptions()
+        } catch let error as ValidationError {
+            printToStandardError("featureflag_exporter push: \(error.message)")
+            throw ExitCode(1)
+        }
+    }
+
+    private func checkOptions() throws {
         if let users, users < 1 || users > 1_000_000_000 {
             throw ValidationError("--users must be between 1 and 1000000000")
         }

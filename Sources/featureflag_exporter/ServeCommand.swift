@@ -109,6 +109,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard telemetryPath.hasPrefix("/"), telemetryPath.count > 1 else {
             throw ValidationError("--web.telemetry-path must start with / and name a path")
         }
+        if let taken = ServeOptions.reservedPaths.first(where: { telemetryPath == $0 || telemetryPath.hasPrefix($0 + "/") }) {
+            throw ValidationError("--web.telemetry-path \(telemetryPath) collides with the exporter's own \(taken); choose another, such as /metrics")
+        }
         guard maximumFlagSeries >= 1 else { throw ValidationError("--metrics.max-flags must be at least 1") }
         if let refreshMode, RefreshMode(rawValue: refreshMode) == nil {
             throw ValidationError("--refresh.mode '\(refreshMode)' is not one of periodic, pubsub, both, none")

@@ -63,7 +63,9 @@ public struct ConfigSelection: Sendable {
         switch report.outcome {
         case .applied(let loaded): return loaded
         case .rejected(let error): throw error
-        case .failed(let error): throw Self.sourceError(fetcher.source.description, error.message)
+        case .failed(let error):
+            if let fileError = error.fileError { throw fileError }
+            throw Self.sourceError(fetcher.source.description, error.message)
         case .unchanged, .breakerOpen: throw Self.sourceError(fetcher.source.description, "no config was loaded")
         }
     }

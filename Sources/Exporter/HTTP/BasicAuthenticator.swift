@@ -1,4 +1,5 @@
 import CCrypt
+import FlagConfig
 import FlagEngine
 import Locking
 import NIOPosix
@@ -16,14 +17,24 @@ final class BasicAuthenticator: Sendable {
     /// A bcrypt hash (cost 10) of a random password nobody holds.
     static let dummyHash = "$2y$10$KZws0CDnxGP7iJ3yDfPotOtMWswffhC4.FWfXarilEzMAZrkEu.Aa"
 
+    /// The dummy hash at the highest cost among `users`, so an unknown user costs as much as the most expensive
+    /// known one and the answer's timing does not tell user names apart (bcrypt's time depends on the cost only).
+    static func dummyHash(for users: [String: String]) -> String {
+        let cost = users.values.compactMap(WebConfig.bcryptCost).max() ?? 10
+        let digits = cost < 10 ? "0\(cost)" : "\(cost)"
+        return "$2y$" + digits + String(dummyHash.dropFirst(6))
+    }
+
     private let cache = Locked<[String: Bool]>([:])
 
     init() {}
 
     /// Whether `user` with `password` is one of `users` (user name to bcrypt hash).
     func verify(user: String, password: String, users: [String: String]) async -> Bool {
+        // crypt(3) reads a C string: a password with a NUL would be checked as its prefix only.
+        if password.utf8.contains(0) || user.utf8.contains(0) { return false }
         let known = users[user]
-        let hash = known ?? Self.dummyHash
+        let hash = known ?? Self.dummyHash(for: users)
         let key = hash + "\u{0}" + Bucketing.sha256Hex(Array(password.utf8))
         if let cached = cache.withLock({ $0[key] }) { return cached && known != nil }
         let matches: Bool

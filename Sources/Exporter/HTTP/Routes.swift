@@ -17,6 +17,11 @@ struct Routes {
     func register(on router: Router<BasicRequestContext>) {
         router.get("/") { _, _ in landingPage() }
         router.get(RouterPath(stringLiteral: options.telemetryPath)) { request, _ in metrics(request) }
+        // HEAD as GET without the body (Hummingbird answers HEAD only for routes that declare it).
+        router.head(RouterPath(stringLiteral: options.telemetryPath)) { request, _ in
+            let response = metrics(request)
+            return Response(status: response.status, headers: response.headers)
+        }
         router.get("/health") { _, _ in health() }
         router.get("/-/healthy") { _, _ in text(.ok, "Healthy.\n") }
         router.get("/-/ready") { _, _ in
@@ -74,14 +79,28 @@ struct Routes {
     func metrics(_ request: Request) -> Response {
         let body = runtime.exposition(flushing: mirror, now: EvaluationClock.system.now())
         var headers: HTTPFields = [.contentType: "text/plain; version=0.0.4; charset=utf-8"]
-        let acceptsGzip = request.headers[values: .acceptEncoding].contains { value in
-            value.split(separator: ",").contains { $0.split(separator: ";")[0].trimmingPrefix(" ").lowercased() == "gzip" }
-        }
+        let acceptsGzip = Self.accepts("gzip", in: request.headers[values: .acceptEncoding])
         if acceptsGzip, let compressed = Gzip.compress(body) {
             headers[.contentEncoding] = "gzip"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: compressed)))
         }
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// Whether `Accept-Encoding` values accept `coding` (or `*`) with a non-zero quality (RFC 9110 §12.5.3):
+    /// `gzip;q=0` refuses gzip.
+    static func accepts(_ coding: String, in values: [String]) -> Bool {
+        for value in values {
+            for item in value.split(separator: ",") {
+                let parts = item.split(separator: ";").map { part in
+                    String(part.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()).lowercased()
+                }
+                guard let name = parts.first, name == coding || name == "*" else { continue }
+                let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+                return quality > 0
+            }
+        }
+        return false
     }
 
     func health() -> Response {
@@ -108,7 +127,18 @@ struct Routes {
 
     // MARK: - OFREP
 
+    /// Before any config has loaded, OFREP says so (503, `Retry-After`) instead of calling every flag unknown.
+    func notReady(key: String?) -> Response? {
+        guard !runtime.isReady else { return nil }
+        var response = ofrepError(
+            .serviceUnavailable, key: key, code: "GENERAL",
+            details: "the exporter has not loaded a config yet; see /health for why")
+        response.headers[.retryAfter] = "5"
+        return response
+    }
+
     func evaluateOne(_ request: Request, key: String) async -> Response {
+        if let notReady = notReady(key: key) { return notReady }
         let context: EvaluationContext
         switch await readContext(request, key: key) {
         case .success(let parsed): context = parsed
@@ -127,6 +157,7 @@ struct Routes {
     }
 
     func evaluateAll(_ request: Request) async -> Response {
+        if let notReady = notReady(key: nil) { return notReady }
         let context: EvaluationContext
         switch await readContext(request, key: nil) {
         case .success(let parsed): context = parsed

@@ -57,8 +57,13 @@ final class WebConfigReloader: Sendable {
     /// Reads the files again and returns the configuration for a new connection.
     func reload() -> Active {
         let previous = latest
-        do {
+        do throws(WebConfigError) {
             let active = try Self.load(path: path, reusing: previous)
+            if let weakening = Self.weakening(from: previous.config, to: active.config) {
+                // An emptied or half-written file must not open the exporter up: what was protected stays so until
+                // the exporter is restarted with the weaker file on purpose.
+                throw WebConfigError(description: "\(path): \(weakening); refused, the previous web config stays (restart to weaken it on purpose)")
+            }
             let recovered = state.withLock { state in
                 state.active = active
                 defer { state.lastError = nil }
@@ -83,6 +88,23 @@ final class WebConfigReloader: Sendable {
     }
 
     /// Reads the web config and its PEM files; reuses `previous` when none of them changed.
+    /// What a new web config would turn off that the one in use has on: TLS, basic auth, or a client certificate
+    /// requirement; `nil` when it is at least as strict.
+    static func weakening(from old: WebConfig, to new: WebConfig) -> String? {
+        if old.tls != nil && new.tls == nil { return "it turns TLS off" }
+        if !old.basicAuthUsers.isEmpty && new.basicAuthUsers.isEmpty { return "it turns basic auth off (no basic_auth_users)" }
+        if let before = old.tls?.clientAuth, let after = new.tls?.clientAuth {
+            let strength: [WebConfig.ClientAuth: Int] = [
+                .noClientCert: 0, .requestClientCert: 1, .verifyClientCertIfGiven: 2, .requireAnyClientCert: 2,
+                .requireAndVerifyClientCert: 3,
+            ]
+            if strength[after]! < strength[before]! {
+                return "it weakens client_auth_type from \(before.rawValue) to \(after.rawValue)"
+            }
+        }
+        return nil
+    }
+
     static func load(path: String, reusing previous: Active?) throws(WebConfigError) -> Active {
         let text: String
         let config: WebConfig

@@ -6,6 +6,9 @@ public struct ServeOptions: Sendable {
     /// The default listen port: outside 9100-9999, which the Prometheus default port allocations fill.
     public static let defaultPort = 10100
 
+    /// Paths the exporter serves itself, which `--web.telemetry-path` may not take (or lie under).
+    public static let reservedPaths = ["/health", "/-", "/ofrep"]
+
     /// `--config.file`: a path, `http(s)://...` or `ssm://...`; `nil` takes `source.url` of the exporter config,
     /// then `config/feature_flags.yaml`.
     public var configFile: String?
