@@ -117,7 +117,7 @@ struct FirstHourServeTests {
     @Test("JSON logs keep numbers and booleans typed; a failing canary is logged once, not at every check")
     func logs() throws {
         let broken = serveSettings.replacingOccurrences(of: "expect: \"on\"", with: "expect: \"off\"")
-        let (exporter, _) = try start(["--no-synthetic", "--log.format", "json"], settings: broken)
+        let (exporter, _) = try start(["--no-synthetic", "--log.format", "json", "--log.level", "debug"], settings: broken)
         defer { exporter.stop() }
         #expect(try RunningExporter.eventually(timeout: 5) {
             try exporter.sample("feature_flag_canary_success", ["canary=\"admins-checkout\""]) == 0
@@ -127,5 +127,8 @@ struct FirstHourServeTests {
         #expect(log.components(separatedBy: "\"msg\":\"canary failed\"").count == 2, "\(log)")
         #expect(log.contains("\"flags\":3"), "\(log)")
         #expect(log.contains("\"tls\":false"), "\(log)")
+        // Debug names each service by its role, never by a dump of its Swift value.
+        #expect(log.contains("canaries (1, every 1.0 s)"), "\(log)")
+        for dump in ["FlagConfig.", "Exporter.", "Logging.Logger("] { #expect(!log.contains(dump), "\(dump) in \(log)") }
     }
 }
