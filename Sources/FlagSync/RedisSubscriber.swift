@@ -103,6 +103,9 @@ public final class RedisSubscriber: Sendable {
         }
     }
 
+    /// The most reply bytes held unparsed: a message (or a backlog of them) larger than this ends the connection.
+    public static let maximumBufferedBytes = 1 << 20
+
     /// One connection: connect, authenticate, subscribe, read messages until an error or stop. Returns the error.
     private static func session(
         endpoint: RedisEndpoint, channel: String, running: RunFlag, onSubscribed: () -> Void,
@@ -142,6 +145,11 @@ public final class RedisSubscriber: Sendable {
             if ready < 0 && errno != EINTR { return "\(endpoint): poll: \(String(cString: strerror(errno)))" }
             if ready > 0 {
                 guard redisBufferRead(context) == REDIS_OK else { return "\(endpoint): \(errorText(context))" }
+                // A change notice is a few bytes; a server sending far more (one huge message, or a flood faster
+                // than it is read) is cut off rather than buffered without bound.
+                if chiredis_buffered_bytes(context) > Self.maximumBufferedBytes {
+                    return "\(endpoint): more than \(Self.maximumBufferedBytes) bytes of unread replies; disconnected"
+                }
             }
         }
         return "stopped"

@@ -20,5 +20,9 @@ static inline int chiredis_set_timeout(redisContext *context, long timeout_ms) {
 static inline int chiredis_error(const redisContext *context) { return context->err; }
 static inline int chiredis_fd(const redisContext *context) { return context->fd; }
 static inline const char *chiredis_error_text(const redisContext *context) { return context->errstr; }
+/// Bytes read from the server and not yet parsed into replies (a reply still arriving grows this).
+static inline size_t chiredis_buffered_bytes(const redisContext *context) {
+    return context->reader ? context->reader->len - context->reader->pos : 0;
+}
 
 #endif

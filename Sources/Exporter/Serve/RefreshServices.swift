@@ -113,29 +113,45 @@ struct RedisRefresher: Service {
         let subscriber = RedisSubscriber(endpoint: endpoint, channel: channel) { event in continuation.yield(event) }
         defer { subscriber.stop() }
         let telemetry = runtime.telemetry
+        // Checks are coalesced: at most one in flight and one queued, however many messages arrive meanwhile, so a
+        // flood of PUBLISHes costs a few fetches, not one each.
+        let (checks, requestCheck) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         await cancelWhenGracefulShutdown {
-            for await event in events {
-                switch event {
-                case .subscribed(let attempt):
-                    telemetry.setPubSubConnected(true)
-                    if attempt > 0 { telemetry.recordPubSubReconnect() }
-                    logger.info(
-                        attempt == 0 ? "subscribed" : "resubscribed",
-                        metadata: ["redis": "\(endpoint)", "channel": "\(channel)", "attempt": .stringConvertible(attempt)])
-                    // A change published while we were away would be missed: check now.
-                    if attempt > 0 { await runtime.refresh(trigger: .pubsub) }
-                case .message:
-                    telemetry.recordPubSubMessage()
-                    await runtime.refresh(trigger: .pubsub)
-                case .disconnected(let error, let retryIn):
-                    telemetry.setPubSubConnected(false)
-                    logger.warning(
-                        "redis subscription lost; reconnecting",
-                        metadata: ["redis": "\(endpoint)", "error": "\(error.description)", "retry_in_seconds": .stringConvertible(Double(Int(retryIn * 1000)) / 1000)])
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    for await _ in checks { await runtime.refresh(trigger: .pubsub) }
                 }
+                await handle(events, telemetry: telemetry, requestCheck: requestCheck)
+                requestCheck.finish()
             }
         }
         continuation.finish()
+    }
+
+    private func handle(
+        _ events: AsyncStream<RedisSubscriberEvent>, telemetry: ExporterTelemetry,
+        requestCheck: AsyncStream<Void>.Continuation
+    ) async {
+        for await event in events {
+            switch event {
+            case .subscribed(let attempt):
+                telemetry.setPubSubConnected(true)
+                if attempt > 0 { telemetry.recordPubSubReconnect() }
+                logger.info(
+                    attempt == 0 ? "subscribed" : "resubscribed",
+                    metadata: ["redis": "\(endpoint)", "channel": "\(channel)", "attempt": .stringConvertible(attempt)])
+                // A change published while we were away would be missed: check now.
+                if attempt > 0 { requestCheck.yield() }
+            case .message:
+                telemetry.recordPubSubMessage()
+                requestCheck.yield()
+            case .disconnected(let error, let retryIn):
+                telemetry.setPubSubConnected(false)
+                logger.warning(
+                    "redis subscription lost; reconnecting",
+                    metadata: ["redis": "\(endpoint)", "error": "\(error.description)", "retry_in_seconds": .stringConvertible(Double(Int(retryIn * 1000)) / 1000)])
+            }
+        }
     }
 }
 
