@@ -90,6 +90,26 @@ struct FirstHourServeTests {
             "feature_flag_evaluations_total", ["flag_key=\"colour\"", "variant=\"blue\"", "source=\"mirror_observed\""]) == nil)
     }
 
+    @Test("a 200 MB mirror line is skipped at disk speed: the valid line after it is evaluated at once")
+    func hugeMirrorLine() throws {
+        let directory = try TemporaryDirectory()
+        let feed = try directory.write("decisions.jsonl", "")
+        let (exporter, _) = try start(["--no-synthetic", "--mirror.file", feed])
+        defer { exporter.stop() }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: feed))
+        let block = Data(repeating: UInt8(ascii: "x"), count: 1 << 20)
+        for _ in 0..<200 { try handle.write(contentsOf: block) }
+        try handle.write(contentsOf: Data("\n".utf8))
+        try handle.write(contentsOf: Data((#"{"flag_key":"checkout","context":{"user_id":"after-the-flood"}}"# + "\n").utf8))
+        try handle.close()
+        // Before, the skip paused a poll interval per 4 MB read (10 s here); now it runs at disk speed.
+        #expect(try RunningExporter.eventually(timeout: 5) {
+            try exporter.sample("feature_flag_mirror_dropped_total", ["reason=\"too_large\""]) == 1
+                && exporter.sample("feature_flag_evaluations_total", ["flag_key=\"checkout\"", "source=\"mirror\""]) == 1
+        })
+        try FileManager.default.removeItem(atPath: feed)
+    }
+
     @Test("a second exporter on a busy port says which address and what to do, before loading anything")
     func busyPort() throws {
         let (exporter, _) = try start(["--no-synthetic"])

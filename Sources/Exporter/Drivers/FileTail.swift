@@ -82,7 +82,13 @@ struct FileTail {
             offset += off_t(count)
             total += count
             var start = 0
-            for index in 0..<count where chunk[index] == UInt8(ascii: "\n") {
+            // memchr finds each line end; a line being discarded costs no copy at all.
+            while start < count {
+                let found = chunk.withUnsafeBytes { bytes in
+                    memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "\n")), count - start)
+                }
+                guard let found else { break }
+                let index = chunk.withUnsafeBytes { UnsafeRawPointer($0.baseAddress!).distance(to: UnsafeRawPointer(found)) }
                 append(chunk[start..<index], to: &events)
                 finishLine(into: &events)
                 start = index + 1

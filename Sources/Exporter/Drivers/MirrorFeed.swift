@@ -42,7 +42,9 @@ public struct MirrorFeed: Service {
                     case .tooLong: evaluator.telemetry.recordMirrorDropped(.tooLarge)
                     }
                 }
-                if batch.events.isEmpty { try await Task.sleep(for: .seconds(pollInterval)) } else { await Task.yield() }
+                // Wait only when nothing was read: an over-long line being skipped yields no events but is read
+                // (and dropped) at disk speed, not one budget per poll interval.
+                if batch.bytes == 0 { try await Task.sleep(for: .seconds(pollInterval)) } else { await Task.yield() }
             }
         }
         evaluator.flush()
