@@ -2,7 +2,7 @@ import FlagConfig
 import Hummingbird
 import Telemetry
 
-/// Runs before every route: basic auth when `--web.config.file` lists users (401 without valid credentials), then
+/// Runs before every route: transfer codings other than chunked refused (501); basic auth when `--web.config.file` lists users (401 without valid credentials), then
 /// the declared body size (413 over ``maximumBodyBytes``). Both refusals are counted. OFREP routes check their
 /// bodies themselves, answering in OFREP's error shape.
 struct RequestGuardMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -14,6 +14,16 @@ struct RequestGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
+        // Only `chunked` is a transfer coding we decode; `gzip, chunked` would hand a route compressed bytes as if
+        // they were the body (RFC 9112 §6.1: 501 for a coding the server does not understand).
+        let codings = request.headers[values: .transferEncoding].flatMap { $0.split(separator: ",") }
+            .map { String($0.filter { $0 != " " && $0 != "\t" }).lowercased() }
+        if !codings.isEmpty && codings != ["chunked"] {
+            telemetry.recordHTTPRefused(.malformed)
+            return Response(
+                status: .notImplemented, headers: [.contentType: "text/plain; charset=utf-8", .connection: "close"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: "Transfer-Encoding other than chunked is not supported.\n")))
+        }
         if let users = webConfig?.latest.config.basicAuthUsers, !users.isEmpty {
             var authorized = false
             if let header = request.headers[.authorization],
