@@ -36,4 +36,6 @@ public enum HTTPRefusalReason: String, Sendable, CaseIterable, Hashable {
     case unauthorized
     /// The mirror rate limit (429).
     case rateLimited = "rate_limited"
+    /// A keep-alive connection idle between requests, closed to make room for a new one at the connection cap.
+    case idleEvicted = "idle_evicted"
 }

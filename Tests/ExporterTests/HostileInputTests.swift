@@ -109,6 +109,11 @@ struct HostileInputTests {
         let retries = try CommandRunner.exporter(["push", "--gateway.retries", "1000", "--gateway.url", "http://127.0.0.1:9"])
         #expect(retries.status == 1)
         #expect(retries.standardError == "featureflag_exporter push: --gateway.retries must be between 0 and 10\n")
+        let injected = try CommandRunner.exporter([
+            "push", "--users", "10", "--gateway.url", "http://127.0.0.1:9", "--gateway.header", "X-A: b\r\nX-Injected: 1",
+        ])
+        #expect(injected.status == 1)
+        #expect(injected.standardError.contains("header X-A contains a carriage return (CR); it was not sent"))
         let newline = try CommandRunner.exporter(["push", "--users", "10", "--gateway.url", "http://127.0.0.1:9/\nx"])
         #expect(newline.status == 1)
         #expect(newline.standardError.contains("the URL contains a line feed (LF); it was not requested"))
@@ -136,4 +141,43 @@ struct HostileInputTests {
              "\(exporter.baseURL)/ofrep/v1/evaluate/flags"])
         #expect(gzipChunked.standardOutput == "501")
     }
+
+    @Test("clients idling on keep-alive connections cannot lock scrapes out: the longest idle yields to a newcomer")
+    func idleConnectionsYield() throws {
+        let directory = try TemporaryDirectory()
+        let (exporterFlags, settings) = (try directory.write("flags.yaml", serveFixture), try directory.write("e.yaml", serveSettings))
+        let exporter = try RunningExporter(
+            ["--config.file", exporterFlags, "--exporter.config-file", settings, "--no-synthetic", "--web.max-connections", "8"],
+            directory: directory.path)
+        exporter.retained.append(directory)
+        defer { exporter.stop() }
+        // Eight clients each make one request, then hold their connection open without a word for 6 s.
+        let script = """
+            import socket, time
+            held = []
+            for _ in range(8):
+                s = socket.create_connection(("127.0.0.1", \(exporter.port)))
+                s.sendall(b"GET /-/healthy HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+                s.recv(4096)
+                held.append(s)
+            print("holding", flush=True)
+            time.sleep(6)
+            """
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        holder.arguments = ["-c", script]
+        let output = Pipe()
+        holder.standardOutput = output
+        try holder.run()
+        defer { holder.terminate() }
+        _ = output.fileHandleForReading.availableData  // "holding": every slot is taken by an idle connection
+        Thread.sleep(forTimeInterval: ConnectionGateTiming.idleSeconds + 0.3)
+        let scrape = try HTTP.request("\(exporter.baseURL)/metrics")
+        #expect(scrape.status == 200)
+        #expect(try exporter.sample("feature_flag_exporter_http_refused_total", ["reason=\"idle_evicted\""]) ?? 0 >= 1)
+    }
+}
+
+enum ConnectionGateTiming {
+    static let idleSeconds = ConnectionGate.minimumIdleSeconds
 }

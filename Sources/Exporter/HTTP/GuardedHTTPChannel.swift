@@ -1,5 +1,6 @@
 import HTTPTypes
 import HummingbirdCore
+import Locking
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -30,8 +31,11 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         responder: @escaping HTTPChannelHandler.Responder, limits: HTTPLimits, webConfig: WebConfigReloader?,
         telemetry: ExporterTelemetry
     ) {
+        let gate = ConnectionGate(maximum: limits.maximumConnections, telemetry: telemetry)
         var configuration = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [RequestLimitHandler(maximumHeaderBytes: limits.maximumHeaderBytes, telemetry: telemetry)],
+            additionalChannelHandlers: [
+                RequestLimitHandler(maximumHeaderBytes: limits.maximumHeaderBytes, telemetry: telemetry, gate: gate)
+            ],
             idleTimeout: .nanoseconds(Int64(limits.idleTimeout * 1e9)))
         configuration.httpDecoder = .init(
             maxHeaderFieldSize: limits.maximumHeaderBytes, maxHeaderListSize: limits.maximumHeaderBytes,
@@ -40,14 +44,14 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         self.limits = limits
         self.webConfig = webConfig
         self.telemetry = telemetry
-        gate = ConnectionGate(maximum: limits.maximumConnections, telemetry: telemetry)
+        self.gate = gate
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         // A failed setup would end Hummingbird's accept loop, so nothing here fails: an over-cap connection is set up
         // like any other and refused (503 on plain HTTP, then closed) as soon as it becomes active.
-        let admitted = gate.open()
-        channel.closeFuture.whenComplete { [gate] _ in gate.close() }
+        let admitted = gate.open(channel)
+        channel.closeFuture.whenComplete { [gate] _ in gate.close(channel) }
         let tls = webConfig?.reload().tls
         let readTimeout = TimeAmount.nanoseconds(Int64(limits.readTimeout * 1e9))
         return channel.eventLoop.makeCompletedFuture {
@@ -74,26 +78,70 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     }
 }
 
-/// Counts open connections against `--web.max-connections`.
+/// Counts open connections against `--web.max-connections`, and keeps room for new ones: when the cap is reached,
+/// the connection idle longest between keep-alive requests (at least ``minimumIdleSeconds``) is closed to admit the
+/// new one, so clients that open connections and leave them idle cannot lock scrapes out until their idle timeout.
 final class ConnectionGate: Sendable {
     let maximum: Int
+    /// A keep-alive connection must have been idle this long to be closed for a newcomer.
+    static let minimumIdleSeconds = 1.0
     private let count = Atomic<Int>(0)
     private let telemetry: ExporterTelemetry
+    /// Open connections, with the monotonic time each became idle (after its last response), or nil while busy.
+    private let connections = Locked<[ObjectIdentifier: (channel: any Channel, idleSince: Double?)]>([:])
 
     init(maximum: Int, telemetry: ExporterTelemetry) {
         self.maximum = maximum
         self.telemetry = telemetry
     }
 
-    /// Counts a new connection; `false` when it is over the cap (it still counts until it closes).
-    func open() -> Bool {
+    /// Counts a new connection; `false` when it is over the cap and no idle connection could make room (it still
+    /// counts until it closes).
+    func open(_ channel: any Channel) -> Bool {
         let now = count.add(1, ordering: .relaxed).newValue
         telemetry.setHTTPConnections(now)
+        let identifier = ObjectIdentifier(channel)
+        let threshold = MonotonicClock.seconds() - Self.minimumIdleSeconds
+        let evicted: (any Channel)? = connections.withLock { connections in
+            var oldest: (ObjectIdentifier, any Channel, Double)?
+            if now > maximum {
+                for (key, entry) in connections {
+                    guard let since = entry.idleSince, since <= threshold else { continue }
+                    if oldest == nil || since < oldest!.2 { oldest = (key, entry.channel, since) }
+                }
+                if let oldest { connections[oldest.0] = nil }
+            }
+            connections[identifier] = (channel, nil)
+            return oldest?.1
+        }
+        if let evicted {
+            telemetry.recordHTTPRefused(.idleEvicted)
+            evicted.close(promise: nil)
+            return true
+        }
         return now <= maximum
     }
 
-    func close() {
+    func close(_ channel: any Channel) {
+        _ = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
         telemetry.setHTTPConnections(count.subtract(1, ordering: .relaxed).newValue)
+    }
+
+    /// The connection answered its request in full and waits for the next.
+    func markIdle(_ channel: any Channel) {
+        let now = MonotonicClock.seconds()
+        connections.withLock { connections in
+            let identifier = ObjectIdentifier(channel)
+            if let entry = connections[identifier] { connections[identifier] = (entry.channel, now) }
+        }
+    }
+
+    /// The connection started a request.
+    func markBusy(_ channel: any Channel) {
+        connections.withLock { connections in
+            let identifier = ObjectIdentifier(channel)
+            if let entry = connections[identifier] { connections[identifier] = (entry.channel, nil) }
+        }
     }
 }
 
@@ -180,20 +228,29 @@ final class RequestReadDeadline: ChannelInboundHandler, RemovableChannelHandler 
 /// After the HTTP/1.1 codec: stops the read clock at each request's end, refuses a request target over the header
 /// limit (414), and turns the codec's own refusals into answers: headers over the limit (431) and bytes that are not
 /// HTTP (400). A failed TLS handshake is counted here too. Each refusal closes the connection.
-final class RequestLimitHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class RequestLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
     private let maximumHeaderBytes: Int
     private let telemetry: ExporterTelemetry
+    private let gate: ConnectionGate
     private weak var deadline: RequestReadDeadline?
     private var sawRequest = false
     private var refused = false
 
-    init(maximumHeaderBytes: Int, telemetry: ExporterTelemetry) {
+    init(maximumHeaderBytes: Int, telemetry: ExporterTelemetry, gate: ConnectionGate) {
         self.maximumHeaderBytes = maximumHeaderBytes
         self.telemetry = telemetry
+        self.gate = gate
+    }
+
+    /// A response's end makes the connection idle (until its next request's head).
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { gate.markIdle(context.channel) }
+        context.write(data, promise: promise)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -206,6 +263,7 @@ final class RequestLimitHandler: ChannelInboundHandler, RemovableChannelHandler 
         switch part {
         case .head(let head):
             sawRequest = true
+            gate.markBusy(context.channel)
             if (head.path?.utf8.count ?? 0) > maximumHeaderBytes {
                 refuse(context, .uriTooLong, reason: .headerTooLarge, "The request target is over \(maximumHeaderBytes) bytes.\n")
                 return
