@@ -39,7 +39,10 @@ enum YAMLSplitParse {
     /// The composed tree of a large file parsed in halves, or `nil` when the file is not split or the halves do not
     /// join; the caller then parses it in one piece.
     static func compose(_ bytes: [UInt8], file: String, nodeBudget: Int) -> YAMLNode? {
-        guard bytes.count >= minimumBytes, let cut = bytes.withUnsafeBufferPointer({ findCut(in: $0) }) else {
+        guard bytes.count >= minimumBytes,
+            !bytes.withUnsafeBufferPointer(hasOtherLineBreaks),
+            let cut = bytes.withUnsafeBufferPointer({ findCut(in: $0) })
+        else {
             return nil
         }
         return compose(bytes, at: cut, file: file, nodeBudget: nodeBudget)
@@ -98,6 +101,25 @@ enum YAMLSplitParse {
         pairs[pairs.count - 1].value = flags
         pairs += secondRoot.dropFirst()
         return YAMLNode(content: .mapping(pairs), location: first.location)
+    }
+
+    /// Whether the text has a line break other than `\n` and `\r\n`: a lone CR, NEL (U+0085), LINE SEPARATOR (U+2028)
+    /// or PARAGRAPH SEPARATOR (U+2029). libyaml counts each as a new line; the cut counts `\n` only, so such a file is
+    /// parsed in one piece, where every line number is libyaml's own.
+    static func hasOtherLineBreaks(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        func occurrences(of lead: UInt8, where matches: (Int) -> Bool) -> Bool {
+            var position = 0
+            while position < bytes.count, let found = memchr(base + position, Int32(lead), bytes.count - position) {
+                let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if matches(index) { return true }
+                position = index + 1
+            }
+            return false
+        }
+        return occurrences(of: 0x0D) { $0 + 1 >= bytes.count || bytes[$0 + 1] != 0x0A }
+            || occurrences(of: 0xC2) { $0 + 1 < bytes.count && bytes[$0 + 1] == 0x85 }
+            || occurrences(of: 0xE2) { $0 + 2 < bytes.count && bytes[$0 + 1] == 0x80 && (bytes[$0 + 2] == 0xA8 || bytes[$0 + 2] == 0xA9) }
     }
 
     /// A line near the middle of the top-level `flags:` block mapping that starts a flag, if the file has one.

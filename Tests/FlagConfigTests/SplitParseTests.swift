@@ -241,6 +241,27 @@ struct SplitParseTests {
         }
     }
 
+    @Test("NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR or a lone CR above the cut: parsed in one piece, lines as libyaml counts them",
+        arguments: ["\u{85}", "\u{2028}", "\u{2029}", "\r"])
+    func otherLineBreaks(lineBreak: String) throws {
+        // The break sits in a comment near the top, so the text still has a flag line to cut at below it.
+        var text = "# note" + lineBreak + "# more\n" + Self.trickyFile(flags: 2400)
+        #expect(text.utf8.withContiguousStorageIfAvailable { YAMLSplitParse.hasOtherLineBreaks($0) } == true)
+        #expect(YAMLSplitParse.compose(Array(text.utf8), file: "f.yaml", nodeBudget: YAMLReader.nodeBudget) == nil)
+        text = text.replacing("  flag_2007:\n    state: disabled\n", with: "  flag_2007:\n    state: sideways\n")
+        let oneLine = "# note" + lineBreak + "# more\n"
+        // libyaml counts the extra break as a line: the error is one line further down than a \n-only count says.
+        let newlineLine = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0 == "    state: sideways" }! + 1
+        do {
+            _ = try FlagConfigLoader.load(base: ConfigText(name: "big.yaml", text: text), environment: "production")
+            Issue.record("a bad state was accepted")
+        } catch {
+            let diagnostic = try #require(error.diagnostics.first)
+            #expect(diagnostic.location == SourceLocation(file: "big.yaml", line: newlineLine + 1, column: 12), "\(oneLine.debugDescription)")
+        }
+        #expect(Array("plain\r\nlines\n".utf8).withUnsafeBufferPointer(YAMLSplitParse.hasOtherLineBreaks) == false)
+    }
+
     @Test("a large file decodes in two halves to the definitions and warnings of one pass, in file order")
     func parallelDecode() throws {
         let text = Self.trickyFile(flags: 2400)
