@@ -112,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlagSyncTests",
-            dependencies: ["FlagSync", "FlagConfig", "FlagEngine", "CurlHTTP"],
+            dependencies: ["FlagSync", "FlagConfig", "FlagEngine", "CurlHTTP", "Pushgateway"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -99,6 +99,19 @@ struct HostileInputTests {
         }
     }
 
+    @Test("a FIFO as the flags file or the exporter file is refused at once by check and serve, never a hang")
+    func fifos() throws {
+        let directory = try TemporaryDirectory()
+        let fifo = directory.path + "/pipe.yaml"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let check = try CommandRunner.exporter(["check", "--config.file", fifo])
+        #expect(check.status == 1)
+        #expect(check.standardOutput.hasPrefix(fifo + ": is a FIFO (named pipe), not a regular file"))
+        let serve = try CommandRunner.exporter(["serve", "--web.listen-address", "127.0.0.1:0", "--exporter.config-file", fifo])
+        #expect(serve.status == 1)
+        #expect(serve.standardError.contains(fifo + ": is a FIFO (named pipe), not a regular file"))
+    }
+
     @Test("a telemetry path on top of the exporter's own routes is refused; push's bad options exit 1")
     func commandLineRefusals() throws {
         for path in ["/health", "/-/ready", "/ofrep/v1/evaluate/flags"] {

@@ -28,9 +28,11 @@ struct PubSubHardeningTests {
         let exporter = try start(in: directory, redisPort: redis.port)
         defer { exporter.stop() }
         let before = try exporter.sample("feature_flag_refresh_success_total") ?? 0
-        let commands = String(repeating: "PUBLISH feature_flags:config-changed x\n", count: 2000)
+        // One burst: the raw protocol through `redis-cli --pipe`, so all 2,000 arrive within milliseconds.
+        let publish = "*3\r\n$7\r\nPUBLISH\r\n$28\r\nfeature_flags:config-changed\r\n$1\r\nx\r\n"
         let published = try CommandRunner.run(
-            "/bin/sh", ["-c", "redis-cli -h 127.0.0.1 -p \(redis.port) > /dev/null"], input: commands)
+            "/bin/sh", ["-c", "redis-cli -h 127.0.0.1 -p \(redis.port) --pipe > /dev/null"],
+            input: String(repeating: publish, count: 2000))
         #expect(published.status == 0)
         #expect(try RunningExporter.eventually(timeout: 10) {
             try exporter.sample("feature_flag_pubsub_messages_total") == 2000

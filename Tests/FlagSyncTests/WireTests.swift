@@ -2,6 +2,7 @@ import CurlHTTP
 import FlagConfig
 @testable import FlagSync
 import Foundation
+import Pushgateway
 import Testing
 
 /// A one-thread HTTP server on a raw socket that records every request's bytes exactly as they arrived and answers
@@ -151,6 +152,26 @@ struct WireTests {
         #expect(throws: CurlError.self) { try CurlHTTPClient.perform(bad) }
         Thread.sleep(forTimeInterval: 0.1)
         #expect(server.requests.isEmpty)
+    }
+
+    @Test("a gateway answering 200 with an enormous body is named as such, not as unreachable, and not retried forever")
+    func enormousGatewayAnswer() throws {
+        // Claims 4 GiB, sends 1 MiB of it and closes.
+        let server = try RawHTTPServer { _ in
+            "HTTP/1.1 200 OK\r\nContent-Length: 4294967296\r\n\r\n" + String(repeating: "x", count: 1 << 20)
+        }
+        defer { server.stop() }
+        var configuration = PushgatewayClient.Configuration(url: "http://127.0.0.1:\(server.port)")
+        configuration.retry = RetryPolicy(retries: 0)
+        let client = PushgatewayClient(configuration: configuration)
+        #expect {
+            try client.push(Array("# HELP up Up.\n# TYPE up gauge\nup 1\n".utf8), to: try PushGroup(job: "wire"))
+        } throws: { error in
+            guard let error = error as? PushError else { return false }
+            return error.kind == .httpStatus
+                && error.message.contains("the gateway answered with a response larger than 65536 bytes")
+                && !error.message.contains("unreachable")
+        }
     }
 
     @Test("overlays sit beside the base under the same naming rule, for every kind of source")
