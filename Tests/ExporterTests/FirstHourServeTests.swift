@@ -8,14 +8,7 @@ struct FirstHourServeTests {
     func start(_ extra: [String] = [], flags: String = serveFixture, settings: String = serveSettings) throws
         -> (RunningExporter, TemporaryDirectory)
     {
-        let directory = try TemporaryDirectory()
-        let flagsFile = try directory.write("flags.yaml", flags)
-        let settingsFile = try directory.write("exporter.yaml", settings)
-        let exporter = try RunningExporter(
-            ["--config.file", flagsFile, "--exporter.config-file", settingsFile, "--environment", "production"] + extra,
-            directory: directory.path)
-        exporter.retained.append(directory)
-        return (exporter, directory)
+        try RunningExporter.serving(extra, flags: flags, settings: settings)
     }
 
     @Test("SIGHUP reloads the config like /-/reload, logged and counted, and the exporter keeps running")

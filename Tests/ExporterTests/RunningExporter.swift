@@ -54,6 +54,21 @@ final class RunningExporter {
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
+    /// An exporter serving `flags` with the exporter file `settings` in production, from a fresh temporary directory
+    /// that lives as long as it does.
+    static func serving(_ extra: [String] = [], flags: String = serveFixture, settings: String = serveSettings) throws
+        -> (RunningExporter, TemporaryDirectory)
+    {
+        let directory = try TemporaryDirectory()
+        let flagsFile = try directory.write("flags.yaml", flags)
+        let settingsFile = try directory.write("exporter.yaml", settings)
+        let exporter = try RunningExporter(
+            ["--config.file", flagsFile, "--exporter.config-file", settingsFile, "--environment", "production"] + extra,
+            directory: directory.path)
+        exporter.retained.append(directory)
+        return (exporter, directory)
+    }
+
     /// Sends SIGTERM and waits; returns the exit status.
     @discardableResult
     func stop() -> Int32 {
