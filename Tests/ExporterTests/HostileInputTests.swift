@@ -99,6 +99,26 @@ struct HostileInputTests {
         }
     }
 
+    @Test("a live edit to a 26,000-flag dependency chain is refused with its place; the exporter keeps serving")
+    func deepChainLiveEdit() throws {
+        let unwatched = "global:\n  hot_reload_enabled: false\n" + serveFixture
+        let (exporter, directory) = try RunningExporter.serving(["--web.enable-lifecycle"], flags: unwatched)
+        defer { exporter.stop() }
+        var chain = "flags:\n"
+        for index in 0..<26_000 {
+            chain += "  f\(index):\n    state: enabled\n" + (index < 25_999 ? "    dependencies: [f\(index + 1)]\n" : "")
+        }
+        _ = try directory.write("flags.yaml", chain)
+        let reload = try HTTP.request("\(exporter.baseURL)/-/reload", method: "POST")
+        #expect(reload.status == 500)
+        #expect(reload.body.contains("prerequisites nest 33 deep"), "\(reload.body.prefix(500))")
+        #expect(exporter.process.isRunning)
+        #expect(try exporter.sample("feature_flag_config_info", ["version=\"t1\""]) == 1)
+        let check = try CommandRunner.exporter(["check", "--config.file", directory.path + "/flags.yaml", "--environment", "production"])
+        #expect(check.status == 1)
+        #expect(check.standardOutput.contains("flags.f25966.dependencies: prerequisites nest 33 deep (f25966 -> f25967 -> f25968 -> … -> f25999)"))
+    }
+
     @Test("a FIFO as the flags file or the exporter file is refused at once by check and serve, never a hang")
     func fifos() throws {
         let directory = try TemporaryDirectory()

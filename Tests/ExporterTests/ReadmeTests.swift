@@ -198,6 +198,17 @@ struct DocsAgreeTests {
         }
     }
 
+    @Test("docs/configuration.md's unknown-environment example is what eval prints")
+    func unknownEnvironmentExample() throws {
+        let configuration = try Self.read("docs/configuration.md")
+        let line = try #require(configuration.components(separatedBy: "\n").first {
+            $0.hasPrefix("config/feature_flags.yaml: environment 'Production' is not known")
+        })
+        let output = try CommandRunner.exporter(["eval", "--environment", "Production", "ab_testing", "--user-id", "u"])
+        #expect(output.status == 1)
+        #expect(output.standardError == line + "\n")
+    }
+
     @Test("nothing in the repository refers to files outside it, and no doc says a shipped feature is planned")
     func wholeRepository() throws {
         let root = CommandRunner.repositoryRoot
