@@ -16,12 +16,12 @@ BUILD_PACKAGES := libssl-dev zlib1g-dev libcurl4-openssl-dev libhiredis-dev libc
 # docker-compose.yml); promtool comes with prometheus.
 TEST_PACKAGES := python3 python3-venv prometheus prometheus-pushgateway prometheus-alertmanager docker-compose curl \
 	nginx redis-server openssl apache2-utils
-# Extra packages the benchmarks need (gcc builds the C floor of ../shared/bench; wrk drives the OFREP benchmark;
+# Extra packages the benchmarks need (gcc builds the C floor, Benchmarks/Floor/floor.c; wrk drives the OFREP benchmark;
 # redis-server carries the propagation benchmark's PUBLISH; prometheus-pushgateway receives push-1k, curl is its floor).
 BENCH_PACKAGES := gcc wrk python3 redis-server prometheus-pushgateway curl
 
 BIN := .build/release/featureflag_exporter
-FLOOR_SOURCE ?= ../shared/bench/floor.c
+FLOOR_SOURCE ?= Benchmarks/Floor/floor.c
 
 .PHONY: all deps test-deps build run test bench fuzz tsan soak test-slow format clean
 
@@ -56,7 +56,7 @@ bench: deps
 		gcc -O2 -o .build/bench-floor $(FLOOR_SOURCE) -lcrypto && \
 		echo "== C floor ($(FLOOR_SOURCE))" && .build/bench-floor; \
 	else \
-		echo "== C floor: $(FLOOR_SOURCE) is not there (it lives in the workspace beside the repository;"; \
+		echo "== C floor: $(FLOOR_SOURCE) is not there (the repository keeps a copy in Benchmarks/Floor;"; \
 		echo "   set FLOOR_SOURCE=path/to/floor.c). Running the Swift workloads without it: no floor to compare."; \
 	fi
 	@echo "== flagbench"

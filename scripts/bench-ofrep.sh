@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The ofrep workload of ../shared/bench/WORKLOADS.md: single-flag OFREP evaluations over HTTP/1.1 keep-alive from wrk
+# The ofrep workload of Benchmarks/Floor/WORKLOADS.md: single-flag OFREP evaluations over HTTP/1.1 keep-alive from wrk
 # on loopback, 2 threads, 64 connections, OFREP_SECONDS (default 20) seconds. Prints one line:
 #   workload=ofrep requests_per_sec=<n> p99_ms=<n> non_2xx=<n>
 # Uses the release binary on the shipped config, synthetic traffic off, the mirror rate limit lifted.

@@ -5,16 +5,10 @@ import Testing
 /// the application's own decisions in the mirror, and errors that name the thing and the fix.
 @Suite("serve: the first hour", .serialized)
 struct FirstHourServeTests {
-    func start(_ extra: [String] = [], flags: String = serveFixture, settings: String = serveSettings) throws
-        -> (RunningExporter, TemporaryDirectory)
-    {
-        try RunningExporter.serving(extra, flags: flags, settings: settings)
-    }
-
     @Test("SIGHUP reloads the config like /-/reload, logged and counted, and the exporter keeps running")
     func hangupReloads() throws {
         let unwatched = "global:\n  hot_reload_enabled: false\n" + serveFixture
-        let (exporter, directory) = try start(["--no-synthetic"], flags: unwatched)
+        let (exporter, directory) = try RunningExporter.serving(["--no-synthetic"], flags: unwatched)
         defer { exporter.stop() }
         #expect(try exporter.sample("feature_flag_config_info", ["version=\"t1\""]) == 1)
         _ = try directory.write("flags.yaml", unwatched.replacingOccurrences(of: "version: \"t1\"", with: "version: \"t2\""))
@@ -33,7 +27,7 @@ struct FirstHourServeTests {
     func seriesStartAtZero() throws {
         let directory = try TemporaryDirectory()
         let feed = try directory.write("decisions.jsonl", "")
-        let (exporter, _) = try start(["--no-synthetic", "--mirror.file", feed])
+        let (exporter, _) = try RunningExporter.serving(["--no-synthetic", "--mirror.file", feed])
         defer { exporter.stop() }
         let body = try HTTP.request("\(exporter.baseURL)/metrics").body
         for series in [
@@ -61,7 +55,7 @@ struct FirstHourServeTests {
         let directory = try TemporaryDirectory()
         let feed = try directory.write("decisions.jsonl", "")
         let settings = serveSettings + "mirror:\n  rate_limit: 100000\n"
-        let (exporter, _) = try start(["--no-synthetic", "--mirror.file", feed], settings: settings)
+        let (exporter, _) = try RunningExporter.serving(["--no-synthetic", "--mirror.file", feed], settings: settings)
         defer { exporter.stop() }
         // 6,000 users the split spreads 50/30/20; the application claims control for every one of them.
         var lines = ""
@@ -87,7 +81,7 @@ struct FirstHourServeTests {
     func hugeMirrorLine() throws {
         let directory = try TemporaryDirectory()
         let feed = try directory.write("decisions.jsonl", "")
-        let (exporter, _) = try start(["--no-synthetic", "--mirror.file", feed])
+        let (exporter, _) = try RunningExporter.serving(["--no-synthetic", "--mirror.file", feed])
         defer { exporter.stop() }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: feed))
         let block = Data(repeating: UInt8(ascii: "x"), count: 1 << 20)
@@ -105,7 +99,7 @@ struct FirstHourServeTests {
 
     @Test("a second exporter on a busy port says which address and what to do, before loading anything")
     func busyPort() throws {
-        let (exporter, _) = try start(["--no-synthetic"])
+        let (exporter, _) = try RunningExporter.serving(["--no-synthetic"])
         defer { exporter.stop() }
         let second = try CommandRunner.exporter([
             "serve", "--config.file", "/nonexistent/flags.yaml", "--web.listen-address", "127.0.0.1:\(exporter.port)",
@@ -130,7 +124,7 @@ struct FirstHourServeTests {
     @Test("JSON logs keep numbers and booleans typed; a failing canary is logged once, not at every check")
     func logs() throws {
         let broken = serveSettings.replacingOccurrences(of: "expect: \"on\"", with: "expect: \"off\"")
-        let (exporter, _) = try start(["--no-synthetic", "--log.format", "json", "--log.level", "debug"], settings: broken)
+        let (exporter, _) = try RunningExporter.serving(["--no-synthetic", "--log.format", "json", "--log.level", "debug"], settings: broken)
         defer { exporter.stop() }
         #expect(try RunningExporter.eventually(timeout: 5) {
             try exporter.sample("feature_flag_canary_success", ["canary=\"admins-checkout\""]) == 0

@@ -1,4 +1,4 @@
-// flagbench: the benchmark workloads of ../shared/bench/WORKLOADS.md.
+// flagbench: the benchmark workloads of Benchmarks/Floor/WORKLOADS.md.
 //
 // Usage: flagbench W | W8 | reload-10k | W-evaluate | scrape-1k | synthetic-100k | push-1k | all
 // (the ofrep workload needs a running server and wrk: scripts/bench-ofrep.sh; push-1k starts prometheus-pushgateway,
