@@ -93,6 +93,8 @@ final class ExternalServer {
                 "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
             ], port: port, logPath: directory.path + "/prometheus-\(port).log")
         try server.start()
+        // The port accepts before the TSDB is open; until then every query is a plain-text 503.
+        try server.awaitReady(path: "/-/ready")
         return server
     }
 
@@ -106,13 +108,33 @@ final class ExternalServer {
                 "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address=", "--log.level=warn",
             ], port: port, logPath: directory.path + "/alertmanager-\(port).log")
         try server.start()
+        try server.awaitReady(path: "/-/ready")
         return server
     }
 
-    /// An instant query against this Prometheus; the JSON answer.
+    /// An instant query against this Prometheus; the JSON answer. Any status but 200 is an error showing the body.
     func query(_ promQL: String) throws -> String {
         let encoded = promQL.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? promQL
-        return try HTTP.request("http://127.0.0.1:\(port)/api/v1/query?query=\(encoded)").body
+        let response = try HTTP.request("http://127.0.0.1:\(port)/api/v1/query?query=\(encoded)")
+        guard response.status == 200 else {
+            throw TestFailure("\(name) answered \(response.status) to \(promQL): \(response.body)")
+        }
+        return response.body
+    }
+
+    /// Waits up to 30 s until `path` answers 200 (a readiness endpoint), or throws with the last answer and the log.
+    func awaitReady(path: String) throws {
+        let deadline = Date().addingTimeInterval(30)
+        var last = "no answer"
+        while Date() < deadline {
+            if let response = try? HTTP.request("http://127.0.0.1:\(port)\(path)") {
+                if response.status == 200 { return }
+                last = "\(response.status): \(response.body)"
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        stop()
+        throw TestFailure("\(name) never became ready on \(path) (\(last)):\n\((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
     }
 
     /// moto's server, standing in for AWS SSM.
