@@ -1,71 +1,109 @@
 public import FlagEngine
 
-/// Why a JSON context was refused (maps to OpenFeature's INVALID_CONTEXT).
+/// Why a context was refused (maps to OpenFeature's INVALID_CONTEXT).
 public struct InvalidContextError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     public var description: String { message }
 }
 
 extension EvaluationContext {
-    /// Builds a context from a JSON object.
+    /// The deepest nesting of lists and objects a context attribute may have.
+    public static let maximumAttributeDepth = 16
+
+    /// Builds a context from a JSON object (an OFREP `context`, a mirror line's `context`).
     ///
-    /// Accepts the seed's field names (`user_id`, `user_type`, `environment`, `request_id`, `timestamp`,
-    /// `custom_attributes`), OpenFeature's `targetingKey` as `user_id`, and any other top-level scalar as a custom
-    /// attribute (OFREP's flat contexts). `timestamp` is unix seconds or an RFC 3339 string. Attribute values must be
-    /// scalars.
+    /// Each member goes through ``set(_:to:)``: the mapping is in docs/configuration.md, "Contexts".
     public init(json: FlagValue) throws(InvalidContextError) {
         guard case .object(let members) = json else {
             throw InvalidContextError(message: "context must be a JSON object")
         }
         self.init()
-        func text(_ key: String, _ value: FlagValue) throws(InvalidContextError) -> String? {
-            switch value {
-            case .null: return nil
-            case .string(let string): return string
-            default: throw InvalidContextError(message: "'\(key)' must be a string, not \(value.typeName)")
-            }
-        }
-        for (key, value) in members {
-            switch key {
-            case "user_id", "targetingKey": userID = try text(key, value)
-            case "user_type": userType = try text(key, value)
-            case "environment": environment = try text(key, value)
-            case "request_id": requestID = try text(key, value)
-            case "timestamp":
-                switch value {
-                case .null: timestamp = nil
-                case .int(let seconds): timestamp = Double(seconds)
-                case .double(let seconds): timestamp = seconds
-                case .string(let string):
-                    guard let seconds = RFC3339Time.parse(string) else {
-                        throw InvalidContextError(message: "'timestamp' is not an RFC 3339 time: \(string)")
-                    }
-                    timestamp = seconds
-                default: throw InvalidContextError(message: "'timestamp' must be unix seconds or RFC 3339 text")
-                }
-            case "custom_attributes":
-                guard case .object(let attributes) = value else {
-                    if value == .null { continue }
-                    throw InvalidContextError(message: "'custom_attributes' must be an object")
-                }
-                for (name, attribute) in attributes {
-                    customAttributes[name] = try Self.attribute(name, attribute)
-                }
-            default:
-                customAttributes[key] = try Self.attribute(key, value)
-            }
+        // Sorted, so that a conflict between two spellings is reported the same way whatever the member order.
+        for key in members.keys.sorted() {
+            try set(key, to: members[key]!)
         }
     }
 
-    private static func attribute(_ name: String, _ value: FlagValue) throws(InvalidContextError) -> AttributeValue {
-        switch value {
-        case .null: .null
-        case .bool(let flag): .bool(flag)
-        case .int(let number): .int(number)
-        case .double(let number): .double(number)
-        case .string(let text): .string(text)
-        case .list, .object:
-            throw InvalidContextError(message: "attribute '\(name)' must be a scalar, not a list or object")
+    /// Sets one context member by its name, as every context source (OFREP, the mirror feed, canaries) spells it.
+    ///
+    /// - `targetingKey` (OpenFeature), `user_id` and `userId` are the user id, the bucketing id;
+    /// - `user_type` / `userType`, `environment`, `request_id` / `requestId` are the seed's named fields (strings);
+    /// - `timestamp` is unix seconds or an RFC 3339 string;
+    /// - `custom_attributes` is an object whose members are custom attributes;
+    /// - any other member is a custom attribute: a scalar, or a list or object of them (nested at most
+    ///   ``maximumAttributeDepth`` deep), which conditions read as `name`, `name.member` or with `in`.
+    ///
+    /// Two spellings of one field with different values are refused: the context would be ambiguous.
+    public mutating func set(_ key: String, to value: FlagValue) throws(InvalidContextError) {
+        switch key {
+        case "user_id", "targetingKey", "userId": try setField(&userID, key, value, spellings: "targetingKey/user_id/userId")
+        case "user_type", "userType": try setField(&userType, key, value, spellings: "user_type/userType")
+        case "environment": try setField(&environment, key, value, spellings: "environment")
+        case "request_id", "requestId": try setField(&requestID, key, value, spellings: "request_id/requestId")
+        case "timestamp":
+            switch value {
+            case .null: timestamp = nil
+            case .int(let seconds): timestamp = Double(seconds)
+            case .double(let seconds): timestamp = seconds
+            case .string(let string):
+                guard let seconds = RFC3339Time.parse(string) else {
+                    throw InvalidContextError(message: "'timestamp' is not an RFC 3339 time: \(string)")
+                }
+                timestamp = seconds
+            default: throw InvalidContextError(message: "'timestamp' must be unix seconds or RFC 3339 text")
+            }
+        case "custom_attributes":
+            guard case .object(let attributes) = value else {
+                if value == .null { return }
+                throw InvalidContextError(message: "'custom_attributes' must be an object")
+            }
+            for name in attributes.keys.sorted() {
+                customAttributes[name] = try Self.attribute(name, attributes[name]!, depth: 0)
+            }
+        default:
+            customAttributes[key] = try Self.attribute(key, value, depth: 0)
         }
+    }
+
+    private func setField(
+        _ field: inout String?, _ key: String, _ value: FlagValue, spellings: String
+    ) throws(InvalidContextError) {
+        let text: String?
+        switch value {
+        case .null: text = nil
+        case .string(let string): text = string
+        default: throw InvalidContextError(message: "'\(key)' must be a string, not \(value.typeName)")
+        }
+        if let existing = field, let text, existing != text {
+            throw InvalidContextError(
+                message: "'\(key)' is '\(text)' but another spelling of the same field (\(spellings)) is '\(existing)'")
+        }
+        if let text { field = text }
+    }
+
+    /// A JSON value as an attribute, nested at most ``maximumAttributeDepth`` deep.
+    static func attribute(_ name: String, _ value: FlagValue, depth: Int) throws(InvalidContextError) -> AttributeValue {
+        switch value {
+        case .null: return .null
+        case .bool(let flag): return .bool(flag)
+        case .int(let number): return .int(number)
+        case .double(let number): return .double(number)
+        case .string(let text): return .string(text)
+        case .list(let items):
+            guard depth < maximumAttributeDepth else { throw tooDeep(name) }
+            var values: [AttributeValue] = []
+            values.reserveCapacity(items.count)
+            for item in items { values.append(try attribute(name, item, depth: depth + 1)) }
+            return .list(values)
+        case .object(let members):
+            guard depth < maximumAttributeDepth else { throw tooDeep(name) }
+            var values: [String: AttributeValue] = [:]
+            for (key, member) in members { values[key] = try attribute(name, member, depth: depth + 1) }
+            return .object(values)
+        }
+    }
+
+    private static func tooDeep(_ name: String) -> InvalidContextError {
+        InvalidContextError(message: "attribute '\(name)' is nested deeper than \(maximumAttributeDepth) levels")
     }
 }

@@ -290,37 +290,18 @@ struct ExporterSettingsDecoder {
         return ExporterSettings.Canary(name: name, flag: flag, context: context, expectedVariant: expected)
     }
 
+    /// A canary's context: the same members, read the same way, as an OFREP context (``EvaluationContext/set(_:to:)``).
     private mutating func context(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> EvaluationContext {
         var context = EvaluationContext()
         guard let pairs = base.mapping(node, path) else { return context }
         for pair in pairs {
-            let here = path + [.key(pair.key)]
-            switch pair.key {
-            case "user_id": context.userID = base.name(pair.value, here)
-            case "user_type": context.userType = base.name(pair.value, here)
-            case "environment": context.environment = base.name(pair.value, here)
-            case "request_id": context.requestID = base.name(pair.value, here)
-            case "timestamp": context.timestamp = base.number(pair.value, here)
-            case "custom_attributes":
-                guard let custom = base.mapping(pair.value, here) else { continue }
-                for entry in custom { context.customAttributes[entry.key] = attribute(entry.value, here + [.key(entry.key)]) }
-            default: context.customAttributes[pair.key] = attribute(pair.value, here)
+            do {
+                try context.set(pair.key, to: base.value(pair.value))
+            } catch {
+                base.error(pair.value, path + [.key(pair.key)], error.message)
             }
         }
         return context
-    }
-
-    private mutating func attribute(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> AttributeValue {
-        switch base.value(node) {
-        case .null: return .null
-        case .bool(let value): return .bool(value)
-        case .int(let value): return .int(value)
-        case .double(let value): return .double(value)
-        case .string(let value): return .string(value)
-        case .list, .object:
-            base.error(node, path, "a context attribute must be a scalar, found \(node.kindName)")
-            return .null
-        }
     }
 
     private mutating func mirror(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Mirror {

@@ -34,18 +34,32 @@ public struct EvaluationContext: Sendable, Hashable {
     }
 }
 
-/// A scalar context attribute.
-public enum AttributeValue: Sendable, Hashable {
+/// A context attribute: a scalar, or (from OpenFeature contexts) a list or an object of attributes.
+///
+/// Conditions read into objects with dotted names (`account.plan`) and test lists with `in`; only scalars bucket.
+public indirect enum AttributeValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case int(Int)
     case double(Double)
     case string(String)
+    case list([AttributeValue])
+    case object([String: AttributeValue])
+
+    /// The member at `path` inside nested objects; `nil` when a step is missing or is not an object.
+    public func member(at path: some Collection<String>) -> AttributeValue? {
+        var current = self
+        for name in path {
+            guard case .object(let members) = current, let next = members[name] else { return nil }
+            current = next
+        }
+        return current
+    }
 
     /// The attribute as text for bucketing, spelt as the seed's Python `str()` would (`True`, `5`, `5.0`).
     public var bucketingText: String? {
         switch self {
-        case .null: nil
+        case .null, .list, .object: nil
         case .string(let text): text
         case .int(let number): String(number)
         case .bool(let flag): flag ? "True" : "False"

@@ -113,4 +113,39 @@ struct ConditionTests {
         #expect(try !Condition(parsing: "city == 'Zu\u{0308}rich'").matches(context))
         #expect(try Condition(parsing: "'ü' in city").matches(context))
     }
+
+    static let nested = EvaluationContext(
+        userID: "user-42",
+        customAttributes: [
+            "account": .object(["plan": .string("pro"), "seats": .int(12), "owner": .object(["country": .string("NZ")])]),
+            "groups": .list([.string("beta"), .string("staff")]),
+            "empty_list": .list([]),
+        ])
+
+    @Test("OpenFeature's nested contexts: dotted names reach into objects, lists take 'in'", arguments: [
+        ("account.plan == 'pro'", true), ("account.plan != 'pro'", false), ("account.seats > 10", true),
+        ("account.owner.country == 'NZ'", true), ("account.owner.city == None", true), ("account.missing is None", true),
+        ("account.plan.startswith('p')", true), ("account.plan.lower() == 'pro'", true),
+        ("'beta' in groups", true), ("'alpha' in groups", false), ("'alpha' not in groups", true),
+        ("account.plan in ['pro', 'enterprise']", true), ("groups", true), ("empty_list", false),
+        ("custom_attributes.get('account') != None", true), ("nobody.plan == 'pro'", false),
+        ("account.plan.size == 1", false),
+    ])
+    func nestedContexts(source: String, expected: Bool) throws {
+        let condition = try Condition(parsing: source)
+        #expect(condition.evaluate(Self.nested) == (expected ? .matched : .notMatched), "\(source)")
+    }
+
+    @Test("a named field has no members; a member is never a method call", arguments: [
+        ("user_type.plan == 'x'", "unknown method 'plan'"),
+        ("account._secret == 1", "not accessible"),
+        ("account.plan.upper() == 'PRO'", "unknown method 'upper'"),
+    ])
+    func memberErrors(source: String, fragment: String) {
+        #expect {
+            _ = try Condition(parsing: source)
+        } throws: { error in
+            "\(error)".contains(fragment)
+        }
+    }
 }

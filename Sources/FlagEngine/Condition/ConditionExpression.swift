@@ -6,6 +6,8 @@ enum ConditionValue: Sendable, Equatable {
     case double(Double)
     case string(String)
     case list([ConditionValue])
+    /// An object attribute from a context (conditions read its members with dotted names).
+    case object([String: AttributeValue])
 
     init(_ attribute: AttributeValue) {
         switch attribute {
@@ -14,6 +16,8 @@ enum ConditionValue: Sendable, Equatable {
         case .int(let number): self = .int(number)
         case .double(let number): self = .double(number)
         case .string(let text): self = .string(text)
+        case .list(let items): self = .list(items.map(ConditionValue.init))
+        case .object(let members): self = .object(members)
         }
     }
 
@@ -25,6 +29,7 @@ enum ConditionValue: Sendable, Equatable {
         case .double(let number): number != 0
         case .string(let text): !text.isEmpty
         case .list(let items): !items.isEmpty
+        case .object(let members): !members.isEmpty
         }
     }
 
@@ -46,6 +51,7 @@ enum ConditionValue: Sendable, Equatable {
         case .double: "float"
         case .string: "str"
         case .list: "list"
+        case .object: "dict"
         }
     }
 }
@@ -54,11 +60,24 @@ enum ConditionValue: Sendable, Equatable {
 enum ContextField: Sendable, Equatable {
     case wellKnown(WellKnownField)
     case custom(String)
+    /// `name.member.member…`: a member inside an object attribute; `None` when any step is missing.
+    case member(String, [String])
 
     func read(from context: EvaluationContext) -> ConditionValue {
         switch self {
         case .wellKnown(let field): field.read(from: context).map(ConditionValue.string) ?? .none
         case .custom(let name): context.customAttributes[name].map(ConditionValue.init) ?? .none
+        case .member(let name, let path):
+            context.customAttributes[name]?.member(at: path).map(ConditionValue.init) ?? .none
+        }
+    }
+
+    /// This field with one more member step, when it reads a custom attribute (the named fields are strings).
+    func appending(member: String) -> ContextField? {
+        switch self {
+        case .wellKnown: nil
+        case .custom(let name): .member(name, [member])
+        case .member(let name, let path): .member(name, path + [member])
         }
     }
 
@@ -163,6 +182,7 @@ extension ConditionExpression {
         case (.none, .none): return true
         case (.string(let a), .string(let b)): return sameCodePoints(a, b)
         case (.list(let a), .list(let b)): return a.count == b.count && zip(a, b).allSatisfy { equal($0, $1) }
+        case (.object(let a), .object(let b)): return a == b
         default:
             if let a = left.numeric, let b = right.numeric { return a == b }
             return false

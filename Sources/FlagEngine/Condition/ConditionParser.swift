@@ -190,7 +190,7 @@ struct ConditionParser {
         if comparison == .equal || comparison == .notEqual {
             switch (left, right) {
             case (.field(let field), .literal(.string(let text))), (.literal(.string(let text)), .field(let field)):
-                if case .custom = field { break }
+                guard field.wellKnown != nil else { break }
                 return .fieldEqualsString(field, text, negated: comparison == .notEqual)
             default: break
             }
@@ -241,6 +241,11 @@ struct ConditionParser {
             index += 1
             if name.hasPrefix("_") {
                 throw fail("'\(name)' is not accessible: only startswith, endswith and lower", at: nameToken)
+            }
+            // `attribute.member` (no call): a member of an object attribute, as OpenFeature contexts nest them.
+            if !isSymbol("("), case .field(let field) = expression, let member = field.appending(member: name) {
+                expression = .field(member)
+                continue
             }
             guard let method = StringMethod(rawValue: name) else {
                 throw fail("unknown method '\(name)'; allowed: startswith, endswith, lower", at: nameToken)
