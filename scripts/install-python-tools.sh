@@ -1,14 +1,28 @@
 #!/usr/bin/env bash
-# Installs the Python tools the tests use into .build-venv (ignored by git): moto's server, which stands in for
-# AWS SSM, and boto3 with it. Does nothing when they are already there.
+# Installs the Python tools the tests use into .build-venv (ignored by git), pinned:
+# - moto's server, which stands in for AWS SSM, and boto3 with it;
+# - the OpenFeature Python SDK with its OFREP provider, the real client of the OFREP interop tests;
+# - jsonschema, which checks every OFREP response the tests see against Tests/Fixtures/ofrep/responses.schema.json.
+# Does nothing when they are all there at these versions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MOTO_VERSION=5.2.1
+REQUIREMENTS=(
+    "moto[server]==5.2.1"
+    "openfeature-sdk==0.10.0"
+    "openfeature-provider-ofrep==0.3.0"
+    "jsonschema==4.26.0"
+)
 venv=.build-venv
-if [ -x "$venv/bin/moto_server" ] && "$venv/bin/python3" -c "import moto, boto3; assert moto.__version__ == '$MOTO_VERSION'" 2>/dev/null; then
+check='
+import importlib.metadata as m, sys
+wanted = {"moto": "5.2.1", "openfeature-sdk": "0.10.0", "openfeature-provider-ofrep": "0.3.0", "jsonschema": "4.26.0"}
+sys.exit(0 if all(m.version(n) == v for n, v in wanted.items()) else 1)
+'
+if [ -x "$venv/bin/moto_server" ] && "$venv/bin/python3" -c "$check" 2>/dev/null; then
     exit 0
 fi
-echo "install-python-tools: installing moto[server]==$MOTO_VERSION into $venv"
+echo "install-python-tools: installing ${REQUIREMENTS[*]} into $venv"
 python3 -m venv "$venv"
-"$venv/bin/python3" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+"$venv/bin/python3" -m pip install --quiet --disable-pip-version-check "${REQUIREMENTS[@]}"
+"$venv/bin/python3" -c "$check" || { echo "install-python-tools: the versions installed are not the pinned ones" >&2; exit 1; }

@@ -4,6 +4,8 @@ public import FlagEngine
 public struct InvalidContextError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+
+    public init(message: String) { self.message = message }
 }
 
 extension EvaluationContext {

@@ -21,6 +21,7 @@ extension FlagFileDecoder {
         var variants: [Variant] = []
         if let variantsNode = node["variants"], let pairs = mapping(variantsNode, path + [.key("variants")]) {
             variants = pairs.map { Variant(name: $0.key, value: value($0.value)) }
+            warnMixedTypes(variants, at: variantsNode, path + [.key("variants")])
         }
         if variants.isEmpty {
             // A flag without variants is the common on/off switch.
@@ -235,6 +236,35 @@ extension FlagFileDecoder {
             location.column = indentation + error.column
         }
         return location
+    }
+
+    /// A flag whose variants hold values of different OpenFeature types (boolean, string, integer, float, object)
+    /// cannot be read through OpenFeature's typed API: `getBooleanValue` answers TYPE_MISMATCH to every user served
+    /// a string variant. A warning at the variants (an error under `--strict`); `null` values mix with any type.
+    mutating func warnMixedTypes(_ variants: [Variant], at node: YAMLNode, _ path: [ConfigPathComponent]) {
+        var byType: [(type: String, names: [String])] = []
+        for variant in variants {
+            let type: String
+            switch variant.value {
+            case .null: continue
+            case .bool: type = "boolean"
+            case .int: type = "integer"
+            case .double: type = "float"
+            case .string: type = "string"
+            case .list, .object: type = "object"
+            }
+            if let index = byType.firstIndex(where: { $0.type == type }) {
+                byType[index].names.append(variant.name)
+            } else {
+                byType.append((type, [variant.name]))
+            }
+        }
+        guard byType.count > 1 else { return }
+        let described = byType.map { "\($0.names.joined(separator: ", ")): \($0.type)" }.joined(separator: "; ")
+        warn(
+            node, path,
+            "variants mix value types (\(described)); OpenFeature's typed API answers TYPE_MISMATCH to the users served "
+                + "a variant of another type: give every variant the same type")
     }
 }
 

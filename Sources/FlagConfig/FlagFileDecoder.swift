@@ -51,6 +51,13 @@ struct FlagFileDecoder: Sendable {
                 excerpt: sources.excerpt(at: location)))
     }
 
+    mutating func warn(_ node: YAMLNode, _ path: [ConfigPathComponent], _ message: String) {
+        diagnostics.append(
+            ConfigDiagnostic(
+                severity: .warning, location: node.location, path: formatConfigPath(path), message: message,
+                excerpt: sources.excerpt(at: node.location)))
+    }
+
     mutating func warnUnknownKeys(_ node: YAMLNode, _ known: [String], _ path: [ConfigPathComponent]) {
         guard case .mapping(let pairs) = node.content else { return }
         for pair in pairs where !known.contains(pair.key) {

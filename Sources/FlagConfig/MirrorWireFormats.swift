@@ -8,9 +8,10 @@ public enum OFREPRequestBody {
         case invalidContext(String)
     }
 
-    /// Decodes a body; an empty one is the empty context.
+    /// Decodes a body `{"context": {...}}`. A body without a `context` object (an empty body too) is
+    /// INVALID_CONTEXT, as OFREP answers it: the client sent nothing to evaluate against.
     public static func decode(_ bytes: [UInt8]) -> Result<EvaluationContext, Refusal> {
-        if bytes.isEmpty { return .success(EvaluationContext()) }
+        if bytes.isEmpty { return .failure(.invalidContext("the request has no body; send {\"context\": {...}}")) }
         let parsed: FlagValue
         do {
             parsed = try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in try JSONParser().parse(buffer) }
@@ -19,7 +20,10 @@ public enum OFREPRequestBody {
         }
         guard case .object(let members) = parsed else { return .failure(.malformed("body must be a JSON object")) }
         do {
-            return .success(try EvaluationContext(json: members["context"] ?? .object([:])))
+            guard let context = members["context"], context != .null else {
+                return .failure(.invalidContext("the request has no 'context'; send {\"context\": {...}}"))
+            }
+            return .success(try EvaluationContext(json: context))
         } catch {
             return .failure(.invalidContext(error.message))
         }

@@ -90,6 +90,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("push.delete-on-shutdown"), help: "Delete the pushed group when the exporter stops.")
     var pushDeleteOnShutdown = false
 
+    @Option(name: .customLong("ofrep.api-key-file"), help: "OFREP clients must present one of this file's keys (one per line) as X-API-Key or Authorization: Bearer; read again on SIGHUP and /-/reload.")
+    var ofrepAPIKeyFile: String?
+
+    @Option(name: .customLong("ofrep.cors-origin"), help: "A browser origin allowed to call OFREP, e.g. https://app.example.com, or * (repeatable; CORS is off by default).")
+    var ofrepCORSOrigins: [String] = []
+
     @Option(name: .customLong("refresh.minimum-interval"), help: .hidden)
     var minimumRefreshInterval = 10.0
 
@@ -122,6 +128,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let staleThreshold, !(staleThreshold > 0) { throw ValidationError("--config.stale-threshold must be positive") }
         if let syntheticRate, !(syntheticRate > 0) { throw ValidationError("--synthetic.rate must be positive") }
         if let pushInterval, !(pushInterval >= 1) { throw ValidationError("--push.interval must be at least 1 second") }
+        for origin in ofrepCORSOrigins where origin != "*" {
+            guard origin.hasPrefix("http://") || origin.hasPrefix("https://"), !origin.dropFirst(8).contains("/") else {
+                throw ValidationError("--ofrep.cors-origin '\(origin)' is not an origin such as https://app.example.com, or *")
+            }
+        }
         guard maximumConnections >= 1 else { throw ValidationError("--web.max-connections must be at least 1") }
         guard readTimeout > 0, readTimeout <= 3600 else { throw ValidationError("--web.read-timeout must be between 0 and 3600 seconds") }
         guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--web.idle-timeout must be between 0 and 86400 seconds") }
@@ -145,6 +156,8 @@ struct ServeCommand: AsyncParsableCommand {
         options.telemetryPath = telemetryPath
         options.enableLifecycle = enableLifecycle
         options.webConfigFile = webConfigFile
+        options.ofrepAPIKeyFile = ofrepAPIKeyFile
+        options.ofrepCORSOrigins = ofrepCORSOrigins
         options.limits.maximumConnections = maximumConnections
         options.limits.readTimeout = readTimeout
         options.limits.idleTimeout = idleTimeout

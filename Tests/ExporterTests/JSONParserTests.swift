@@ -29,7 +29,7 @@ struct JSONParserTests {
         #expect(throws: JSONParseError.self) { try bytes.withUnsafeBufferPointer { try JSONParser().parse($0) } }
     }
 
-    @Test("contexts decode seed and OpenFeature field names; lists as attributes are refused")
+    @Test("contexts decode seed and OpenFeature field names; lists and objects are attributes, nested 16 deep at most")
     func contexts() throws {
         let context = try EvaluationContext(json: JSONParser().parse(
             #"{"targetingKey":"u1","user_type":"admin","plan":"pro","custom_attributes":{"age":30},"timestamp":"2026-01-05T00:00:00Z"}"#))
@@ -37,7 +37,16 @@ struct JSONParserTests {
         #expect(context.userType == "admin")
         #expect(context.customAttributes == ["plan": .string("pro"), "age": .int(30)])
         #expect(context.timestamp == 1_767_571_200)
-        #expect(throws: InvalidContextError.self) { try EvaluationContext(json: JSONParser().parse(#"{"tags":["a"]}"#)) }
+        let nested = try EvaluationContext(json: JSONParser().parse(#"{"tags":["a",1],"account":{"plan":"pro"},"userId":"u2"}"#))
+        #expect(nested.customAttributes == ["tags": .list([.string("a"), .int(1)]), "account": .object(["plan": .string("pro")])])
+        #expect(nested.userID == "u2")
+        let deep = String(repeating: "[", count: 17) + String(repeating: "]", count: 17)
+        #expect(throws: InvalidContextError(message: "attribute 'x' is nested deeper than 16 levels")) {
+            try EvaluationContext(json: JSONParser().parse(#"{"x":\#(deep)}"#))
+        }
+        #expect(throws: InvalidContextError(message: "'user_id' is 'a' but another spelling of the same field (targetingKey/user_id/userId) is 'b'")) {
+            try EvaluationContext(json: JSONParser().parse(#"{"user_id":"a","targetingKey":"b"}"#))
+        }
         #expect(throws: InvalidContextError.self) { try EvaluationContext(json: JSONParser().parse(#"{"user_id":5}"#)) }
     }
 }

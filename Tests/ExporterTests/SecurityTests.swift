@@ -78,8 +78,8 @@ struct WebConfigTests {
             #expect(try HTTP.request(exporter.baseURL + path, curlArguments: ["-u", "prometheus:s3cret pass"]).status == 200)
         }
         let ofrep = exporter.baseURL + "/ofrep/v1/evaluate/flags"
-        #expect(try HTTP.request(ofrep, method: "POST", body: "{}").status == 401)
-        #expect(try HTTP.request(ofrep, method: "POST", body: "{}", curlArguments: ["-u", "prometheus:s3cret pass"]).status == 200)
+        #expect(try HTTP.request(ofrep, method: "POST", body: #"{"context":{}}"#).status == 401)
+        #expect(try HTTP.request(ofrep, method: "POST", body: #"{"context":{}}"#, curlArguments: ["-u", "prometheus:s3cret pass"]).status == 200)
         // Authenticated, but the lifecycle API is off: 403, never a reload.
         #expect(try HTTP.request(exporter.baseURL + "/-/reload", method: "POST").status == 401)
         #expect(

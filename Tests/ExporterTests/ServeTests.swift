@@ -104,26 +104,20 @@ struct ServeTests {
     func ofrep() throws {
         let (exporter, _) = try start()
         defer { exporter.stop() }
-        let admin = try HTTP.request(
-            "\(exporter.baseURL)/ofrep/v1/evaluate/flags/checkout", method: "POST",
-            body: #"{"context":{"targetingKey":"u-1","user_type":"admin"}}"#)
+        let probe = OFREPProbe(exporter)
+        let admin = try probe.single("checkout", #"{"context":{"targetingKey":"u-1","user_type":"admin"}}"#)
         #expect(admin.status == 200)
         #expect(admin.body == #"{"key":"checkout","reason":"TARGETING_MATCH","variant":"on","value":true,"metadata":{"reason":"TARGETING_MATCH","rule":"admins"}}"#)
-        let split = try HTTP.request(
-            "\(exporter.baseURL)/ofrep/v1/evaluate/flags/colour", method: "POST", body: #"{"context":{"targetingKey":"u-1"}}"#)
+        let split = try probe.single("colour", #"{"context":{"targetingKey":"u-1"}}"#)
         #expect(split.body.contains("\"reason\":\"SPLIT\""))
-        let bulk = try HTTP.request(
-            "\(exporter.baseURL)/ofrep/v1/evaluate/flags", method: "POST", body: #"{"context":{"targetingKey":"u-1"}}"#)
+        let bulk = try probe.bulk(#"{"context":{"targetingKey":"u-1"}}"#)
         #expect(bulk.status == 200)
         #expect(bulk.body.hasPrefix("{\"flags\":[{\"key\":\"checkout\""))
-        let etag = bulk.headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("etag:") }
-            .map { String($0.dropFirst(5)).trimmingCharacters(in: .whitespaces) }
-        #expect(etag != nil)
-        let again = try HTTP.request(
-            "\(exporter.baseURL)/ofrep/v1/evaluate/flags", method: "POST", body: #"{"context":{"targetingKey":"u-1"}}"#,
-            headers: ["If-None-Match: \(etag ?? "")"])
+        let etag = try #require(bulk.header("ETag"))
+        let again = try probe.bulk(#"{"context":{"targetingKey":"u-1"}}"#, headers: ["If-None-Match: \(etag)"])
         #expect(again.status == 304)
         #expect(try exporter.sample("feature_flag_evaluations_total", ["flag_key=\"checkout\"", "source=\"mirror\"", "reason=\"TARGETING_MATCH\""]) == 1)
+        try probe.validate()
     }
 
     @Test("every documented bad input gets a clear 4xx and the exporter keeps serving")
@@ -139,7 +133,7 @@ struct ServeTests {
         #expect(wrongType.body.contains("\"errorCode\":\"INVALID_CONTEXT\""))
         let notObject = try HTTP.request(url, method: "POST", body: "[1,2]")
         #expect(notObject.status == 400)
-        let unknown = try HTTP.request("\(exporter.baseURL)/ofrep/v1/evaluate/flags/nope", method: "POST", body: "{}")
+        let unknown = try HTTP.request("\(exporter.baseURL)/ofrep/v1/evaluate/flags/nope", method: "POST", body: #"{"context":{}}"#)
         #expect(unknown.status == 404)
         #expect(unknown.body.contains("\"errorCode\":\"FLAG_NOT_FOUND\""))
         let huge = directory.path + "/huge.json"
@@ -147,7 +141,7 @@ struct ServeTests {
         let tooLarge = try HTTP.request(url, method: "POST", bodyFile: huge)
         #expect(tooLarge.status == 413)
         #expect(try HTTP.request("\(exporter.baseURL)/-/healthy").status == 200)
-        #expect(try HTTP.request(url, method: "POST", body: "{}").status == 200)
+        #expect(try HTTP.request(url, method: "POST", body: #"{"context":{"targetingKey":"u-1"}}"#).status == 200)
         #expect(try exporter.sample("feature_flag_mirror_dropped_total", ["reason=\"malformed\""]) == 3)
         #expect(try exporter.sample("feature_flag_mirror_dropped_total", ["reason=\"too_large\""]) == 1)
         #expect(try exporter.sample("feature_flag_errors_total", ["flag_key=\"__unknown__\""]) == 1)

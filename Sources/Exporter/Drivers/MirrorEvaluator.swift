@@ -31,17 +31,24 @@ public final class MirrorEvaluator: Sendable {
 
     var telemetry: ExporterTelemetry { runtime.telemetry }
 
-    /// Takes one token; `false` (and counted as `rate_limited`) when the mirror rate limit is exhausted.
-    public func admit(count: Int = 1) -> Bool {
+    /// Takes `count` tokens: `nil` when admitted, else the whole seconds until a retry can be (counted as
+    /// `rate_limited`). A call for more tokens than the burst holds is admitted with a full bucket and leaves it in
+    /// debt, so a bulk call over every flag can succeed while the long-run rate stays the limit.
+    public func admit(count: Int = 1) -> Int? {
         let now = MonotonicClock.seconds()
-        let admitted = bucket.withLock { $0.take(Double(count), now: now) }
-        if !admitted { telemetry.recordMirrorDropped(.rateLimited) }
-        return admitted
+        let wait = bucket.withLock { $0.take(Double(count), now: now) }
+        guard let wait else { return nil }
+        telemetry.recordMirrorDropped(.rateLimited)
+        return max(1, Int(min(wait, 3600).rounded(.up)))
     }
 
     /// Evaluates `key` for `context` on the config in use and counts it. `nil` (counted under `__unknown__`) when
     /// the config has no such flag.
-    public func evaluate(_ key: String, in context: EvaluationContext)
+    ///
+    /// With `refusingWithoutBucketingID` (OFREP), an evaluation whose rollout needed a bucketing id the context lacks
+    /// is counted as a `targeting_key_missing` error, not an evaluation: the caller answers with an error, so no
+    /// variant was served. The JSONL feed reports what applications served, so it counts it as served.
+    public func evaluate(_ key: String, in context: EvaluationContext, refusingWithoutBucketingID: Bool = false)
         -> (result: EvaluationResult, outcome: EvaluationOutcome, flagSet: FlagSet)?
     {
         let flagSet = runtime.store.snapshot
@@ -52,7 +59,12 @@ public final class MirrorEvaluator: Sendable {
         let sampled = evaluationCount.add(1, ordering: .relaxed).oldValue % Self.durationSampleEvery == 0
         let started = sampled ? MonotonicClock.seconds() : 0
         let outcome = flagSet.evaluate(flagAt: index, in: context)
-        record([outcome], on: flagSet, duration: sampled ? MonotonicClock.seconds() - started : nil)
+        let duration = sampled ? MonotonicClock.seconds() - started : nil
+        if refusingWithoutBucketingID && outcome.lacksBucketingID {
+            telemetry.recordError(flagKey: key, errorType: "targeting_key_missing", source: .mirror)
+        } else {
+            record([outcome], on: flagSet, duration: duration)
+        }
         return (flagSet.result(for: outcome), outcome, flagSet)
     }
 
@@ -61,16 +73,21 @@ public final class MirrorEvaluator: Sendable {
         record([outcome], on: flagSet, into: observedShards, source: .mirrorObserved)
     }
 
-    /// Evaluates every flag for `context` (the OFREP bulk call) and counts them.
-    public func evaluateAll(in context: EvaluationContext) -> (results: [EvaluationResult], flagSet: FlagSet) {
-        let flagSet = runtime.store.snapshot
+    /// Evaluates every flag of `flagSet` for `context` (the OFREP bulk call) and counts them; an outcome whose
+    /// rollout lacked a bucketing id counts as a `targeting_key_missing` error instead.
+    public func evaluateAll(in context: EvaluationContext, on flagSet: FlagSet) -> [EvaluationOutcome] {
         let sampled = evaluationCount.add(1, ordering: .relaxed).oldValue % Self.durationSampleEvery == 0
         let started = sampled ? MonotonicClock.seconds() : 0
         let outcomes = (0..<flagSet.count).map { flagSet.evaluate(flagAt: $0, in: context) }
         // One sample per timed bulk call: the mean time of its evaluations.
         let duration = sampled && !outcomes.isEmpty ? (MonotonicClock.seconds() - started) / Double(outcomes.count) : nil
-        record(outcomes, on: flagSet, duration: duration)
-        return (outcomes.map { flagSet.result(for: $0) }, flagSet)
+        let served = outcomes.filter { !$0.lacksBucketingID }
+        for outcome in outcomes where outcome.lacksBucketingID {
+            telemetry.recordError(
+                flagKey: flagSet.definitions[outcome.flagIndex].key, errorType: "targeting_key_missing", source: .mirror)
+        }
+        record(served, on: flagSet, duration: duration)
+        return outcomes
     }
 
     private func record(_ outcomes: [EvaluationOutcome], on flagSet: FlagSet, duration: Double?) {
@@ -130,11 +147,14 @@ struct TokenBucket: Sendable {
         tokens = burst
     }
 
-    mutating func take(_ count: Double, now: Double) -> Bool {
+    /// Takes `count` tokens: `nil` when there were enough, else the seconds until there will be. A count over the
+    /// burst needs a full bucket and leaves it below zero (a debt paid back at `rate`).
+    mutating func take(_ count: Double, now: Double) -> Double? {
         if let updated { tokens = min(burst, tokens + (now - updated) * rate) }
         updated = now
-        guard tokens >= count else { return false }
+        let needed = min(count, burst)
+        guard tokens >= needed else { return rate > 0 ? (needed - tokens) / rate : .infinity }
         tokens -= count
-        return true
+        return nil
     }
 }

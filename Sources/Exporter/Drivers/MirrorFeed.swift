@@ -53,7 +53,7 @@ public struct MirrorFeed: Service {
     /// Evaluates one line; returns whether ours differed from the observed variant (nil when not compared).
     @discardableResult
     public func process(_ bytes: [UInt8]) -> Bool? {
-        guard evaluator.admit() else { return nil }
+        guard evaluator.admit() == nil else { return nil }
         guard let record = MirrorRecord.decode(line: bytes) else {
             evaluator.telemetry.recordMirrorDropped(.malformed)
             return nil

@@ -1,25 +1,83 @@
 public import FlagEngine
-import Telemetry
+public import Hummingbird
 
-/// The OpenFeature Remote Evaluation Protocol's wire shapes (https://openfeature.dev/specification/appendix-c).
+/// The OpenFeature Remote Evaluation Protocol's wire shapes (OFREP 0.3.0, open-feature/protocol
+/// `service/openapi.yaml`). docs/ofrep.md has the tables this type implements.
 public enum OFREP {
-    /// OpenFeature's reason for one of ours: ROLLOUT_MATCH is SPLIT (pseudorandom assignment) for percentage and
-    /// gradual rollouts and TARGETING_MATCH for user lists; FLAG_DISABLED is DISABLED; PREREQUISITE_FAILED is
-    /// DEFAULT; EVALUATION_ERROR is ERROR. Our own reason is kept in `metadata.reason`.
+    /// OFREP's error codes, as `errorCode` spells them.
+    public enum ErrorCode: String, Sendable, CaseIterable {
+        case parseError = "PARSE_ERROR"
+        case targetingKeyMissing = "TARGETING_KEY_MISSING"
+        case invalidContext = "INVALID_CONTEXT"
+        case flagNotFound = "FLAG_NOT_FOUND"
+        case general = "GENERAL"
+    }
+
+    /// OpenFeature's reason for one of ours (docs/ofrep.md, "Reasons"). The engine's own reason stays in
+    /// `metadata.reason`.
+    ///
+    /// - a percentage or gradual rollout decided the user, in or out: SPLIT (a pseudorandom assignment);
+    /// - a user list decided: TARGETING_MATCH when listed, DEFAULT when not;
+    /// - FLAG_DISABLED is DISABLED; PREREQUISITE_FAILED and a rollout never reached are DEFAULT.
     public static func reason(_ result: EvaluationResult, definition: FlagDefinition?) -> String {
+        let listed: Bool
+        if case .userList? = definition?.rollout?.strategy { listed = true } else { listed = false }
         switch result.reason {
-        case .staticValue: "STATIC"
-        case .targetingMatch: "TARGETING_MATCH"
-        case .split: "SPLIT"
-        case .flagDisabled: "DISABLED"
-        case .defaultValue, .prerequisiteFailed: "DEFAULT"
-        case .evaluationError, .flagNotFound: "ERROR"
-        case .rolloutMatch:
-            if case .userList? = definition?.rollout?.strategy { "TARGETING_MATCH" } else { "SPLIT" }
+        case .staticValue: return "STATIC"
+        case .targetingMatch: return "TARGETING_MATCH"
+        case .split: return "SPLIT"
+        case .flagDisabled: return "DISABLED"
+        case .prerequisiteFailed: return "DEFAULT"
+        case .evaluationError, .flagNotFound: return "ERROR"
+        case .rolloutMatch: return listed ? "TARGETING_MATCH" : "SPLIT"
+        case .defaultValue: return result.rolloutOutcome == .miss && !listed ? "SPLIT" : "DEFAULT"
         }
     }
 
-    /// One successful evaluation: `{"key","reason","variant","value","metadata"}`.
+    /// The error for an evaluation whose rollout needed a bucketing id the context lacks: TARGETING_KEY_MISSING
+    /// when the flag buckets by the user id (OpenFeature's targeting key), INVALID_CONTEXT when by another attribute.
+    public static func missingBucketingID(_ definition: FlagDefinition) -> Failure {
+        let field = definition.rollout?.bucketBy ?? "user_id"
+        if field == "user_id" {
+            return Failure(
+                key: definition.key, code: .targetingKeyMissing,
+                details: "flag '\(definition.key)' rolls out by user and the context has no targetingKey")
+        }
+        return Failure(
+            key: definition.key, code: .invalidContext,
+            details: "flag '\(definition.key)' rolls out by '\(field)' and the context has no such attribute")
+    }
+
+    /// One failed flag: the body of an error response, or an item of a bulk response.
+    public struct Failure: Sendable, Hashable {
+        public var key: String?
+        public var code: ErrorCode
+        public var details: String
+
+        public init(key: String?, code: ErrorCode, details: String) {
+            self.key = key
+            self.code = code
+            self.details = details
+        }
+
+        /// `{"key"?, "errorCode", "errorDetails"}`.
+        public func write(to output: inout String) {
+            output += "{"
+            if let key {
+                output += "\"key\":"
+                JSONText.writeString(key, to: &output)
+                output += ","
+            }
+            output += "\"errorCode\":\""
+            output += code.rawValue
+            output += "\",\"errorDetails\":"
+            JSONText.writeString(details, to: &output)
+            output += "}"
+        }
+    }
+
+    /// One successful evaluation: `{"key","reason","variant","value","metadata"}`. `metadata` holds the flag's own
+    /// scalar metadata (phase, owner…), then the engine's `reason` and the matching `rule`.
     public static func success(_ result: EvaluationResult, definition: FlagDefinition?, to output: inout String) {
         output += "{\"key\":"
         JSONText.writeString(result.flagKey, to: &output)
@@ -29,7 +87,19 @@ public enum OFREP {
         JSONText.writeString(result.variant, to: &output)
         output += ",\"value\":"
         JSONText.write(result.value, to: &output)
-        output += ",\"metadata\":{\"reason\":\""
+        output += ",\"metadata\":{"
+        for entry in definition?.metadata ?? [:] where entry.key != "reason" && entry.key != "rule" {
+            switch entry.value {
+            case .bool, .int, .double, .string:
+                JSONText.writeString(entry.key, to: &output)
+                output += ":"
+                JSONText.write(entry.value, to: &output)
+                output += ","
+            case .null, .list, .object:
+                continue  // OFREP's metadata values are booleans, numbers and strings only
+            }
+        }
+        output += "\"reason\":\""
         output += result.reason.rawValue
         output += "\""
         if let rule = result.rule {
@@ -38,20 +108,34 @@ public enum OFREP {
         }
         output += "}}"
     }
+}
 
-    /// An error body: `{"key"?, "errorCode", "errorDetails"}`.
-    public static func error(key: String?, code: String, details: String) -> String {
-        var output = "{"
-        if let key {
-            output += "\"key\":"
-            JSONText.writeString(key, to: &output)
-            output += ","
-        }
-        output += "\"errorCode\":\""
-        output += code
-        output += "\",\"errorDetails\":"
-        JSONText.writeString(details, to: &output)
-        output += "}"
-        return output
+/// An OFREP request refused: renders its own response, in OFREP's error shape (Hummingbird's `HTTPResponseError`).
+public struct OFREPError: HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    public var failure: OFREP.Failure
+    /// Seconds for `Retry-After` (429, 503).
+    public var retryAfter: Int?
+
+    public init(_ status: HTTPResponse.Status, key: String?, code: OFREP.ErrorCode, details: String, retryAfter: Int? = nil) {
+        self.status = status
+        failure = OFREP.Failure(key: key, code: code, details: details)
+        self.retryAfter = retryAfter
+    }
+
+    public init(_ status: HTTPResponse.Status, _ failure: OFREP.Failure) {
+        self.status = status
+        self.failure = failure
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response { response }
+
+    /// The response: the failure as JSON, `Retry-After` when set.
+    public var response: Response {
+        var body = ""
+        failure.write(to: &body)
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 }

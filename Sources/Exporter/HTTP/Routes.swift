@@ -10,6 +10,7 @@ struct Routes {
     let runtime: ConfigRuntime
     let mirror: MirrorEvaluator
     let options: ServeOptions
+    let access: OFREPAccess
     let logger: Logger
 
     var telemetry: ExporterTelemetry { runtime.telemetry }
@@ -29,10 +30,7 @@ struct Routes {
         }
         router.post("/-/reload") { _, _ in await reload() }
         router.put("/-/reload") { _, _ in await reload() }
-        router.post("/ofrep/v1/evaluate/flags/{key}") { request, context in
-            await evaluateOne(request, key: context.parameters.get("key") ?? "")
-        }
-        router.post("/ofrep/v1/evaluate/flags") { request, _ in await evaluateAll(request) }
+        OFREPRoutes(runtime: runtime, mirror: mirror, access: access).register(on: router)
     }
 
     // MARK: - Pages
@@ -112,6 +110,9 @@ struct Routes {
         guard options.enableLifecycle else {
             return text(.forbidden, "Lifecycle API is not enabled; start with --web.enable-lifecycle.\n")
         }
+        if let keys = access.apiKeys, case .failure(let error) = keys.reload() {
+            logger.error("OFREP API keys not reloaded", metadata: ["file": "\(keys.path)", "error": "\(error.description)"])
+        }
         let report = await runtime.refresh(trigger: .manual)
         switch report.outcome {
         case .applied(let loaded):
@@ -123,105 +124,6 @@ struct Routes {
                 .internalServerError,
                 "Failed to reload config (\(report.errorType ?? "error")); keeping the config in use:\n\(report.errorDescription ?? "")\n")
         }
-    }
-
-    // MARK: - OFREP
-
-    /// Before any config has loaded, OFREP says so (503, `Retry-After`) instead of calling every flag unknown.
-    func notReady(key: String?) -> Response? {
-        guard !runtime.isReady else { return nil }
-        var response = ofrepError(
-            .serviceUnavailable, key: key, code: "GENERAL",
-            details: "the exporter has not loaded a config yet; see /health for why")
-        response.headers[.retryAfter] = "5"
-        return response
-    }
-
-    func evaluateOne(_ request: Request, key: String) async -> Response {
-        if let notReady = notReady(key: key) { return notReady }
-        let context: EvaluationContext
-        switch await readContext(request, key: key) {
-        case .success(let parsed): context = parsed
-        case .failure(let response): return response
-        }
-        guard mirror.admit() else {
-            telemetry.recordHTTPRefused(.rateLimited)
-            return ofrepError(.tooManyRequests, key: key, code: "GENERAL", details: "mirror rate limit exceeded")
-        }
-        guard let evaluated = mirror.evaluate(key, in: context) else {
-            return ofrepError(.notFound, key: key, code: "FLAG_NOT_FOUND", details: "flag '\(key)' is not in the config")
-        }
-        var body = ""
-        OFREP.success(evaluated.result, definition: evaluated.flagSet.definition(key), to: &body)
-        return json(.ok, body)
-    }
-
-    func evaluateAll(_ request: Request) async -> Response {
-        if let notReady = notReady(key: nil) { return notReady }
-        let context: EvaluationContext
-        switch await readContext(request, key: nil) {
-        case .success(let parsed): context = parsed
-        case .failure(let response): return response
-        }
-        let flagSet = runtime.store.snapshot
-        guard mirror.admit(count: max(1, flagSet.count)) else {
-            telemetry.recordHTTPRefused(.rateLimited)
-            return ofrepError(.tooManyRequests, key: nil, code: "GENERAL", details: "mirror rate limit exceeded")
-        }
-        let evaluated = mirror.evaluateAll(in: context)
-        var body = "{\"flags\":["
-        for (index, result) in evaluated.results.enumerated() {
-            if index > 0 { body += "," }
-            OFREP.success(result, definition: evaluated.flagSet.definitions[index], to: &body)
-        }
-        body += "]}"
-        let etag = "\"" + String(Bucketing.sha256Hex(Array(body.utf8)).prefix(32)) + "\""
-        if request.headers[values: .ifNoneMatch].contains(where: { value in
-            value.split(separator: ",").contains { $0.trimmingPrefix(" ") == etag || $0 == "*" }
-        }) {
-            return Response(status: .notModified, headers: [.eTag: etag])
-        }
-        var response = json(.ok, body)
-        response.headers[.eTag] = etag
-        return response
-    }
-
-    enum ContextResult {
-        case success(EvaluationContext)
-        case failure(Response)
-    }
-
-    /// Reads `{"context": {...}}` within the mirror line limit; every refusal is a 4xx OFREP error, counted.
-    func readContext(_ request: Request, key: String?) async -> ContextResult {
-        let limit = mirror.settings.maximumLineBytes
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
-            telemetry.recordMirrorDropped(.tooLarge)
-            telemetry.recordHTTPRefused(.bodyTooLarge)
-            return .failure(ofrepError(.contentTooLarge, key: key, code: "PARSE_ERROR", details: "body is over \(limit) bytes"))
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch {
-            telemetry.recordMirrorDropped(.tooLarge)
-            telemetry.recordHTTPRefused(.bodyTooLarge)
-            return .failure(ofrepError(.contentTooLarge, key: key, code: "PARSE_ERROR", details: "body is over \(limit) bytes"))
-        }
-        switch OFREPRequestBody.decode(Array(buffer.readableBytesView)) {
-        case .success(let context):
-            return .success(context)
-        case .failure(.malformed(let details)):
-            telemetry.recordMirrorDropped(.malformed)
-            return .failure(ofrepError(.badRequest, key: key, code: "PARSE_ERROR", details: details))
-        case .failure(.invalidContext(let details)):
-            telemetry.recordMirrorDropped(.malformed)
-            if let key { telemetry.recordError(flagKey: key, errorType: "invalid_context", source: .mirror) }
-            return .failure(ofrepError(.badRequest, key: key, code: "INVALID_CONTEXT", details: details))
-        }
-    }
-
-    func ofrepError(_ status: HTTPResponse.Status, key: String?, code: String, details: String) -> Response {
-        json(status, OFREP.error(key: key, code: code, details: details))
     }
 
     func json(_ status: HTTPResponse.Status, _ body: String) -> Response {

@@ -87,7 +87,7 @@ flags:
       dev: "development"
       staging: "staging"
       prod: "production"
-      off: false
+      off: "off"
     rollout:
       strategy: "percentage"
       percentage: 20.0
@@ -103,7 +103,6 @@ flags:
     variants:
       on: true
       off: false
-      partial: "basic_only"
     rollout:
       strategy: "percentage"
       percentage: 15.0
@@ -133,7 +132,6 @@ flags:
     variants:
       on: true
       off: false
-      monitoring_only: "metrics_only"
     metadata:
       phase: 2
       description: "ML model health checks with drift detection"
@@ -145,7 +143,6 @@ flags:
     variants:
       on: true
       off: false
-      circuit_breaker: "with_breaker"
     metadata:
       phase: 2
       description: "External API health checks with circuit breaker"
@@ -158,7 +155,6 @@ flags:
     variants:
       on: true
       off: false
-      otel_only: "opentelemetry_only"
     rollout:
       strategy: "percentage"
       percentage: 10.0
@@ -184,8 +180,6 @@ flags:
     variants:
       on: true
       off: false
-      traces_only: "tracing_only"
-      metrics_only: "metrics_only"
     metadata:
       phase: 3
       description: "OpenTelemetry distributed tracing and metrics"
@@ -197,7 +191,6 @@ flags:
     variants:
       on: true
       off: false
-      business_only: "business_metrics_only"
     metadata:
       phase: 3
       description: "Custom business and technical metrics"
@@ -210,7 +203,6 @@ flags:
     variants:
       on: true
       off: false
-      agent_review_only: "review_only"
     rollout:
       strategy: "percentage"
       percentage: 5.0
@@ -237,7 +229,6 @@ flags:
     variants:
       on: true
       off: false
-      high_priority_only: "high_priority"
     metadata:
       phase: 4
       description: "Agent-assisted code review implementation"
@@ -249,7 +240,6 @@ flags:
     variants:
       on: true
       off: false
-      dependency_injection_only: "di_only"
     metadata:
       phase: 4
       description: "Architecture improvements and dependency injection"
@@ -262,7 +252,6 @@ flags:
     variants:
       on: true
       off: false
-      validation_only: "validation_mode"
     rollout:
       strategy: "percentage"
       percentage: 5.0
@@ -289,10 +278,6 @@ flags:
     variants:
       on: true
       off: false
-      ml_only: "ml_orchestrator_only"
-      security_only: "security_only"
-      performance_only: "performance_only"
-      database_only: "database_only"
     metadata:
       phase: 5
       description: "Individual subagent validation testing"
@@ -304,7 +289,6 @@ flags:
     variants:
       on: true
       off: false
-      collaboration_only: "multi_agent_only"
     metadata:
       phase: 5
       description: "Multi-agent collaboration and conflict resolution"
@@ -317,8 +301,6 @@ flags:
     variants:
       on: true
       off: false
-      validation_only: "validation_mode"
-      docs_only: "documentation_only"
     rollout:
       strategy: "percentage"
       percentage: 5.0
@@ -346,7 +328,6 @@ flags:
     variants:
       on: true
       off: false
-      instant_only: "instant_rollback"
     targeting_rules:
       - name: "production_environment"
         condition: "environment == 'production'"
@@ -362,12 +343,9 @@ flags:
     variants:
       on: true
       off: false
-      percentage_5: 5.0
-      percentage_10: 10.0
-      percentage_25: 25.0
     rollout:
       strategy: "percentage"
-      percentage: 100.0  # Always evaluate, but variants control actual percentage
+      percentage: 100.0
       sticky: true
     metadata:
       description: "Canary deployment controls for gradual rollouts"
@@ -376,8 +354,8 @@ flags:
     state: "enabled"
     default_variant: "on"
     variants:
-      on: true
-      off: false
+      on: "standard_metrics"
+      off: "off"
       basic: "basic_metrics"
       detailed: "detailed_metrics"
     targeting_rules:
@@ -395,8 +373,6 @@ flags:
     variants:
       on: true
       off: false
-      control: "control_group"
-      treatment: "treatment_group"
     rollout:
       strategy: "percentage"
       percentage: 50.0

@@ -116,14 +116,17 @@ public enum ExporterServer {
         let webConfig = try options.webConfigFile.map { path throws(ServeSetupError) in
             try WebConfigReloader(path: path, telemetry: telemetry, logger: logger)
         }
-        services.append(HangupReloader(runtime: runtime, webConfig: webConfig, logger: logger))
+        let access = OFREPAccess(
+            apiKeys: try options.ofrepAPIKeyFile.map { path throws(ServeSetupError) in try APIKeyFile(path: path) },
+            allowedOrigins: options.ofrepCORSOrigins)
+        services.append(HangupReloader(runtime: runtime, webConfig: webConfig, apiKeys: access.apiKeys, logger: logger))
         let router = Router()
         router.add(middleware: RequestMetricsMiddleware(telemetry: telemetry, telemetryPath: options.telemetryPath))
         router.add(
             middleware: RequestGuardMiddleware(
-                webConfig: webConfig, authenticator: BasicAuthenticator(),
+                webConfig: webConfig, authenticator: BasicAuthenticator(), ofrep: access,
                 maximumBodyBytes: settings.mirror.maximumLineBytes, telemetry: telemetry))
-        Routes(runtime: runtime, mirror: mirror, options: options, logger: logger).register(on: router)
+        Routes(runtime: runtime, mirror: mirror, options: options, access: access, logger: logger).register(on: router)
         let application = Application(
             router: router,
             server: HTTPServerBuilder { responder in

@@ -160,6 +160,7 @@ struct RedisRefresher: Service {
 struct HangupReloader: Service {
     let runtime: ConfigRuntime
     let webConfig: WebConfigReloader?
+    let apiKeys: APIKeyFile?
     let logger: Logger
 
     /// Ignores SIGHUP's default action (ending the process) until the service listens for it; call it first thing.
@@ -180,6 +181,9 @@ struct HangupReloader: Service {
             for await _ in signals {
                 logger.info(webConfig == nil ? "SIGHUP: reloading the config" : "SIGHUP: reloading the config and the web config")
                 if let webConfig { _ = webConfig.reload() }
+                if let apiKeys, case .failure(let error) = apiKeys.reload() {
+                    logger.error("OFREP API keys not reloaded", metadata: ["file": "\(apiKeys.path)", "error": "\(error.description)"])
+                }
                 await runtime.refresh(trigger: .hangup)
             }
         }

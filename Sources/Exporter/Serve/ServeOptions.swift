@@ -26,6 +26,10 @@ public struct ServeOptions: Sendable {
     public var enableLifecycle = false
     /// `--web.config.file`: TLS and basic auth in the exporter-toolkit format, read again for each connection.
     public var webConfigFile: String?
+    /// `--ofrep.api-key-file`: the keys OFREP clients must present; `nil` asks for none.
+    public var ofrepAPIKeyFile: String?
+    /// `--ofrep.cors-origin`: browser origins allowed to call OFREP (`*` any); empty turns CORS off.
+    public var ofrepCORSOrigins: [String] = []
     /// `--web.max-connections`, `--web.read-timeout`, `--web.idle-timeout`, `--web.max-header-bytes`.
     public var limits = HTTPLimits()
     public var logLevel: Logger.Level = .info

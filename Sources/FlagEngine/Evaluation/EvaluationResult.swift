@@ -41,6 +41,8 @@ public struct EvaluationResult: Sendable, Hashable {
     public var rolloutOutcome: RolloutOutcome?
     /// Rules whose condition failed at run time (type mismatch); each counts one evaluation error.
     public var conditionErrors: Int
+    /// The rollout decided, but the context had no bucketing id (see ``EvaluationOutcome/lacksBucketingID``).
+    public var lacksBucketingID: Bool = false
 
     public init(
         flagKey: String,
@@ -51,7 +53,8 @@ public struct EvaluationResult: Sendable, Hashable {
         error: EvaluationErrorCode? = nil,
         bucket: Double? = nil,
         rolloutOutcome: RolloutOutcome? = nil,
-        conditionErrors: Int = 0
+        conditionErrors: Int = 0,
+        lacksBucketingID: Bool = false
     ) {
         self.flagKey = flagKey
         self.variant = variant
@@ -62,6 +65,7 @@ public struct EvaluationResult: Sendable, Hashable {
         self.bucket = bucket
         self.rolloutOutcome = rolloutOutcome
         self.conditionErrors = conditionErrors
+        self.lacksBucketingID = lacksBucketingID
     }
 }
 
@@ -77,7 +81,7 @@ public struct EvaluationOutcome: Sendable, Hashable, BitwiseCopyable {
     /// The rule index, or -1.
     @usableFromInline var storedRuleIndex: Int32
     @usableFromInline var storedConditionErrors: UInt16
-    /// 0 not reached, 1 hit, 2 miss.
+    /// 0 not reached, 1 hit, 2 miss, 3 reached without a bucketing id (counted as not reached).
     @usableFromInline var storedRolloutOutcome: UInt8
     public var reason: EvaluationReason
 
@@ -114,13 +118,21 @@ public struct EvaluationOutcome: Sendable, Hashable, BitwiseCopyable {
 
     /// `in` / `out` when the rollout step was reached.
     @inlinable public var rolloutOutcome: RolloutOutcome? {
-        get { storedRolloutOutcome == 0 ? nil : storedRolloutOutcome == 1 ? .hit : .miss }
+        get { storedRolloutOutcome == 1 ? .hit : storedRolloutOutcome == 2 ? .miss : nil }
         set { storedRolloutOutcome = newValue.map { $0 == .hit ? 1 : 2 } ?? 0 }
     }
 
     /// ``rolloutOutcome`` as a small index for counting tables: 0 when the rollout step was not reached, 1 for
     /// ``RolloutOutcome/hit``, 2 for ``RolloutOutcome/miss``.
-    @inlinable public var rolloutOutcomeIndex: Int { Int(storedRolloutOutcome) }
+    @inlinable public var rolloutOutcomeIndex: Int { storedRolloutOutcome == 3 ? 0 : Int(storedRolloutOutcome) }
+
+    /// The flag's rollout (percentage, gradual, split or user list) decided this evaluation, but the context had no
+    /// bucketing id (its `user_id`/`targetingKey`, or the rollout's `bucket_by` attribute): the default variant was
+    /// served. OFREP answers TARGETING_KEY_MISSING for it.
+    @inlinable public var lacksBucketingID: Bool {
+        get { storedRolloutOutcome == 3 }
+        set { if newValue { storedRolloutOutcome = 3 } else if storedRolloutOutcome == 3 { storedRolloutOutcome = 0 } }
+    }
 
     /// Rules whose condition failed at run time (type mismatch).
     @inlinable public var conditionErrors: Int {
@@ -131,7 +143,7 @@ public struct EvaluationOutcome: Sendable, Hashable, BitwiseCopyable {
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.flagIndex == rhs.flagIndex && lhs.variantIndex == rhs.variantIndex && lhs.reason == rhs.reason
             && lhs.ruleIndex == rhs.ruleIndex && lhs.bucket == rhs.bucket && lhs.rolloutOutcome == rhs.rolloutOutcome
-            && lhs.conditionErrors == rhs.conditionErrors
+            && lhs.conditionErrors == rhs.conditionErrors && lhs.lacksBucketingID == rhs.lacksBucketingID
     }
 
     public func hash(into hasher: inout Hasher) {

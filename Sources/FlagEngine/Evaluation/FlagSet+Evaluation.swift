@@ -26,7 +26,8 @@ extension FlagSet {
             rule: outcome.ruleIndex.map { storage.definitions[index].targetingRules[$0].name },
             bucket: outcome.bucket,
             rolloutOutcome: outcome.rolloutOutcome,
-            conditionErrors: outcome.conditionErrors
+            conditionErrors: outcome.conditionErrors,
+            lacksBucketingID: outcome.lacksBucketingID
         )
     }
 
@@ -50,7 +51,8 @@ extension FlagSet {
             rule: outcome.ruleIndex.map { definition.targetingRules[$0].name },
             bucket: outcome.bucket,
             rolloutOutcome: outcome.rolloutOutcome,
-            conditionErrors: outcome.conditionErrors
+            conditionErrors: outcome.conditionErrors,
+            lacksBucketingID: outcome.lacksBucketingID
         )
     }
 
@@ -159,7 +161,11 @@ extension FlagSet {
         into outcome: inout EvaluationOutcome
     ) {
         // No bucketing id is never a rollout hit, and does not count as reaching the rollout.
-        guard flag.rolloutKind != .none, let id = bucketingID(flag, storage, context) else { return }
+        guard flag.rolloutKind != .none else { return }
+        guard let id = bucketingID(flag, storage, context) else {
+            outcome.lacksBucketingID = true
+            return
+        }
         let fraction: Double
         switch flag.rolloutKind {
         case .none:

@@ -1,0 +1,183 @@
+import FlagConfig
+import Foundation
+import FlagEngine
+import Hummingbird
+import Telemetry
+
+/// OFREP's two evaluation endpoints (docs/ofrep.md): `POST /ofrep/v1/evaluate/flags/{key}` and
+/// `POST /ofrep/v1/evaluate/flags`. Every other method on them is 405 with `Allow`; `OPTIONS` answers CORS
+/// preflights (``OFREPAccess``).
+struct OFREPRoutes {
+    let runtime: ConfigRuntime
+    let mirror: MirrorEvaluator
+    let access: OFREPAccess
+
+    var telemetry: ExporterTelemetry { runtime.telemetry }
+
+    static let singlePath: RouterPath = "/ofrep/v1/evaluate/flags/{key}"
+    static let bulkPath: RouterPath = "/ofrep/v1/evaluate/flags"
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post(Self.singlePath) { request, context in
+            // Hummingbird hands the path segment over as sent: `a%2Fb` is the key `a/b`.
+            let raw = context.parameters.get("key") ?? ""
+            return try await evaluateOne(request, key: raw.removingPercentEncoding ?? raw)
+        }
+        router.post(Self.bulkPath) { request, _ in try await evaluateAll(request) }
+        for path in [Self.singlePath, Self.bulkPath] {
+            router.on(path, method: .options) { request, _ in access.preflight(request) }
+            for method: HTTPRequest.Method in [.get, .head, .put, .delete, .patch] {
+                router.on(path, method: method) { _, _ in
+                    Response(
+                        status: .methodNotAllowed,
+                        headers: [.allow: OFREPAccess.methods, .contentType: "text/plain; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: "OFREP takes POST.\n")))
+                }
+            }
+        }
+    }
+
+    /// Before any config has loaded, OFREP says so (503, `Retry-After`) instead of calling every flag unknown.
+    func requireReady(key: String?) throws(OFREPError) {
+        guard runtime.isReady else {
+            throw OFREPError(
+                .serviceUnavailable, key: key, code: .general,
+                details: "the exporter has not loaded a config yet; see /health for why", retryAfter: 5)
+        }
+    }
+
+    func evaluateOne(_ request: Request, key: String) async throws(OFREPError) -> Response {
+        try requireReady(key: key)
+        let context = try await readContext(request, key: key)
+        if let wait = mirror.admit() {
+            telemetry.recordHTTPRefused(.rateLimited)
+            throw OFREPError(.tooManyRequests, key: key, code: .general, details: "mirror rate limit exceeded", retryAfter: wait)
+        }
+        guard let evaluated = mirror.evaluate(key, in: context, refusingWithoutBucketingID: true) else {
+            throw OFREPError(.notFound, key: key, code: .flagNotFound, details: "flag '\(key)' is not in the config")
+        }
+        let definition = evaluated.flagSet.definitions[evaluated.outcome.flagIndex]
+        if evaluated.outcome.lacksBucketingID {
+            throw OFREPError(.badRequest, OFREP.missingBucketingID(definition))
+        }
+        var body = ""
+        OFREP.success(evaluated.result, definition: definition, to: &body)
+        return Self.json(.ok, body)
+    }
+
+    /// The bulk call. Its entity tag is known before evaluating (``BulkEntityTag``), so a matching `If-None-Match`
+    /// is answered 304 without evaluating, counting or charging the rate limit.
+    func evaluateAll(_ request: Request) async throws(OFREPError) -> Response {
+        try requireReady(key: nil)
+        let (bytes, decoded) = try await readBody(request, key: nil)
+        var context = decoded
+        let flagSet = runtime.store.snapshot
+        // One instant for the whole answer and its tag: gradual rollouts are evaluated at it.
+        let now = EvaluationClock.system.now()
+        let timeIsPinned = context.timestamp != nil
+        if context.timestamp == nil { context.timestamp = now }
+        let tag = BulkEntityTag.make(flagSet: flagSet, body: bytes, gradualTime: timeIsPinned ? nil : now)
+        if let tag, BulkEntityTag.matches(tag, request.headers[values: .ifNoneMatch]) {
+            return Response(status: .notModified, headers: [.eTag: tag])
+        }
+        if let wait = mirror.admit(count: max(1, flagSet.count)) {
+            telemetry.recordHTTPRefused(.rateLimited)
+            throw OFREPError(.tooManyRequests, key: nil, code: .general, details: "mirror rate limit exceeded", retryAfter: wait)
+        }
+        let outcomes = mirror.evaluateAll(in: context, on: flagSet)
+        var body = "{\"flags\":["
+        for (index, outcome) in outcomes.enumerated() {
+            if index > 0 { body += "," }
+            let definition = flagSet.definitions[outcome.flagIndex]
+            if outcome.lacksBucketingID {
+                OFREP.missingBucketingID(definition).write(to: &body)
+            } else {
+                OFREP.success(flagSet.result(for: outcome), definition: definition, to: &body)
+            }
+        }
+        body += "]}"
+        var response = Self.json(.ok, body)
+        if let tag { response.headers[.eTag] = tag }
+        return response
+    }
+
+    func readContext(_ request: Request, key: String?) async throws(OFREPError) -> EvaluationContext {
+        try await readBody(request, key: key).context
+    }
+
+    /// Reads `{"context": {...}}` within the mirror line limit; every refusal is counted and thrown as OFREP's 4xx:
+    /// 413 over the limit, 400 PARSE_ERROR for what is not JSON, 400 INVALID_CONTEXT for a missing or bad context.
+    func readBody(_ request: Request, key: String?) async throws(OFREPError) -> (bytes: [UInt8], context: EvaluationContext) {
+        let limit = mirror.settings.maximumLineBytes
+        let tooLarge = OFREPError(.contentTooLarge, key: key, code: .parseError, details: "body is over \(limit) bytes")
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            refuseTooLarge()
+            throw tooLarge
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            refuseTooLarge()
+            throw tooLarge
+        }
+        let bytes = Array(buffer.readableBytesView)
+        switch OFREPRequestBody.decode(bytes) {
+        case .success(let context):
+            return (bytes, context)
+        case .failure(.malformed(let details)):
+            telemetry.recordMirrorDropped(.malformed)
+            throw OFREPError(.badRequest, key: key, code: .parseError, details: details)
+        case .failure(.invalidContext(let details)):
+            telemetry.recordMirrorDropped(.malformed)
+            if let key { telemetry.recordError(flagKey: key, errorType: "invalid_context", source: .mirror) }
+            throw OFREPError(.badRequest, key: key, code: .invalidContext, details: details)
+        }
+    }
+
+    private func refuseTooLarge() {
+        telemetry.recordMirrorDropped(.tooLarge)
+        telemetry.recordHTTPRefused(.bodyTooLarge)
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// The bulk answer's entity tag, computed from what the answer is a function of, before evaluating: the exporter's
+/// version, the config (its checksum and environment), the request body, and, when the context names no
+/// `timestamp`, the percentage every gradual rollout stands at now. `nil` (no tag, never a 304) when a rollout is not
+/// sticky: its answer is drawn at random on each call.
+enum BulkEntityTag {
+    static func make(flagSet: FlagSet, body: [UInt8], gradualTime: Double?) -> String? {
+        var input = Array("\(BuildInfo.version)\n\(flagSet.info.checksum)\n\(flagSet.info.environment)\n".utf8)
+        for definition in flagSet.definitions {
+            guard definition.state == .rollout, let rollout = definition.rollout else { continue }
+            if !(rollout.sticky ?? flagSet.settings.stickyBucketing) { return nil }
+            if let gradualTime, case .gradual(let schedule) = rollout.strategy {
+                input += Array("\(definition.key)=\(schedule.percentage(at: gradualTime).bitPattern)\n".utf8)
+            }
+        }
+        input.append(0)
+        input += body
+        return "\"" + String(Bucketing.sha256Hex(input).prefix(32)) + "\""
+    }
+
+    /// Whether `If-None-Match` values hold `tag` or `*`, by the weak comparison RFC 9110 §13.1.2 prescribes
+    /// (`W/"x"` matches `"x"`), in comma-separated lists.
+    static func matches(_ tag: String, _ values: [String]) -> Bool {
+        for value in values {
+            for item in value.split(separator: ",") {
+                var candidate = item.drop { $0 == " " || $0 == "\t" }
+                while let last = candidate.last, last == " " || last == "\t" { candidate = candidate.dropLast() }
+                if candidate == "*" { return true }
+                if candidate.hasPrefix("W/") { candidate = candidate.dropFirst(2) }
+                if candidate == tag[...] { return true }
+            }
+        }
+        return false
+    }
+}
