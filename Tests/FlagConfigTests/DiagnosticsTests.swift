@@ -1,3 +1,4 @@
+import Foundation
 import FlagConfig
 import FlagEngine
 import Testing
@@ -110,6 +111,24 @@ struct DiagnosticsTests {
         #expect(ConfigFixtures.error(flow)?.description.contains("deeper than 256") == true)
         let block = "flags:\n" + String(repeating: "- ", count: 50_000) + "x\n"
         #expect(ConfigFixtures.error(block)?.description.contains("deeper than 256") == true)
+    }
+
+    @Test("variants of mixed value types are a located warning, an error with --strict", arguments: [
+        ("{on: true, off: false, partial: basic}", "test.yaml:5:15: warning: flags.a.variants: variants mix value types (on, off: boolean; partial: string); OpenFeature's typed API answers TYPE_MISMATCH to the users served a variant of another type: give every variant the same type"),
+        ("{off: 1, high: 2.5}", "test.yaml:5:15: warning: flags.a.variants: variants mix value types (off: integer; high: float); OpenFeature's typed API answers TYPE_MISMATCH to the users served a variant of another type: give every variant the same type"),
+        ("{on: {x: 1}, off: [1]}", nil),
+        ("{on: blue, off: null}", nil),
+        ("{on: true, off: false}", nil),
+    ])
+    func mixedVariantTypes(variants: String, warning: String?) throws {
+        let yaml = "version: \"2\"\nflags:\n  a:\n    state: enabled\n    variants: \(variants)\n    default_variant: off\n"
+        let loaded = try ConfigFixtures.load(yaml)
+        #expect(loaded.warnings.first?.description.split(separator: "\n").first.map(String.init) == warning)
+        #expect(loaded.warnings.count == (warning == nil ? 0 : 1))
+        if let warning {
+            let strictError = firstError(yaml, strict: true)
+            #expect(strictError == warning.replacingOccurrences(of: ": warning: ", with: ": "))
+        }
     }
 
     @Test("unknown fields are warnings, and errors with --strict")
