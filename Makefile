@@ -17,8 +17,9 @@ BUILD_PACKAGES := libssl-dev zlib1g-dev libcurl4-openssl-dev libhiredis-dev libc
 TEST_PACKAGES := python3 python3-venv prometheus prometheus-pushgateway prometheus-alertmanager docker-compose curl \
 	nginx redis-server openssl apache2-utils
 # Extra packages the benchmarks need (gcc builds the C floor, Benchmarks/Floor/floor.c; wrk drives the OFREP benchmark;
-# redis-server carries the propagation benchmark's PUBLISH; prometheus-pushgateway receives push-1k, curl is its floor).
-BENCH_PACKAGES := gcc wrk python3 redis-server prometheus-pushgateway curl
+# redis-server carries the propagation benchmark's PUBLISH; prometheus-pushgateway receives push-1k, curl is its floor;
+# nginx is the OFREP workload's HTTP floor).
+BENCH_PACKAGES := gcc wrk python3 redis-server prometheus-pushgateway curl nginx
 
 BIN := .build/release/featureflag_exporter
 FLOOR_SOURCE ?= Benchmarks/Floor/floor.c

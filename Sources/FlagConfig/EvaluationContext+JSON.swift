@@ -20,9 +20,8 @@ extension EvaluationContext {
             throw InvalidContextError(message: "context must be a JSON object")
         }
         self.init()
-        // Sorted, so that a conflict between two spellings is reported the same way whatever the member order.
-        for key in members.keys.sorted() {
-            try set(key, to: members[key]!)
+        for (key, value) in members {
+            try set(key, to: value)
         }
     }
 
@@ -59,8 +58,8 @@ extension EvaluationContext {
                 if value == .null { return }
                 throw InvalidContextError(message: "'custom_attributes' must be an object")
             }
-            for name in attributes.keys.sorted() {
-                customAttributes[name] = try Self.attribute(name, attributes[name]!, depth: 0)
+            for (name, attribute) in attributes {
+                customAttributes[name] = try Self.attribute(name, attribute, depth: 0)
             }
         default:
             customAttributes[key] = try Self.attribute(key, value, depth: 0)
@@ -77,8 +76,8 @@ extension EvaluationContext {
         default: throw InvalidContextError(message: "'\(key)' must be a string, not \(value.typeName)")
         }
         if let existing = field, let text, existing != text {
-            throw InvalidContextError(
-                message: "'\(key)' is '\(text)' but another spelling of the same field (\(spellings)) is '\(existing)'")
+            // Named without the member order (a JSON object has none), so the message is the same for every order.
+            throw InvalidContextError(message: "the spellings \(spellings) of one field have different values")
         }
         if let text { field = text }
     }

@@ -165,9 +165,12 @@ struct HostileInputTests {
             "/usr/bin/curl", ["-s", "-I", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "\(exporter.baseURL)/metrics"])
         #expect(head.standardOutput == "200 0")
         #expect(try HTTP.request("\(exporter.baseURL)/-/ready").status == 503)
-        let ofrep = try HTTP.request("\(exporter.baseURL)/ofrep/v1/evaluate/flags/anything", method: "POST", body: "{\"context\":{}}")
+        let probe = OFREPProbe(exporter)
+        let ofrep = try probe.single("anything", "{\"context\":{}}")
         #expect(ofrep.status == 503)
         #expect(ofrep.body.contains("has not loaded a config yet"))
+        #expect(try probe.bulk("{\"context\":{}}").header("Retry-After") == "5")
+        try probe.validate()
         let gzipChunked = try CommandRunner.run(
             "/usr/bin/curl",
             ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Transfer-Encoding: gzip, chunked", "--data-binary", "x",

@@ -44,7 +44,7 @@ struct JSONParserTests {
         #expect(throws: InvalidContextError(message: "attribute 'x' is nested deeper than 16 levels")) {
             try EvaluationContext(json: JSONParser().parse(#"{"x":\#(deep)}"#))
         }
-        #expect(throws: InvalidContextError(message: "'user_id' is 'a' but another spelling of the same field (targetingKey/user_id/userId) is 'b'")) {
+        #expect(throws: InvalidContextError(message: "the spellings targetingKey/user_id/userId of one field have different values")) {
             try EvaluationContext(json: JSONParser().parse(#"{"user_id":"a","targetingKey":"b"}"#))
         }
         #expect(throws: InvalidContextError.self) { try EvaluationContext(json: JSONParser().parse(#"{"user_id":5}"#)) }

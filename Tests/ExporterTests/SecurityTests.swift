@@ -77,9 +77,10 @@ struct WebConfigTests {
             #expect(try HTTP.request(exporter.baseURL + path, curlArguments: ["-u", "nobody:s3cret pass"]).status == 401)
             #expect(try HTTP.request(exporter.baseURL + path, curlArguments: ["-u", "prometheus:s3cret pass"]).status == 200)
         }
-        let ofrep = exporter.baseURL + "/ofrep/v1/evaluate/flags"
-        #expect(try HTTP.request(ofrep, method: "POST", body: #"{"context":{}}"#).status == 401)
-        #expect(try HTTP.request(ofrep, method: "POST", body: #"{"context":{}}"#, curlArguments: ["-u", "prometheus:s3cret pass"]).status == 200)
+        let probe = OFREPProbe(exporter)
+        #expect(try probe.bulk(#"{"context":{}}"#).status == 401)
+        #expect(try probe.bulk(#"{"context":{}}"#, curlArguments: ["-u", "prometheus:s3cret pass"]).status == 200)
+        try probe.validate()
         // Authenticated, but the lifecycle API is off: 403, never a reload.
         #expect(try HTTP.request(exporter.baseURL + "/-/reload", method: "POST").status == 401)
         #expect(

@@ -53,7 +53,7 @@ struct SplitParseTests {
                       flag_\(index):
                         state: rollout
                         default_variant: "off"
-                        variants: {control: "c", treatment: "t", off: false}
+                        variants: {control: "c", treatment: "t", off: "off"}
                         rollout:
                           strategy: split
                           distribution:
