@@ -31,7 +31,7 @@ enum GeneratedConfig {
                       \(key):
                         state: rollout
                         default_variant: "off"
-                        variants: {control: "c", treatment_a: "a", treatment_b: "b", off: false}
+                        variants: {control: "c", treatment_a: "a", treatment_b: "b", off: "off"}
                         rollout:
                           strategy: split
                           distribution: {control: 50, treatment_a: 25, treatment_b: 25}
