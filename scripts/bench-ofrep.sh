@@ -8,7 +8,7 @@
 # Uses the release binary on the shipped config, synthetic traffic off, the mirror rate limit lifted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-binary=.build/release/featureflag_exporter
+binary=${OFREP_BINARY:-.build/release/featureflag_exporter}
 seconds=${OFREP_SECONDS:-20}
 work=$(mktemp -d)
 trap 'kill $(cat "$work/pid" 2>/dev/null) $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT

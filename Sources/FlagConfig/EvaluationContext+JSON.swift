@@ -82,8 +82,8 @@ extension EvaluationContext {
         if let text { field = text }
     }
 
-    /// A JSON value as an attribute, nested at most ``maximumAttributeDepth`` deep.
-    static func attribute(_ name: String, _ value: FlagValue, depth: Int) throws(InvalidContextError) -> AttributeValue {
+    /// A JSON value as an attribute, nested at most ``maximumAttributeDepth`` deep; `name` is for the error.
+    public static func attribute(_ name: String, _ value: FlagValue, depth: Int) throws(InvalidContextError) -> AttributeValue {
         switch value {
         case .null: return .null
         case .bool(let flag): return .bool(flag)

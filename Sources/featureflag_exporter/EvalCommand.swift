@@ -32,7 +32,7 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("request-id"), help: "A request id.")
     var requestID: String?
 
-    @Option(name: .customLong("attr"), help: "A custom attribute k=v; v is typed as JSON when it parses (true, 5, \"5\"), and True, False and None as Python writes them.")
+    @Option(name: .customLong("attr"), help: "A custom attribute k=v; v is typed as JSON when it parses (true, 5, \"5\", [\"a\"], {\"plan\":\"pro\"}), and True, False and None as Python writes them.")
     var attributes: [String] = []
 
     @Option(help: "Evaluate at this RFC 3339 time (gradual rollouts).")

@@ -35,6 +35,9 @@ struct FirstHourCommandTests {
         #expect(AttributeValue(commandLine: "true") == .bool(true))
         #expect(AttributeValue(commandLine: "\"True\"") == .string("True"))
         #expect(AttributeValue(commandLine: "Truth") == .string("Truth"))
+        #expect(AttributeValue(commandLine: #"{"plan":"pro"}"#) == .object(["plan": .string("pro")]))
+        #expect(AttributeValue(commandLine: #"["beta",2]"#) == .list([.string("beta"), .int(2)]))
+        #expect(AttributeValue(commandLine: "[unclosed") == .string("[unclosed"))
     }
 
     @Test("check and simulate describe every flag the same way: disabled flags decide nothing and serve their default")

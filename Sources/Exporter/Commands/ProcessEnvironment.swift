@@ -41,8 +41,9 @@ public enum KnownEnvironments {
 }
 
 extension AttributeValue {
-    /// A command-line attribute value: JSON scalars keep their type (`true`, `5`, `"5"`), and so do the seed's
-    /// Python spellings `True`, `False` and `None`; anything else is text.
+    /// A command-line attribute value: JSON values keep their type (`true`, `5`, `"5"`, `["a","b"]`,
+    /// `{"plan":"pro"}`, as an OFREP context would send them), and so do the seed's Python spellings `True`, `False`
+    /// and `None`; anything else (or JSON nested over 16 deep) is text.
     public init(commandLine text: String) {
         switch text {
         case "True": self = .bool(true); return
@@ -56,7 +57,9 @@ extension AttributeValue {
         case .double(let number): self = .double(number)
         case .string(let string): self = .string(string)
         case .null: self = .null
-        default: self = .string(text)
+        case let structured?:
+            self = (try? EvaluationContext.attribute("value", structured, depth: 0)) ?? .string(text)
+        case nil: self = .string(text)
         }
     }
 }

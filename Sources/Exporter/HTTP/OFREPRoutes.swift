@@ -21,7 +21,8 @@ struct OFREPRoutes {
         router.post(Self.singlePath) { request, context in
             // Hummingbird hands the path segment over as sent: `a%2Fb` is the key `a/b`.
             let raw = context.parameters.get("key") ?? ""
-            return try await evaluateOne(request, key: raw.removingPercentEncoding ?? raw)
+            let key = raw.utf8.contains(UInt8(ascii: "%")) ? raw.removingPercentEncoding ?? raw : raw
+            return try await evaluateOne(request, key: key)
         }
         router.post(Self.bulkPath) { request, _ in try await evaluateAll(request) }
         for path in [Self.singlePath, Self.bulkPath] {
