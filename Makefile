@@ -13,8 +13,9 @@ BUILD_PACKAGES := libssl-dev zlib1g-dev libcurl4-openssl-dev libhiredis-dev libc
 # prometheus-pushgateway receives the pushes of `push` and `serve --push.gateway-url` (moto, for SSM, comes from PyPI
 # into .build-venv: scripts/install-python-tools.sh).
 # prometheus-alertmanager (amtool) and docker-compose lint the monitoring bundle (alerts/, config/,
-# docker-compose.yml); promtool comes with prometheus.
-TEST_PACKAGES := python3 python3-venv prometheus prometheus-pushgateway prometheus-alertmanager docker-compose curl \
+# docker-compose.yml); promtool comes with prometheus. systemd's systemd-analyze verifies deploy/systemd's unit; the
+# Kubernetes manifests are rendered with kubectl kustomize (kubectl is not a Debian package: the machine has it).
+TEST_PACKAGES := python3 python3-venv prometheus prometheus-pushgateway prometheus-alertmanager docker-compose curl systemd \
 	nginx redis-server openssl apache2-utils
 # Extra packages the benchmarks need (gcc builds the C floor, Benchmarks/Floor/floor.c; wrk drives the OFREP benchmark;
 # redis-server carries the propagation benchmark's PUBLISH; prometheus-pushgateway receives push-1k, curl is its floor;

@@ -54,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log.format"), help: "logfmt or json.")
     var logFormat = "logfmt"
 
-    @Option(name: .customLong("synthetic.shard"), help: "i/n: evaluate members n with n % count == i of the population.")
+    @Option(name: .customLong("synthetic.shard"), help: "i/n: evaluate the members m with m % n == i of the population; auto/n takes i from the pod's ordinal ($POD_NAME, else the host name), as a StatefulSet names its pods.")
     var shard = "0/1"
 
     @Option(name: .customLong("synthetic.rate"), help: "Contexts per second (overrides synthetic.rate of the exporter config).")
@@ -103,8 +103,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard ServeOptions.parseListenAddress(listenAddress) != nil else {
             throw ValidationError("--web.listen-address '\(listenAddress)' is not host:port")
         }
-        guard PopulationShard(parsing: shard) != nil else {
-            throw ValidationError("--synthetic.shard '\(shard)' is not i/n with 0 <= i < n")
+        guard PopulationShard(parsing: shard) != nil || PopulationShard.autoCount(parsing: shard) != nil else {
+            throw ValidationError("--synthetic.shard '\(shard)' is not i/n with 0 <= i < n, or auto/n")
         }
         guard Logger.Level(flagValue: logLevel) != nil else {
             throw ValidationError("--log.level '\(logLevel)' is not one of debug, info, warn, error")
@@ -164,7 +164,12 @@ struct ServeCommand: AsyncParsableCommand {
         options.limits.maximumHeaderBytes = maximumHeaderBytes
         options.logLevel = Logger.Level(flagValue: logLevel)!
         options.logFormat = LogFormat(rawValue: logFormat)!
-        options.shard = PopulationShard(parsing: shard)!
+        switch PopulationShard.resolve(shard, podName: options.environmentVariables["POD_NAME"] ?? PushPlan.hostName()) {
+        case .success(let resolved): options.shard = resolved
+        case .failure(let error):
+            printToStandardError("featureflag_exporter serve: \(error.description)")
+            throw ExitCode(1)
+        }
         options.syntheticRate = syntheticRate
         if noSynthetic { options.syntheticEnabled = false }
         options.mirrorFile = mirrorFile

@@ -37,7 +37,7 @@ struct ReplicaTests {
         return shares
     }
 
-    @Test("3 replicas with --synthetic.shard=i/3 sum to the single exporter's realised shares; one PUBLISH reaches all 3")
+    @Test("the manifests' 3 replicas (--synthetic.shard=auto/3 by pod name) sum to the single exporter's realised shares; one PUBLISH reaches all 3")
     func replicas() throws {
         let directory = try TemporaryDirectory()
         let site = directory.path + "/site"
@@ -52,16 +52,28 @@ struct ReplicaTests {
         let settingsFile = try directory.write("exporter.yaml", Self.settings)
         let source = "http://127.0.0.1:\(nginx.port)/feature_flags.yaml"
         let environment = ["REDIS_URL": "redis://127.0.0.1:\(redis.port)/0"]
-        func start(_ shard: String, rate: String) throws -> RunningExporter {
-            try RunningExporter(
+        func start(_ shard: String, rate: String, pod: String? = nil) throws -> RunningExporter {
+            // Each exporter writes its own log.
+            let home = directory.path + "/" + (pod ?? "single")
+            try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+            return try RunningExporter(
                 [
                     "--config.file", source, "--exporter.config-file", settingsFile, "--environment", "production",
-                    "--refresh.mode", "pubsub", "--synthetic.shard", shard, "--synthetic.rate", rate,
-                ], directory: directory.path, environment: environment)
+                    "--refresh.mode", "pubsub", shard, "--synthetic.rate", rate,
+                ], directory: home, environment: environment.merging(pod.map { ["POD_NAME": $0] } ?? [:]) { $1 })
         }
+        // The shards as deploy/kubernetes/base computes them: the StatefulSet's --synthetic.shard=auto/n, each pod
+        // named featureflag-exporter-<ordinal>.
+        let statefulSet = try DeploymentTests.object(try DeploymentTests.render("deploy/kubernetes/base"), kind: "StatefulSet")
+        let shard = try #require((DeploymentTests.container(statefulSet)["args"] as? [String])?.first { $0.hasPrefix("--synthetic.shard=") })
+        let podCount = try #require((statefulSet["spec"] as? [String: Any])?["replicas"] as? Int)
+        #expect(shard == "--synthetic.shard=auto/\(podCount)" && podCount == 3)
         // Each replica evaluates its third of the population at a third of the rate: the same passes per second.
-        let replicas = try (0..<3).map { try start("\($0)/3", rate: "1000") }
-        let single = try start("0/1", rate: "3000")
+        let replicas = try (0..<podCount).map { try start(shard, rate: "1000", pod: "featureflag-exporter-\($0)") }
+        for (ordinal, replica) in replicas.enumerated() {
+            #expect(try RunningExporter.eventually(timeout: 10) { replica.log.contains("shard=\(ordinal)/\(podCount)") }, "\(replica.log)")
+        }
+        let single = try start("--synthetic.shard=0/1", rate: "3000")
         let everyone = replicas + [single]
         let configuration = try directory.write(
             "prometheus.yml",

@@ -25,10 +25,47 @@ public struct PopulationShard: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(index)/\(count)" }
 
+    /// Parses `auto/n`: the shard count `n`, the index taken later from the pod's ordinal (``ordinal(ofPodName:)``).
+    public static func autoCount(parsing text: String) -> Int? {
+        guard text.hasPrefix("auto/"), let count = Int(text.dropFirst(5)), count >= 1, count <= 10_000 else { return nil }
+        return count
+    }
+
+    /// A StatefulSet pod's ordinal: the number after the last `-` of its name (`featureflag-exporter-2` is 2).
+    public static func ordinal(ofPodName name: String) -> Int? {
+        guard let dash = name.lastIndex(of: "-") else { return nil }
+        let digits = name[name.index(after: dash)...]
+        guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy(\.isASCII), let number = Int(digits) else { return nil }
+        return number
+    }
+
+    /// `--synthetic.shard` as given: `i/n`, or `auto/n` with `i` the ordinal of `podName` (`$POD_NAME`, else the
+    /// host name, which a StatefulSet pod's is). The error says what was wrong and what to do.
+    public static func resolve(_ text: String, podName: String) -> Result<PopulationShard, ShardError> {
+        if let shard = PopulationShard(parsing: text) { return .success(shard) }
+        guard let count = autoCount(parsing: text) else {
+            return .failure(ShardError(description: "--synthetic.shard '\(text)' is not i/n with 0 <= i < n, or auto/n"))
+        }
+        guard let ordinal = ordinal(ofPodName: podName) else {
+            return .failure(ShardError(
+                description: "--synthetic.shard auto/\(count): the pod name '\(podName)' does not end in -<ordinal> as a StatefulSet's pods do; set POD_NAME or give i/\(count)"))
+        }
+        guard ordinal < count else {
+            return .failure(ShardError(
+                description: "--synthetic.shard auto/\(count): pod '\(podName)' has ordinal \(ordinal), but there are only \(count) shards; make the StatefulSet's replicas and n agree"))
+        }
+        return .success(PopulationShard(index: ordinal, count: count))
+    }
+
     /// How many members of a population of `size` this shard holds.
     public func memberCount(ofPopulation size: Int) -> Int {
         size > index ? (size - index + count - 1) / count : 0
     }
+}
+
+/// Why `--synthetic.shard` could not be resolved.
+public struct ShardError: Error, Sendable, CustomStringConvertible {
+    public var description: String
 }
 
 /// The modelled user population: member `n` always has the same id and attributes, so any replica, run or
