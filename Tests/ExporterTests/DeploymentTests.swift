@@ -104,7 +104,7 @@ struct DeploymentTests {
         let rules = try scratch.write("rules.yml", spec.standardOutput)
         let check = try CommandRunner.run("/usr/bin/promtool", ["check", "rules", rules])
         #expect(check.status == 0, "\(check.standardOutput)\(check.standardError)")
-        #expect(check.standardOutput.contains("SUCCESS: 17 rules found"), "\(check.standardOutput)")
+        #expect(check.standardOutput.contains("SUCCESS: 18 rules found"), "\(check.standardOutput)")
         // The shipped alert tests, the exporter's `up` series named as the operator names its job (the Service's
         // name); a pushed group's job stays what the pusher named it.
         var tests = try String(contentsOfFile: Self.root + "/alerts/tests/featureflag_exporter.test.yml", encoding: .utf8)
@@ -113,6 +113,8 @@ struct DeploymentTests {
         // The first expected alert is FeatureFlagExporterDown's, whose job label comes from that `up` series.
         let downLabels = try #require(tests.range(of: "{severity: critical, job: featureflag_exporter,"))
         tests.replaceSubrange(downLabels, with: "{severity: critical, job: featureflag-exporter,")
+        // FeatureFlagExporterAbsent's labels are absent()'s: the selector's job.
+        tests = tests.replacingOccurrences(of: "{severity: critical, job: featureflag_exporter}", with: "{severity: critical, job: featureflag-exporter}")
         let testFile = try scratch.write("tests.yml", tests)
         let run = try CommandRunner.run("/usr/bin/promtool", ["test", "rules", testFile])
         #expect(run.status == 0, "\(run.standardOutput)\(run.standardError)")

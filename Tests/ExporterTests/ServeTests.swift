@@ -97,6 +97,14 @@ struct ServeTests {
         #expect(try HTTP.request("\(exporter.baseURL)/").body.contains("featureflag_exporter"))
         let gzip = try HTTP.request("\(exporter.baseURL)/metrics", headers: ["Accept-Encoding: gzip"])
         #expect(gzip.headers.lowercased().contains("content-encoding: gzip"))
+        #expect(gzip.header("Vary") == "Accept-Encoding")
+        #expect(try HTTP.request("\(exporter.baseURL)/metrics").header("Vary") == "Accept-Encoding")
+        // Decompressed, the gzip'd body is an exposition like the plain one (same families, in order).
+        let inflated = try HTTP.request("\(exporter.baseURL)/metrics", curlArguments: ["--compressed"])
+        #expect(inflated.header("Content-Encoding") == "gzip")
+        let families = { (body: String) in body.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") } }
+        let plain = try HTTP.request("\(exporter.baseURL)/metrics").body
+        #expect(inflated.body.hasPrefix("# HELP ") && families(inflated.body) == families(plain))
         #expect(try HTTP.request("\(exporter.baseURL)/-/reload", method: "POST").status == 403)
     }
 

@@ -2747,6 +2747,18 @@ groups:
           description: Prometheus has not scraped featureflag_exporter on {{ $labels.instance }} for 5 minutes; nothing about its flags is being measured.
           runbook_url: https://github.com/featureflag-exporter/featureflag_exporter/blob/main/docs/runbook.md#featureflagexporterdown
 
+      # up == 0 needs a target; when the target itself is gone (a scrape config or a ServiceMonitor dropped, every
+      # pod deleted), there is no up series at all, and only absent() notices.
+      - alert: FeatureFlagExporterAbsent
+        expr: absent(up{job="featureflag_exporter"})
+        for: 10m
+        labels:
+          severity: critical
+        annotations:
+          summary: No featureflag_exporter target is scraped at all.
+          description: Prometheus has had no featureflag_exporter target for 10 minutes, so no alert of this file can fire; a scrape config or ServiceMonitor may have been removed.
+          runbook_url: https://github.com/featureflag-exporter/featureflag_exporter/blob/main/docs/runbook.md#featureflagexporterabsent
+
       - alert: FeatureFlagConfigStale
         expr: feature_flag_stale_config == 1
         for: 5m
@@ -2757,14 +2769,20 @@ groups:
           description: No check of the config source on {{ $labels.instance }} has succeeded for longer than its staleness threshold (feature_flag_stale_threshold_seconds); the config in use may be behind the store.
           runbook_url: https://github.com/featureflag-exporter/featureflag_exporter/blob/main/docs/runbook.md#featureflagconfigstale
 
+      # Open (1), not half-open (2): a breaker half-open after its recovery timeout is the normal way back. While the
+      # store stays down it goes open, half-open, open again: it fires while the breaker is not closed and has been
+      # open within the last 2 minutes, for 2 minutes, whatever its state at each scrape; it resolves when it closes.
       - alert: FeatureFlagCircuitBreakerOpen
-        expr: feature_flag_circuit_breaker_state != 0
+        expr: |
+          feature_flag_circuit_breaker_state != 0
+          and
+          max_over_time((feature_flag_circuit_breaker_state == bool 1)[2m:]) == 1
         for: 2m
         labels:
           severity: warning
         annotations:
-          summary: The config source circuit breaker on {{ $labels.instance }} is not closed.
-          description: Consecutive fetches of the config source failed on {{ $labels.instance }}; checks fail fast (state {{ $value }}, 1 open, 2 half-open) and the config in use is not refreshed.
+          summary: The config source circuit breaker on {{ $labels.instance }} keeps opening.
+          description: Consecutive fetches of the config source failed on {{ $labels.instance }} and the breaker has been opening for minutes; checks fail fast and the config in use is not refreshed.
           runbook_url: https://github.com/featureflag-exporter/featureflag_exporter/blob/main/docs/runbook.md#featureflagcircuitbreakeropen
 
       - alert: FeatureFlagRefreshFailing
@@ -2987,21 +3005,64 @@ tests:
         alertname: FeatureFlagConfigStale
         exp_alerts: []
 
+  # --- FeatureFlagExporterAbsent -----------------------------------------------------------------------------
+  - name: no target at all for 10 minutes fires
+    interval: 1m
+    input_series:
+      - series: 'up{job="other",instance="host-z:9100"}'
+        values: '1x20'
+    alert_rule_test:
+      - eval_time: 12m
+        alertname: FeatureFlagExporterAbsent
+        exp_alerts:
+          - exp_labels: {severity: critical, job: featureflag_exporter}
+            exp_annotations:
+              summary: No featureflag_exporter target is scraped at all.
+              description: Prometheus has had no featureflag_exporter target for 10 minutes, so no alert of this file can fire; a scrape config or ServiceMonitor may have been removed.
+              runbook_url: https://github.com/featureflag-exporter/featureflag_exporter/blob/main/docs/runbook.md#featureflagexporterabsent
+  - name: a target that is down is not absent
+    interval: 1m
+    input_series:
+      - series: 'up{job="featureflag_exporter",instance="host-a:10100"}'
+        values: '0x20'
+    alert_rule_test:
+      - eval_time: 12m
+        alertname: FeatureFlagExporterAbsent
+        exp_alerts: []
+
   # --- FeatureFlagCircuitBreakerOpen -------------------------------------------------------------------------
-  - name: breaker open or half-open for 2 minutes fires
+  - name: a breaker going open, half-open, open again for minutes fires
     interval: 30s
     input_series:
       - series: 'feature_flag_circuit_breaker_state{job="featureflag_exporter",instance="host-a:10100"}'
-        values: '0 1 1 1 2 1 1 1'
+        values: '0 1 1 2 1 1 2 1 1 2 1 1'
     alert_rule_test:
-      - eval_time: 3m
+      - eval_time: 5m
         alertname: FeatureFlagCircuitBreakerOpen
         exp_alerts:
           - exp_labels: {severity: warning, job: featureflag_exporter, instance: "host-a:10100"}
             exp_annotations:
-              summary: The config source circuit breaker on host-a:10100 is not closed.
-              description: Consecutive fetches of the config source failed on host-a:10100; checks fail fast (state 1, 1 open, 2 half-open) and the config in use is not refreshed.
+              summary: The config source circuit breaker on host-a:10100 keeps opening.
+              description: Consecutive fetches of the config source failed on host-a:10100 and the breaker has been opening for minutes; checks fail fast and the config in use is not refreshed.
               runbook_url: https://github.com/featureflag-exporter/featureflag_exporter/blob/main/docs/runbook.md#featureflagcircuitbreakeropen
+  - name: a breaker that closed again does not fire
+    interval: 30s
+    input_series:
+      - series: 'feature_flag_circuit_breaker_state{job="featureflag_exporter",instance="host-a:10100"}'
+        values: '0 1 1 2 1 1 2 1 1 2 0 0'
+    alert_rule_test:
+      - eval_time: 5m
+        alertname: FeatureFlagCircuitBreakerOpen
+        exp_alerts: []
+  - name: a breaker resting half-open (its normal way back) does not fire
+    interval: 30s
+    input_series:
+      - series: 'feature_flag_circuit_breaker_state{job="featureflag_exporter",instance="host-a:10100"}'
+        values: '0 1 2 2 2 2 2 2 2 2 2 2 2 2'
+    alert_rule_test:
+      - eval_time: 6m
+        alertname: FeatureFlagCircuitBreakerOpen
+        exp_alerts: []
   - name: a closed breaker does not fire
     interval: 30s
     input_series:
