@@ -2731,9 +2731,10 @@ groups:
           sum by (job, flag_key, source) (rate(feature_flag_rollout_evaluations_total{outcome="in"}[5m]))
           /
           sum by (job, flag_key, source) (rate(feature_flag_rollout_evaluations_total[5m]))
-      # Evaluation errors per minute, the unit of the seed's flag_evaluation_errors threshold.
-      - record: job_instance:feature_flag_errors:rate5m_per_minute
-        expr: sum by (job, instance) (rate(feature_flag_errors_total[5m])) * 60
+      # Evaluation errors per second (base units, as recording rules are named); the alert below turns it into the
+      # per-minute unit of the seed's flag_evaluation_errors threshold.
+      - record: job_instance:feature_flag_errors:rate5m
+        expr: sum by (job, instance) (rate(feature_flag_errors_total[5m]))
 
   - name: featureflag_exporter.alerts
     rules:
@@ -2807,6 +2808,7 @@ groups:
             feature_flag_alert_threshold{alert="configuration_reload_failed"}
             or on (job, instance) (feature_flag_config_info * 0 + 1)
           )
+        for: 1m
         labels:
           severity: warning
         annotations:
@@ -2817,7 +2819,7 @@ groups:
       - alert: FeatureFlagEvaluationErrors
         # The seed's flag_evaluation_errors threshold: errors per minute (10).
         expr: |
-          job_instance:feature_flag_errors:rate5m_per_minute
+          job_instance:feature_flag_errors:rate5m * 60
           > on (job, instance)
           max by (job, instance) (
             feature_flag_alert_threshold{alert="flag_evaluation_errors"}
@@ -2906,6 +2908,7 @@ groups:
             and on (job, instance) feature_flag_config_info
             unless on (job, instance) feature_flag_push_success_total
           ) > 90000
+        for: 5m
         labels:
           severity: warning
         annotations:
@@ -2918,6 +2921,7 @@ groups:
           sum by (job, instance) (increase(feature_flag_push_failure_total[15m])) > 0
           and on (job, instance)
           sum by (job, instance) (increase(feature_flag_push_success_total[15m])) == 0
+        for: 5m
         labels:
           severity: warning
         annotations:
@@ -3289,20 +3293,20 @@ tests:
         exp_alerts: []
 
   # --- FeatureFlagPushgatewayStale ---------------------------------------------------------------------------
-  - name: a serve group not pushed for 10 minutes, and a batch group not pushed for 25 hours, fire
-    interval: 10m
+  - name: a serve group not pushed for 10 minutes, and a batch group not pushed for 25 hours, fire (for 5 more)
+    interval: 1m
     input_series:
       # push_time_seconds holds a unix time; the test clock starts at 0.
       - series: 'push_time_seconds{job="featureflag_exporter",instance="edge-1"}'
-        values: '0x12'
+        values: '0x30'
       - series: 'feature_flag_push_success_total{job="featureflag_exporter",instance="edge-1"}'
-        values: '1x12'
+        values: '1x30'
       - series: 'feature_flag_config_info{job="featureflag_exporter",instance="edge-1",version="1"}'
-        values: '1x12'
+        values: '1x30'
       - series: 'push_time_seconds{job="flag-nightly",instance=""}'
-        values: '0x200'
+        values: '0x1600'
       - series: 'feature_flag_config_info{job="flag-nightly",instance="",version="1"}'
-        values: '1x200'
+        values: '1x1600'
     alert_rule_test:
       - eval_time: 20m
         alertname: FeatureFlagPushgatewayStale
