@@ -8,6 +8,7 @@ RUN apt-get update \
 WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
+COPY Plugins ./Plugins
 RUN swift build -c release --product featureflag_exporter --static-swift-stdlib \
     && cp "$(swift build -c release --show-bin-path)/featureflag_exporter" /featureflag_exporter
 

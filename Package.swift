@@ -92,8 +92,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["RevisionStamp"]
         ),
+        // Stamps `git rev-parse HEAD` into BuildInfo.revision before each build.
+        .plugin(name: "RevisionStamp", capability: .buildTool()),
         .executableTarget(
             name: "featureflag_exporter",
             dependencies: [

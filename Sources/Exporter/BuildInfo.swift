@@ -3,9 +3,9 @@ public enum BuildInfo {
     /// Semantic version of this build.
     public static let version = "0.1.0"
 
-    /// The source revision: `FEATUREFLAG_EXPORTER_REVISION` at build time is not available to SwiftPM, so the
-    /// Makefile does not stamp one; `unknown` says so honestly.
-    public static let revision = "unknown"
+    /// The git revision (12 hex digits) the binary was built from, stamped by the RevisionStamp build plugin;
+    /// `unknown` for a build outside a git checkout.
+    public static let revision = stampedRevision
 
     /// The Swift compiler this binary was built with.
     public static var swiftVersion: String {

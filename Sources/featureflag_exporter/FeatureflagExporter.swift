@@ -11,7 +11,7 @@ struct FeatureflagExporter: AsyncParsableCommand {
             Loads the same flags file your applications use, evaluates it exactly as they do, and reports what \
             each rollout really does. See docs/configuration.md for the flags file.
             """,
-        version: BuildInfo.version,
+        version: "\(BuildInfo.version) (revision \(BuildInfo.revision), Swift \(BuildInfo.swiftVersion))",
         subcommands: [ServeCommand.self, CheckCommand.self, EvalCommand.self, SimulateCommand.self, PushCommand.self, InitCommand.self],
         defaultSubcommand: ServeCommand.self
     )

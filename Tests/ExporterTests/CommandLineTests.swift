@@ -212,11 +212,16 @@ struct CommandLineTests {
         #expect(interval.standardError.contains("--refresh.interval must be at least 10 seconds"))
     }
 
-    @Test("--version prints the version")
+    @Test("--version and build_info name the version and the git revision the binary was built from")
     func version() throws {
         let output = try CommandRunner.exporter(["--version"])
         #expect(output.status == 0)
-        #expect(output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == BuildInfo.version)
+        let head = try CommandRunner.run("/usr/bin/git", ["-C", CommandRunner.repositoryRoot, "rev-parse", "--short=12", "HEAD"])
+        let revision = head.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(head.status == 0 && revision.count == 12, "not a git checkout: \(head.standardError)")
+        // The binary under test was built from this checkout: its revision is HEAD's.
+        #expect(BuildInfo.revision == revision)
+        #expect(output.standardOutput == "\(BuildInfo.version) (revision \(revision), Swift \(BuildInfo.swiftVersion))\n")
     }
 
     @Test("bucketing equals an independent Python implementation of the seed formula on 1,000,000 ids")
