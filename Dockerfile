@@ -14,8 +14,16 @@ RUN swift build -c release --product featureflag_exporter --static-swift-stdlib 
 
 # Run stage: the binary, the runtime libraries and the shipped config; no compiler, no shell tools beyond Debian's.
 FROM debian:bookworm-slim
+# docker build --build-arg REVISION=$(git rev-parse HEAD) names the source in the image's labels.
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="featureflag_exporter" \
+      org.opencontainers.image.description="Feature-flag rollouts as Prometheus metrics: synthetic, canary and mirrored evaluations, config freshness" \
+      org.opencontainers.image.version="0.1.0" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.documentation="docs/deploying.md"
+# curl is for the health check only (libcurl is there anyway).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libssl3 zlib1g libcurl4 libhiredis0.14 ca-certificates \
+    && apt-get install -y --no-install-recommends libssl3 zlib1g libcurl4 libhiredis0.14 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10100 --home-dir /var/lib/featureflag_exporter --create-home featureflag_exporter
 COPY --from=build /featureflag_exporter /usr/local/bin/featureflag_exporter
@@ -23,6 +31,9 @@ COPY config /etc/featureflag_exporter
 USER featureflag_exporter
 WORKDIR /etc/featureflag_exporter
 EXPOSE 10100
+# Alive, not ready: a store that is down must not get the container killed (the cache keeps serving).
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:10100/-/healthy"]
 ENTRYPOINT ["/usr/local/bin/featureflag_exporter"]
 CMD ["serve", "--config.file", "/etc/featureflag_exporter/feature_flags.yaml", \
      "--exporter.config-file", "/etc/featureflag_exporter/exporter.yaml"]
