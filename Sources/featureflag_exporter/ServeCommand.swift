@@ -22,8 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("config.stale-threshold"), help: "Seconds after the last successful check at which the config is stale (default 300 production, 600 staging, 3600 otherwise).")
     var staleThreshold: Double?
 
-    @Option(name: .customLong("web.listen-address"), help: "Address to listen on, host:port or :port.")
-    var listenAddress = ":\(ServeOptions.defaultPort)"
+    @Option(name: .customLong("web.listen-address"), help: "Address to listen on, host:port or :port; repeat it to listen on several (default :\(ServeOptions.defaultPort)).")
+    var listenAddresses: [String] = []
 
     @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose metrics.")
     var telemetryPath = "/metrics"
@@ -100,8 +100,11 @@ struct ServeCommand: AsyncParsableCommand {
     var minimumRefreshInterval = 10.0
 
     func validate() throws {
-        guard ServeOptions.parseListenAddress(listenAddress) != nil else {
+        for listenAddress in listenAddresses where ServeOptions.parseListenAddress(listenAddress) == nil {
             throw ValidationError("--web.listen-address '\(listenAddress)' is not host:port")
+        }
+        if Set(listenAddresses).count != listenAddresses.count {
+            throw ValidationError("--web.listen-address names the same address twice")
         }
         guard PopulationShard(parsing: shard) != nil || PopulationShard.autoCount(parsing: shard) != nil else {
             throw ValidationError("--synthetic.shard '\(shard)' is not i/n with 0 <= i < n, or auto/n")
@@ -150,9 +153,11 @@ struct ServeCommand: AsyncParsableCommand {
         options.environment = selection.environment
         options.environmentIsExplicit = selection.environmentIsExplicit
         options.overlay = config.overlay
-        let address = ServeOptions.parseListenAddress(listenAddress)!
-        options.listenHost = address.host
-        options.listenPort = address.port
+        let addresses = (listenAddresses.isEmpty ? [":\(ServeOptions.defaultPort)"] : listenAddresses)
+            .map { ServeOptions.parseListenAddress($0)! }
+        options.listenHost = addresses[0].host
+        options.listenPort = addresses[0].port
+        options.additionalListenAddresses = addresses.dropFirst().map { ServeOptions.ListenAddress(host: $0.host, port: $0.port) }
         options.telemetryPath = telemetryPath
         options.enableLifecycle = enableLifecycle
         options.webConfigFile = webConfigFile

@@ -5,6 +5,7 @@ import HummingbirdCore
 public import Logging
 import FlagSync
 import ServiceLifecycle
+import UnixSignals
 import Telemetry
 
 /// `serve`: loads the config, starts the drivers and the HTTP server, and runs until SIGTERM or SIGINT.
@@ -22,6 +23,9 @@ public enum ExporterServer {
             maximumFlagSeries: options.maximumFlagSeries)
         HangupReloader.takeOverSignal()
         try ListenProbe.check(host: options.listenHost, port: options.listenPort)
+        for address in options.additionalListenAddresses {
+            try ListenProbe.check(host: address.host, port: address.port)
+        }
         if let cacheFile = options.cacheFile ?? settings.source.cacheFile {
             try StartupPaths.checkDirectory(of: cacheFile, for: "the cache file", writable: true)
         }
@@ -127,28 +131,45 @@ public enum ExporterServer {
                 webConfig: webConfig, authenticator: BasicAuthenticator(), ofrep: access,
                 maximumBodyBytes: settings.mirror.maximumLineBytes, telemetry: telemetry))
         Routes(runtime: runtime, mirror: mirror, options: options, access: access, logger: logger).register(on: router)
-        let application = Application(
-            router: router,
-            server: HTTPServerBuilder { responder in
-                GuardedHTTPChannel(responder: responder, limits: options.limits, webConfig: webConfig, telemetry: telemetry)
-            },
-            configuration: ApplicationConfiguration(
-                address: .hostname(options.listenHost, port: options.listenPort),
-                serverName: "featureflag_exporter/\(BuildInfo.version)"),
-            services: services,
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? options.listenPort
-                let tls = webConfig?.latest.tls != nil
-                logger.info(
-                    "listening",
-                    metadata: [
-                        "address": "\(options.listenHost):\(port)", "tls": .stringConvertible(tls),
-                        "basic_auth": .stringConvertible(!(webConfig?.latest.config.basicAuthUsers.isEmpty ?? true)),
-                    ])
-                onListening(port)
-            },
-            logger: logger)
-        try await application.runService()
+        /// One HTTP server on `host:port`: every address serves the same router, limits and web config.
+        func application(host: String, port: Int, services: [any Service], primary: Bool) -> some ApplicationProtocol {
+            Application(
+                router: router,
+                server: HTTPServerBuilder { responder in
+                    GuardedHTTPChannel(responder: responder, limits: options.limits, webConfig: webConfig, telemetry: telemetry)
+                },
+                configuration: ApplicationConfiguration(
+                    address: .hostname(host, port: port),
+                    serverName: "featureflag_exporter/\(BuildInfo.version)"),
+                services: services,
+                onServerRunning: { channel in
+                    let bound = channel.localAddress?.port ?? port
+                    let tls = webConfig?.latest.tls != nil
+                    logger.info(
+                        "listening",
+                        metadata: [
+                            "address": "\(host):\(bound)", "tls": .stringConvertible(tls),
+                            "basic_auth": .stringConvertible(!(webConfig?.latest.config.basicAuthUsers.isEmpty ?? true)),
+                        ])
+                    if primary { onListening(bound) }
+                },
+                logger: logger)
+        }
+        let primary = application(host: options.listenHost, port: options.listenPort, services: services, primary: true)
+        if options.additionalListenAddresses.isEmpty {
+            try await primary.runService()
+        } else {
+            // The drivers and refreshers run once, with the first server; the others only serve. One group, so
+            // SIGTERM stops them all gracefully and a server that fails stops the rest.
+            var servers: [any Service] = [primary]
+            for address in options.additionalListenAddresses {
+                servers.append(application(host: address.host, port: address.port, services: [], primary: false))
+            }
+            let group = ServiceGroup(
+                configuration: ServiceGroupConfiguration(
+                    services: servers, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        }
         logger.info("stopped")
     }
 

@@ -22,6 +22,19 @@ public struct ServeOptions: Sendable {
     public var overlay: String?
     public var listenHost = "0.0.0.0"
     public var listenPort = ServeOptions.defaultPort
+    /// Further `--web.listen-address`es, each served like the first (same routes, limits, web config).
+    public var additionalListenAddresses: [ListenAddress] = []
+
+    /// One address to listen on.
+    public struct ListenAddress: Sendable, Hashable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
     public var telemetryPath = "/metrics"
     public var enableLifecycle = false
     /// `--web.config.file`: TLS and basic auth in the exporter-toolkit format, read again for each connection.
