@@ -59,7 +59,7 @@ final class APIKeyFile: Sendable {
         }
         var keys = Set<String>()
         for line in text.split(whereSeparator: \.isNewline) {
-            let key = line.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
+            let key = HeaderList.trimmed(line)
             if key.isEmpty || key.first == "#" { continue }
             keys.insert(Bucketing.sha256Hex(Array(String(key).utf8)))
         }

@@ -170,14 +170,10 @@ enum BulkEntityTag {
     /// Whether `If-None-Match` values hold `tag` or `*`, by the weak comparison RFC 9110 §13.1.2 prescribes
     /// (`W/"x"` matches `"x"`), in comma-separated lists.
     static func matches(_ tag: String, _ values: [String]) -> Bool {
-        for value in values {
-            for item in value.split(separator: ",") {
-                var candidate = item.drop { $0 == " " || $0 == "\t" }
-                while let last = candidate.last, last == " " || last == "\t" { candidate = candidate.dropLast() }
-                if candidate == "*" { return true }
-                if candidate.hasPrefix("W/") { candidate = candidate.dropFirst(2) }
-                if candidate == tag[...] { return true }
-            }
+        for var candidate in HeaderList.items(values) {
+            if candidate == "*" { return true }
+            if candidate.hasPrefix("W/") { candidate = candidate.dropFirst(2) }
+            if candidate == tag[...] { return true }
         }
         return false
     }

@@ -89,15 +89,11 @@ struct Routes {
     /// Whether `Accept-Encoding` values accept `coding` (or `*`) with a non-zero quality (RFC 9110 §12.5.3):
     /// `gzip;q=0` refuses gzip.
     static func accepts(_ coding: String, in values: [String]) -> Bool {
-        for value in values {
-            for item in value.split(separator: ",") {
-                let parts = item.split(separator: ";").map { part in
-                    String(part.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()).lowercased()
-                }
-                guard let name = parts.first, name == coding || name == "*" else { continue }
-                let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
-                return quality > 0
-            }
+        for item in HeaderList.items(values) {
+            let parts = item.split(separator: ";").map { HeaderList.trimmed($0).lowercased() }
+            guard let name = parts.first, name == coding || name == "*" else { continue }
+            let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            return quality > 0
         }
         return false
     }
