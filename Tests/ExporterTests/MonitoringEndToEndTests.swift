@@ -74,6 +74,8 @@ struct MonitoringEndToEndTests {
     static let mayBeEmpty: [String: String] = [
         "Breaker transitions and reloads": "transitions and refused reloads exist only after a failure",
         "Mirrored input refused": "needs malformed, oversized or rate-limited mirror input",
+        "annotation Config changes": "marks a change of the config content in the last interval",
+        "annotation Reloads refused": "marks a refused reload",
     ]
 
     @Test("every dashboard expression returns data; FeatureFlagCircuitBreakerOpen comes with a source outage and goes with its return")

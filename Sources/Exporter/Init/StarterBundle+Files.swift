@@ -490,74 +490,120 @@ mirror:
 """# + "\n"),
         ("dashboards/featureflag-overview.json", "dashboards/featureflag-overview.json", #"""
 {
-  "__inputs": [
-    {
-      "name": "DS_PROMETHEUS",
-      "label": "Prometheus",
-      "description": "",
-      "type": "datasource",
-      "pluginId": "prometheus",
-      "pluginName": "Prometheus"
-    }
-  ],
-  "__requires": [
-    {
-      "type": "grafana",
-      "id": "grafana",
-      "name": "Grafana",
-      "version": "10.0.0"
-    },
-    {
-      "type": "datasource",
-      "id": "prometheus",
-      "name": "Prometheus",
-      "version": "1.0.0"
-    },
-    {
-      "type": "panel",
-      "id": "stat",
-      "name": "stat",
-      "version": ""
-    },
-    {
-      "type": "panel",
-      "id": "state-timeline",
-      "name": "state-timeline",
-      "version": ""
-    },
-    {
-      "type": "panel",
-      "id": "table",
-      "name": "table",
-      "version": ""
-    },
-    {
-      "type": "panel",
-      "id": "timeseries",
-      "name": "timeseries",
-      "version": ""
-    }
-  ],
-  "uid": "featureflag-overview",
-  "title": "Feature flags: overview",
-  "description": "featureflag_exporter: config health, evaluations, rollouts, canaries, mirror, pushes and the exporter itself. Metrics: docs/metrics.md; alerts: alerts/; runbook: docs/runbook.md.",
-  "tags": [
-    "feature-flags",
-    "featureflag_exporter"
-  ],
-  "editable": true,
-  "graphTooltip": 1,
   "schemaVersion": 39,
-  "version": 1,
-  "timezone": "",
-  "time": {
-    "from": "now-6h",
-    "to": "now"
+  "templating": {
+    "list": [
+      {
+        "type": "datasource",
+        "name": "datasource",
+        "label": "Data Source",
+        "skipUrlSync": false,
+        "description": "The Prometheus that scrapes featureflag_exporter.",
+        "query": "prometheus",
+        "multi": false,
+        "includeAll": false,
+        "auto": false,
+        "auto_min": "10s",
+        "auto_count": 30
+      },
+      {
+        "type": "query",
+        "name": "job",
+        "label": "job",
+        "skipUrlSync": false,
+        "description": "The scrape jobs of featureflag_exporter.",
+        "query": {
+          "query": "label_values(feature_flag_config_info, job)",
+          "refId": "job",
+          "qryType": 1
+        },
+        "datasource": {
+          "type": "prometheus",
+          "uid": "${datasource}"
+        },
+        "multi": true,
+        "refresh": 2,
+        "sort": 1,
+        "includeAll": true,
+        "allValue": ".+",
+        "auto": false,
+        "auto_min": "10s",
+        "auto_count": 30
+      },
+      {
+        "type": "query",
+        "name": "instance",
+        "label": "instance",
+        "skipUrlSync": false,
+        "description": "The exporters of the selected jobs.",
+        "query": {
+          "query": "label_values(feature_flag_config_info{job=~\"$job\"}, instance)",
+          "refId": "instance",
+          "qryType": 1
+        },
+        "datasource": {
+          "type": "prometheus",
+          "uid": "${datasource}"
+        },
+        "multi": true,
+        "refresh": 2,
+        "sort": 1,
+        "includeAll": true,
+        "allValue": ".+",
+        "auto": false,
+        "auto_min": "10s",
+        "auto_count": 30
+      },
+      {
+        "type": "query",
+        "name": "flag_key",
+        "label": "flag_key",
+        "skipUrlSync": false,
+        "description": "The flags the rollout, split, canary and mirror panels show.",
+        "query": {
+          "query": "label_values(feature_flag_info{job=~\"$job\", instance=~\"$instance\"}, flag_key)",
+          "refId": "flag_key",
+          "qryType": 1
+        },
+        "datasource": {
+          "type": "prometheus",
+          "uid": "${datasource}"
+        },
+        "multi": true,
+        "refresh": 2,
+        "sort": 1,
+        "includeAll": true,
+        "allValue": ".+",
+        "auto": false,
+        "auto_min": "10s",
+        "auto_count": 30
+      },
+      {
+        "type": "query",
+        "name": "source",
+        "label": "source",
+        "skipUrlSync": false,
+        "description": "Evaluation sources: synthetic, canary, mirror, mirror_observed.",
+        "query": {
+          "query": "label_values(feature_flag_evaluations_total{job=~\"$job\", instance=~\"$instance\"}, source)",
+          "refId": "source",
+          "qryType": 1
+        },
+        "datasource": {
+          "type": "prometheus",
+          "uid": "${datasource}"
+        },
+        "multi": true,
+        "refresh": 2,
+        "sort": 1,
+        "includeAll": true,
+        "allValue": ".+",
+        "auto": false,
+        "auto_min": "10s",
+        "auto_count": 30
+      }
+    ]
   },
-  "refresh": "30s",
-  "fiscalYearStartMonth": 0,
-  "liveNow": false,
-  "weekStart": "",
   "annotations": {
     "list": [
       {
@@ -571,90 +617,518 @@ mirror:
         "iconColor": "rgba(0, 211, 255, 1)",
         "name": "Annotations & Alerts",
         "type": "dashboard"
-      }
-    ]
-  },
-  "links": [],
-  "templating": {
-    "list": [
-      {
-        "name": "datasource",
-        "label": "Data source",
-        "type": "datasource",
-        "query": "prometheus",
-        "current": {},
-        "hide": 0,
-        "refresh": 1,
-        "regex": "",
-        "options": []
       },
       {
-        "name": "job",
-        "label": "Job",
-        "type": "query",
+        "name": "Config changes",
         "datasource": {
           "type": "prometheus",
           "uid": "${datasource}"
         },
-        "query": {
-          "query": "label_values(feature_flag_config_info, job)",
-          "refId": "job"
-        },
-        "definition": "label_values(feature_flag_config_info, job)",
-        "refresh": 2,
-        "includeAll": true,
-        "multi": true,
-        "allValue": ".*",
-        "current": {},
-        "hide": 0,
-        "sort": 1,
-        "regex": "",
-        "options": []
+        "enable": true,
+        "iconColor": "blue",
+        "hide": false,
+        "builtIn": 0,
+        "expr": "sum by (instance) (changes(feature_flag_last_change_timestamp_seconds{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])) > 0",
+        "step": "1m",
+        "titleFormat": "Config changed on {{instance}}",
+        "textFormat": "",
+        "useValueForTime": false
       },
       {
-        "name": "instance",
-        "label": "Instance",
-        "type": "query",
+        "name": "Reloads refused",
         "datasource": {
           "type": "prometheus",
           "uid": "${datasource}"
         },
-        "query": {
-          "query": "label_values(feature_flag_config_info{job=~\"$job\"}, instance)",
-          "refId": "instance"
-        },
-        "definition": "label_values(feature_flag_config_info{job=~\"$job\"}, instance)",
-        "refresh": 2,
-        "includeAll": true,
-        "multi": true,
-        "allValue": ".*",
-        "current": {},
-        "hide": 0,
-        "sort": 1,
-        "regex": "",
-        "options": []
+        "enable": true,
+        "iconColor": "red",
+        "hide": false,
+        "builtIn": 0,
+        "expr": "sum by (instance) (increase(feature_flag_config_reloads_total{job=~\"$job\", instance=~\"$instance\", status=\"failure\"}[$__rate_interval])) > 0",
+        "step": "1m",
+        "titleFormat": "New config refused on {{instance}}",
+        "textFormat": "",
+        "useValueForTime": false
       }
     ]
   },
+  "uid": "featureflag-overview",
+  "title": "Feature flags: overview",
+  "description": "featureflag_exporter: is every exporter ready and its config fresh, do rollouts do what their config says, do canaries pass. Metrics: docs/metrics.md; alerts: alerts/; runbook: docs/runbook.md.",
+  "tags": [
+    "feature-flags",
+    "featureflag_exporter"
+  ],
+  "timezone": "",
+  "editable": false,
+  "graphTooltip": 1,
+  "time": {
+    "from": "now-6h",
+    "to": "now"
+  },
+  "fiscalYearStartMonth": 0,
+  "refresh": "30s",
   "panels": [
     {
       "type": "row",
-      "title": "Config health",
-      "id": 1,
       "collapsed": false,
+      "id": 1,
+      "panels": [],
+      "title": "Status",
       "gridPos": {
         "h": 1,
         "w": 24,
         "x": 0,
         "y": 0
+      }
+    },
+    {
+      "type": "stat",
+      "id": 2,
+      "targets": [
+        {
+          "expr": "count((up{job=~\"$job\", instance=~\"$instance\"} == 0) or (up{job=~\"$job\", instance=~\"$instance\"} unless on (job, instance) feature_flag_config_info{job=~\"$job\", instance=~\"$instance\"})) or vector(0)",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "legendFormat": "",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Exporters not ready",
+      "description": "Targets Prometheus cannot scrape, or that answer without a loaded config (/-/ready is 503) (alerts FeatureFlagExporterDown, FeatureFlagExporterAbsent).",
+      "transparent": false,
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
       },
-      "panels": []
+      "gridPos": {
+        "h": 4,
+        "w": 4,
+        "x": 0,
+        "y": 1
+      },
+      "repeatDirection": "h",
+      "options": {
+        "graphMode": "none",
+        "colorMode": "background",
+        "justifyMode": "auto",
+        "textMode": "auto",
+        "wideLayout": true,
+        "showPercentChange": false,
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "values": false
+        },
+        "percentChangeColorMode": "standard",
+        "orientation": "auto"
+      },
+      "fieldConfig": {
+        "defaults": {
+          "unit": "none",
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "value": null,
+                "color": "green"
+              },
+              {
+                "value": 1,
+                "color": "red"
+              }
+            ]
+          }
+        },
+        "overrides": []
+      }
+    },
+    {
+      "type": "stat",
+      "id": 3,
+      "targets": [
+        {
+          "expr": "sum(feature_flag_stale_config{job=~\"$job\", instance=~\"$instance\"}) or vector(0)",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "legendFormat": "",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Stale configs",
+      "description": "Exporters whose last successful check of the config source is older than the staleness threshold (alert FeatureFlagConfigStale).",
+      "transparent": false,
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "h": 4,
+        "w": 4,
+        "x": 4,
+        "y": 1
+      },
+      "repeatDirection": "h",
+      "options": {
+        "graphMode": "none",
+        "colorMode": "background",
+        "justifyMode": "auto",
+        "textMode": "auto",
+        "wideLayout": true,
+        "showPercentChange": false,
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "values": false
+        },
+        "percentChangeColorMode": "standard",
+        "orientation": "auto"
+      },
+      "fieldConfig": {
+        "defaults": {
+          "unit": "none",
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "value": null,
+                "color": "green"
+              },
+              {
+                "value": 1,
+                "color": "red"
+              }
+            ]
+          }
+        },
+        "overrides": []
+      }
+    },
+    {
+      "type": "stat",
+      "id": 4,
+      "targets": [
+        {
+          "expr": "count(feature_flag_circuit_breaker_state{job=~\"$job\", instance=~\"$instance\"} == 1) or vector(0)",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "legendFormat": "",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Breakers open",
+      "description": "Config-source circuit breakers open now: checks fail fast (alert FeatureFlagCircuitBreakerOpen). Half-open, the normal way back, is in the Config health row.",
+      "transparent": false,
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "h": 4,
+        "w": 4,
+        "x": 8,
+        "y": 1
+      },
+      "repeatDirection": "h",
+      "options": {
+        "graphMode": "none",
+        "colorMode": "background",
+        "justifyMode": "auto",
+        "textMode": "auto",
+        "wideLayout": true,
+        "showPercentChange": false,
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "values": false
+        },
+        "percentChangeColorMode": "standard",
+        "orientation": "auto"
+      },
+      "fieldConfig": {
+        "defaults": {
+          "unit": "none",
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "value": null,
+                "color": "green"
+              },
+              {
+                "value": 1,
+                "color": "red"
+              }
+            ]
+          }
+        },
+        "overrides": []
+      }
+    },
+    {
+      "type": "stat",
+      "id": 5,
+      "targets": [
+        {
+          "expr": "count(feature_flag_canary_success{job=~\"$job\", instance=~\"$instance\"} == 0) or vector(0)",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "legendFormat": "",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Canaries failing",
+      "description": "Canaries not served their expected variant (alert FeatureFlagCanaryFailing).",
+      "transparent": false,
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "h": 4,
+        "w": 4,
+        "x": 12,
+        "y": 1
+      },
+      "repeatDirection": "h",
+      "options": {
+        "graphMode": "none",
+        "colorMode": "background",
+        "justifyMode": "auto",
+        "textMode": "auto",
+        "wideLayout": true,
+        "showPercentChange": false,
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "values": false
+        },
+        "percentChangeColorMode": "standard",
+        "orientation": "auto"
+      },
+      "fieldConfig": {
+        "defaults": {
+          "unit": "none",
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "value": null,
+                "color": "green"
+              },
+              {
+                "value": 1,
+                "color": "red"
+              }
+            ]
+          }
+        },
+        "overrides": []
+      }
+    },
+    {
+      "type": "stat",
+      "id": 6,
+      "targets": [
+        {
+          "expr": "count(ALERTS{alertstate=\"firing\", alertname=~\"FeatureFlag.*\", job=~\"$job\", instance=~\"$instance|\"}) or vector(0)",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "legendFormat": "",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Alerts firing",
+      "description": "featureflag_exporter alerts firing now, from Prometheus' ALERTS series (an alert without an instance label, such as FeatureFlagExporterAbsent, counts under every instance selection).",
+      "transparent": false,
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "h": 4,
+        "w": 4,
+        "x": 16,
+        "y": 1
+      },
+      "repeatDirection": "h",
+      "options": {
+        "graphMode": "none",
+        "colorMode": "background",
+        "justifyMode": "auto",
+        "textMode": "auto",
+        "wideLayout": true,
+        "showPercentChange": false,
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "values": false
+        },
+        "percentChangeColorMode": "standard",
+        "orientation": "auto"
+      },
+      "fieldConfig": {
+        "defaults": {
+          "unit": "none",
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "value": null,
+                "color": "green"
+              },
+              {
+                "value": 1,
+                "color": "red"
+              }
+            ]
+          }
+        },
+        "overrides": []
+      }
+    },
+    {
+      "type": "stat",
+      "id": 7,
+      "targets": [
+        {
+          "expr": "sum(rate(feature_flag_errors_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])) * 60 or vector(0)",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "legendFormat": "",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Evaluation errors",
+      "description": "Evaluation errors per minute over the selected exporters; red from 10, the default threshold of FeatureFlagEvaluationErrors (which applies it per exporter).",
+      "transparent": false,
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "h": 4,
+        "w": 4,
+        "x": 20,
+        "y": 1
+      },
+      "repeatDirection": "h",
+      "options": {
+        "graphMode": "none",
+        "colorMode": "background",
+        "justifyMode": "auto",
+        "textMode": "auto",
+        "wideLayout": true,
+        "showPercentChange": false,
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "values": false
+        },
+        "percentChangeColorMode": "standard",
+        "orientation": "auto"
+      },
+      "fieldConfig": {
+        "defaults": {
+          "unit": "opm",
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "value": null,
+                "color": "green"
+              },
+              {
+                "value": 10,
+                "color": "red"
+              }
+            ]
+          }
+        },
+        "overrides": []
+      }
+    },
+    {
+      "type": "row",
+      "collapsed": false,
+      "id": 8,
+      "panels": [],
+      "title": "Config health",
+      "gridPos": {
+        "h": 1,
+        "w": 24,
+        "x": 0,
+        "y": 5
+      }
     },
     {
       "type": "timeseries",
+      "id": 9,
+      "targets": [
+        {
+          "expr": "sum by (instance) (rate(feature_flag_refresh_success_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{instance}} ok",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        },
+        {
+          "expr": "sum by (instance, error_type) (rate(feature_flag_refresh_failure_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
+          "refId": "B",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{instance}} {{error_type}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Checks of the config source",
       "description": "Successful and failed checks of the source per second, failures by error_type (connection, timeout, http_status, io, parse, validation, circuit_breaker_open).",
-      "id": 2,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -663,205 +1137,156 @@ mirror:
         "h": 8,
         "w": 8,
         "x": 0,
-        "y": 1
+        "y": 6
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "sum by (instance) (rate(feature_flag_refresh_success_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
-          "legendFormat": "{{instance}} ok",
-          "range": true,
-          "instant": false
-        },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "B",
-          "editorMode": "code",
-          "expr": "sum by (instance, error_type) (rate(feature_flag_refresh_failure_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
-          "legendFormat": "{{instance}} {{error_type}}",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
           "unit": "ops"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "stat",
-      "title": "Config stale",
-      "description": "1 while the last successful check is older than the staleness threshold (alert FeatureFlagConfigStale).",
-      "id": 3,
-      "datasource": {
-        "type": "prometheus",
-        "uid": "${datasource}"
-      },
-      "gridPos": {
-        "h": 8,
-        "w": 4,
-        "x": 8,
-        "y": 1
-      },
+      "id": 10,
       "targets": [
         {
+          "expr": "max by (instance) (time() - feature_flag_last_refresh_timestamp{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "legendFormat": "{{instance}}",
           "datasource": {
             "type": "prometheus",
             "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "max by (instance) (feature_flag_stale_config{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{instance}}",
-          "range": false,
-          "instant": true
-        }
-      ],
-      "fieldConfig": {
-        "defaults": {
-          "unit": "bool_yes_no",
-          "thresholds": {
-            "mode": "absolute",
-            "steps": [
-              {
-                "color": "green",
-                "value": null
-              },
-              {
-                "color": "red",
-                "value": 1
-              }
-            ]
           }
         },
-        "overrides": []
-      },
-      "options": {
-        "colorMode": "background",
-        "graphMode": "none",
-        "reduceOptions": {
-          "calcs": [
-            "lastNotNull"
-          ]
+        {
+          "expr": "max by (instance) (feature_flag_stale_threshold_seconds{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "B",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "legendFormat": "{{instance}} threshold",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
         }
-      }
-    },
-    {
-      "type": "stat",
+      ],
       "title": "Since the last successful check",
-      "description": "Seconds since the last successful check of the source, against the staleness threshold.",
-      "id": 4,
+      "description": "Seconds since the last successful check of the source, beside the staleness threshold.",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
       },
       "gridPos": {
         "h": 8,
-        "w": 6,
-        "x": 12,
-        "y": 1
+        "w": 8,
+        "x": 8,
+        "y": 6
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "max by (instance) (time() - feature_flag_last_refresh_timestamp{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{instance}}",
-          "range": false,
-          "instant": true
+      "repeatDirection": "h",
+      "options": {
+        "graphMode": "none",
+        "colorMode": "value",
+        "justifyMode": "auto",
+        "textMode": "auto",
+        "wideLayout": true,
+        "showPercentChange": false,
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "values": false
         },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "B",
-          "editorMode": "code",
-          "expr": "max by (instance) (feature_flag_stale_threshold_seconds{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{instance}} threshold",
-          "range": false,
-          "instant": true
-        }
-      ],
+        "percentChangeColorMode": "standard",
+        "orientation": "auto"
+      },
       "fieldConfig": {
         "defaults": {
           "unit": "s"
         },
         "overrides": []
-      },
-      "options": {
-        "graphMode": "none",
-        "reduceOptions": {
-          "calcs": [
-            "lastNotNull"
-          ]
-        }
       }
     },
     {
       "type": "stat",
+      "id": 11,
+      "targets": [
+        {
+          "expr": "max by (instance) (time() - feature_flag_last_change_timestamp_seconds{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "legendFormat": "{{instance}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Since the last config change",
       "description": "Seconds since the effective config content last changed.",
-      "id": 5,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
       },
       "gridPos": {
         "h": 8,
-        "w": 6,
-        "x": 18,
-        "y": 1
+        "w": 8,
+        "x": 16,
+        "y": 6
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "max by (instance) (time() - feature_flag_last_change_timestamp_seconds{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{instance}}",
-          "range": false,
-          "instant": true
-        }
-      ],
+      "repeatDirection": "h",
+      "options": {
+        "graphMode": "none",
+        "colorMode": "value",
+        "justifyMode": "auto",
+        "textMode": "auto",
+        "wideLayout": true,
+        "showPercentChange": false,
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "values": false
+        },
+        "percentChangeColorMode": "standard",
+        "orientation": "auto"
+      },
       "fieldConfig": {
         "defaults": {
           "unit": "s"
         },
         "overrides": []
-      },
-      "options": {
-        "graphMode": "none",
-        "reduceOptions": {
-          "calcs": [
-            "lastNotNull"
-          ]
-        }
       }
     },
     {
       "type": "state-timeline",
+      "id": 12,
+      "targets": [
+        {
+          "expr": "max by (instance) (feature_flag_circuit_breaker_state{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{instance}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Circuit breaker",
-      "description": "State of the config source's circuit breaker: 0 closed, 1 open, 2 half-open (alert FeatureFlagCircuitBreakerOpen).",
-      "id": 6,
+      "description": "State of the config source's circuit breaker: closed, open or half-open (alert FeatureFlagCircuitBreakerOpen fires when it keeps opening).",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -870,22 +1295,9 @@ mirror:
         "h": 8,
         "w": 12,
         "x": 0,
-        "y": 9
+        "y": 14
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "max by (instance) (feature_flag_circuit_breaker_state{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{instance}}",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
           "unit": "none",
@@ -895,29 +1307,58 @@ mirror:
               "options": {
                 "0": {
                   "text": "closed",
-                  "color": "green"
+                  "color": "green",
+                  "index": 0
                 },
                 "1": {
                   "text": "open",
-                  "color": "red"
+                  "color": "red",
+                  "index": 1
                 },
                 "2": {
                   "text": "half-open",
-                  "color": "orange"
+                  "color": "orange",
+                  "index": 2
                 }
               }
             }
           ]
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "timeseries",
+      "id": 13,
+      "targets": [
+        {
+          "expr": "sum by (to) (increase(feature_flag_circuit_breaker_transitions_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "to {{to}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        },
+        {
+          "expr": "sum by (status) (increase(feature_flag_config_reloads_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
+          "refId": "B",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "reload {{status}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Breaker transitions and reloads",
       "description": "Circuit breaker transitions by the state entered, and new config content applied or refused (alert FeatureFlagConfigRejected).",
-      "id": 7,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -926,47 +1367,60 @@ mirror:
         "h": 8,
         "w": 12,
         "x": 12,
-        "y": 9
+        "y": 14
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "sum by (to) (increase(feature_flag_circuit_breaker_transitions_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
-          "legendFormat": "to {{to}}",
-          "range": true,
-          "instant": false
-        },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "B",
-          "editorMode": "code",
-          "expr": "sum by (status) (increase(feature_flag_config_reloads_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
-          "legendFormat": "reload {{status}}",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
           "unit": "short"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "timeseries",
+      "id": 14,
+      "targets": [
+        {
+          "expr": "histogram_quantile(0.5, sum by (le) (rate(feature_flag_refresh_duration_seconds_bucket{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])))",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "p50",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        },
+        {
+          "expr": "histogram_quantile(0.9, sum by (le) (rate(feature_flag_refresh_duration_seconds_bucket{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])))",
+          "refId": "B",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "p90",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        },
+        {
+          "expr": "histogram_quantile(0.99, sum by (le) (rate(feature_flag_refresh_duration_seconds_bucket{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])))",
+          "refId": "C",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "p99",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Check duration",
       "description": "Quantiles of the duration of one check of the config source.",
-      "id": 8,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -975,59 +1429,37 @@ mirror:
         "h": 8,
         "w": 12,
         "x": 0,
-        "y": 17
+        "y": 22
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "histogram_quantile(0.5, sum by (le) (rate(feature_flag_refresh_duration_seconds_bucket{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])))",
-          "legendFormat": "p50",
-          "range": true,
-          "instant": false
-        },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "B",
-          "editorMode": "code",
-          "expr": "histogram_quantile(0.9, sum by (le) (rate(feature_flag_refresh_duration_seconds_bucket{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])))",
-          "legendFormat": "p90",
-          "range": true,
-          "instant": false
-        },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "C",
-          "editorMode": "code",
-          "expr": "histogram_quantile(0.99, sum by (le) (rate(feature_flag_refresh_duration_seconds_bucket{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])))",
-          "legendFormat": "p99",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
           "unit": "s"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "table",
+      "id": 15,
+      "targets": [
+        {
+          "expr": "max by (instance, version, schema_version, checksum, environment, source) (feature_flag_config_info{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "format": "table",
+          "legendFormat": "",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Config in use",
       "description": "The config each exporter serves: version, schema, checksum, environment and source.",
-      "id": 9,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -1036,30 +1468,9 @@ mirror:
         "h": 8,
         "w": 12,
         "x": 12,
-        "y": 17
+        "y": 22
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "max by (instance, version, schema_version, checksum, environment, source) (feature_flag_config_info{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "",
-          "range": false,
-          "instant": true,
-          "format": "table"
-        }
-      ],
-      "fieldConfig": {
-        "defaults": {
-          "unit": "none"
-        },
-        "overrides": []
-      },
-      "options": {},
+      "repeatDirection": "h",
       "transformations": [
         {
           "id": "organize",
@@ -1067,16 +1478,50 @@ mirror:
             "excludeByName": {
               "Time": true,
               "Value": true
-            }
+            },
+            "renameByName": {}
           }
         }
-      ]
+      ],
+      "fieldConfig": {
+        "defaults": {
+          "unit": "none"
+        },
+        "overrides": []
+      }
     },
     {
       "type": "timeseries",
+      "id": 16,
+      "targets": [
+        {
+          "expr": "sum by (state) (feature_flag_active_flags{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{state}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        },
+        {
+          "expr": "max(feature_flag_metrics_folded_flags{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "B",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "folded",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Flags by state",
       "description": "Flags loaded, by state; and flags folded into flag_key=\"__other__\" past --metrics.max-flags.",
-      "id": 10,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -1085,47 +1530,60 @@ mirror:
         "h": 8,
         "w": 8,
         "x": 0,
-        "y": 25
+        "y": 30
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "sum by (state) (feature_flag_active_flags{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{state}}",
-          "range": true,
-          "instant": false
-        },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "B",
-          "editorMode": "code",
-          "expr": "max(feature_flag_metrics_folded_flags{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "folded",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
           "unit": "short"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "timeseries",
+      "id": 17,
+      "targets": [
+        {
+          "expr": "max by (instance) (feature_flag_pubsub_connected{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{instance}} connected",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        },
+        {
+          "expr": "sum by (instance) (rate(feature_flag_pubsub_messages_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
+          "refId": "B",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{instance}} messages",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        },
+        {
+          "expr": "sum by (instance) (rate(feature_flag_pubsub_reconnects_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
+          "refId": "C",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{instance}} reconnects",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Redis pub/sub",
-      "description": "1 while subscribed to the refresh channel; messages and reconnects per second.",
-      "id": 11,
+      "description": "1 while subscribed to the refresh channel; messages and reconnects per second (alert FeatureFlagPubSubDisconnected).",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -1134,59 +1592,37 @@ mirror:
         "h": 8,
         "w": 8,
         "x": 8,
-        "y": 25
+        "y": 30
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "max by (instance) (feature_flag_pubsub_connected{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{instance}} connected",
-          "range": true,
-          "instant": false
-        },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "B",
-          "editorMode": "code",
-          "expr": "sum by (instance) (rate(feature_flag_pubsub_messages_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
-          "legendFormat": "{{instance}} messages",
-          "range": true,
-          "instant": false
-        },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "C",
-          "editorMode": "code",
-          "expr": "sum by (instance) (rate(feature_flag_pubsub_reconnects_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
-          "legendFormat": "{{instance}} reconnects",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
           "unit": "short"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "table",
+      "id": 18,
+      "targets": [
+        {
+          "expr": "max by (alert) (feature_flag_alert_threshold{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "format": "table",
+          "legendFormat": "",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Alert thresholds",
-      "description": "Thresholds from the config's alerts: section, which the alert rules read.",
-      "id": 12,
+      "description": "Thresholds from the config's alerts: section, which the alert rules read (where a config sets none, the rules use the seed's values, which the panels' lines show).",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -1195,155 +1631,20 @@ mirror:
         "h": 8,
         "w": 8,
         "x": 16,
-        "y": 25
+        "y": 30
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "max by (alert) (feature_flag_alert_threshold{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "",
-          "range": false,
-          "instant": true,
-          "format": "table"
-        }
-      ],
-      "fieldConfig": {
-        "defaults": {
-          "unit": "short"
-        },
-        "overrides": []
-      },
-      "options": {},
+      "repeatDirection": "h",
       "transformations": [
         {
           "id": "organize",
           "options": {
             "excludeByName": {
               "Time": true
+            },
+            "renameByName": {
+              "Value": "Threshold"
             }
           }
-        }
-      ]
-    },
-    {
-      "type": "row",
-      "title": "Evaluations",
-      "id": 13,
-      "collapsed": false,
-      "gridPos": {
-        "h": 1,
-        "w": 24,
-        "x": 0,
-        "y": 33
-      },
-      "panels": []
-    },
-    {
-      "type": "timeseries",
-      "title": "Evaluations by flag",
-      "description": "Evaluations per second per flag and source.",
-      "id": 14,
-      "datasource": {
-        "type": "prometheus",
-        "uid": "${datasource}"
-      },
-      "gridPos": {
-        "h": 8,
-        "w": 12,
-        "x": 0,
-        "y": 34
-      },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "sum by (flag_key, source) (rate(feature_flag_evaluations_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
-          "legendFormat": "{{flag_key}} {{source}}",
-          "range": true,
-          "instant": false
-        }
-      ],
-      "fieldConfig": {
-        "defaults": {
-          "unit": "ops"
-        },
-        "overrides": []
-      },
-      "options": {}
-    },
-    {
-      "type": "timeseries",
-      "title": "Evaluations by reason",
-      "description": "Evaluations per second by reason (TARGETING_MATCH, ROLLOUT_MATCH, SPLIT, DEFAULT, ...).",
-      "id": 15,
-      "datasource": {
-        "type": "prometheus",
-        "uid": "${datasource}"
-      },
-      "gridPos": {
-        "h": 8,
-        "w": 12,
-        "x": 12,
-        "y": 34
-      },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "sum by (reason) (rate(feature_flag_evaluations_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
-          "legendFormat": "{{reason}}",
-          "range": true,
-          "instant": false
-        }
-      ],
-      "fieldConfig": {
-        "defaults": {
-          "unit": "ops"
-        },
-        "overrides": []
-      },
-      "options": {}
-    },
-    {
-      "type": "timeseries",
-      "title": "Evaluation errors",
-      "description": "Evaluation errors per minute by flag and error type (alert FeatureFlagEvaluationErrors).",
-      "id": 16,
-      "datasource": {
-        "type": "prometheus",
-        "uid": "${datasource}"
-      },
-      "gridPos": {
-        "h": 8,
-        "w": 12,
-        "x": 0,
-        "y": 42
-      },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "sum by (flag_key, error_type) (rate(feature_flag_errors_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])) * 60",
-          "legendFormat": "{{flag_key}} {{error_type}}",
-          "range": true,
-          "instant": false
         }
       ],
       "fieldConfig": {
@@ -1351,76 +1652,41 @@ mirror:
           "unit": "short"
         },
         "overrides": []
-      },
-      "options": {}
-    },
-    {
-      "type": "timeseries",
-      "title": "Evaluation latency",
-      "description": "Quantiles of one evaluation's latency (sampled), per source.",
-      "id": 17,
-      "datasource": {
-        "type": "prometheus",
-        "uid": "${datasource}"
-      },
-      "gridPos": {
-        "h": 8,
-        "w": 12,
-        "x": 12,
-        "y": 42
-      },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "histogram_quantile(0.99, sum by (le, source) (rate(feature_flag_evaluation_duration_seconds_bucket{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])))",
-          "legendFormat": "p99 {{source}}",
-          "range": true,
-          "instant": false
-        },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "B",
-          "editorMode": "code",
-          "expr": "histogram_quantile(0.5, sum by (le, source) (rate(feature_flag_evaluation_duration_seconds_bucket{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])))",
-          "legendFormat": "p50 {{source}}",
-          "range": true,
-          "instant": false
-        }
-      ],
-      "fieldConfig": {
-        "defaults": {
-          "unit": "s"
-        },
-        "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "row",
-      "title": "Rollouts",
-      "id": 18,
       "collapsed": false,
+      "id": 19,
+      "panels": [],
+      "title": "Evaluations",
       "gridPos": {
         "h": 1,
         "w": 24,
         "x": 0,
-        "y": 50
-      },
-      "panels": []
+        "y": 38
+      }
     },
     {
       "type": "timeseries",
-      "title": "Realised against configured share",
-      "description": "Per flag: the realised share of synthetic users in the rollout (in / (in + out)), and the configured percentage now (alert FeatureFlagRolloutDrift).",
-      "id": 19,
+      "id": 20,
+      "targets": [
+        {
+          "expr": "sum by (flag_key, source) (rate(feature_flag_evaluations_total{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\", source=~\"$source\"}[$__rate_interval]))",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{flag_key}} {{source}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Evaluations by flag",
+      "description": "Evaluations per second per flag and source.",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -1429,47 +1695,36 @@ mirror:
         "h": 8,
         "w": 12,
         "x": 0,
-        "y": 51
+        "y": 39
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "100 * sum by (flag_key) (rate(feature_flag_rollout_evaluations_total{job=~\"$job\", instance=~\"$instance\", outcome=\"in\", source=\"synthetic\"}[$__rate_interval])) / sum by (flag_key) (rate(feature_flag_rollout_evaluations_total{job=~\"$job\", instance=~\"$instance\", source=\"synthetic\"}[$__rate_interval]))",
-          "legendFormat": "{{flag_key}} realised",
-          "range": true,
-          "instant": false
-        },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "B",
-          "editorMode": "code",
-          "expr": "max by (flag_key) (feature_flag_rollout_percentage{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{flag_key}} configured",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
-          "unit": "percent"
+          "unit": "ops"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "timeseries",
-      "title": "Drift",
-      "description": "Realised minus configured share, in points, per percentage or gradual flag.",
-      "id": 20,
+      "id": 21,
+      "targets": [
+        {
+          "expr": "sum by (reason) (rate(feature_flag_evaluations_total{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\", source=~\"$source\"}[$__rate_interval]))",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{reason}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Evaluations by reason",
+      "description": "Evaluations per second by reason (TARGETING_MATCH, ROLLOUT_MATCH, SPLIT, DEFAULT, ...).",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -1478,35 +1733,36 @@ mirror:
         "h": 8,
         "w": 12,
         "x": 12,
-        "y": 51
+        "y": 39
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "100 * sum by (flag_key) (rate(feature_flag_rollout_evaluations_total{job=~\"$job\", instance=~\"$instance\", outcome=\"in\", source=\"synthetic\"}[$__rate_interval])) / sum by (flag_key) (rate(feature_flag_rollout_evaluations_total{job=~\"$job\", instance=~\"$instance\", source=\"synthetic\"}[$__rate_interval])) - on (flag_key) max by (flag_key) (feature_flag_rollout_percentage{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{flag_key}}",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
-          "unit": "percent"
+          "unit": "ops"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "timeseries",
-      "title": "Split sample-ratio mismatch",
-      "description": "Chi-square p-value of each split's realised variants against its weights; under 0.001 means the split is broken (alert FeatureFlagSplitSampleRatioMismatch).",
-      "id": 21,
+      "id": 22,
+      "targets": [
+        {
+          "expr": "sum by (instance) (rate(feature_flag_errors_total{job=~\"$job\", instance=~\"$instance\", source=~\"$source\"}[$__rate_interval])) * 60",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{instance}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Evaluation errors per exporter",
+      "description": "Evaluation errors per minute on each exporter; the line is 10 per minute, the default threshold of FeatureFlagEvaluationErrors (a config's alerts.flag_evaluation_errors replaces it).",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -1515,37 +1771,54 @@ mirror:
         "h": 8,
         "w": 8,
         "x": 0,
-        "y": 59
+        "y": 47
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "min by (flag_key, source) (feature_flag_split_srm_p_value{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{flag_key}} {{source}}",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
-          "unit": "none",
-          "min": 0,
-          "max": 1
+          "unit": "opm",
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "value": null,
+                "color": "green"
+              },
+              {
+                "value": 10,
+                "color": "red"
+              }
+            ]
+          },
+          "custom": {
+            "thresholdsStyle": {
+              "mode": "dashed"
+            }
+          }
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "timeseries",
-      "title": "Split: realised against configured variant share",
-      "description": "Per split flag and variant: the share of evaluations served that variant, and its configured weight.",
-      "id": 22,
+      "id": 23,
+      "targets": [
+        {
+          "expr": "sum by (flag_key, error_type) (rate(feature_flag_errors_total{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\", source=~\"$source\"}[$__rate_interval])) * 60",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{flag_key}} {{error_type}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Evaluation errors by flag",
+      "description": "Evaluation errors per minute by flag and error type.",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -1554,47 +1827,48 @@ mirror:
         "h": 8,
         "w": 8,
         "x": 8,
-        "y": 59
+        "y": 47
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "sum by (flag_key, variant) (rate(feature_flag_evaluations_total{job=~\"$job\", instance=~\"$instance\", reason=\"SPLIT\"}[$__rate_interval])) / on (flag_key) group_left () sum by (flag_key) (rate(feature_flag_evaluations_total{job=~\"$job\", instance=~\"$instance\", reason=\"SPLIT\"}[$__rate_interval]))",
-          "legendFormat": "{{flag_key}} {{variant}} realised",
-          "range": true,
-          "instant": false
-        },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "B",
-          "editorMode": "code",
-          "expr": "max by (flag_key, variant) (feature_flag_variant_weight_ratio{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{flag_key}} {{variant}} configured",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
-          "unit": "percentunit"
+          "unit": "opm"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "timeseries",
-      "title": "Gradual rollouts",
-      "description": "The effective percentage of each gradual rollout over time, as its schedule moves it.",
-      "id": 23,
+      "id": 24,
+      "targets": [
+        {
+          "expr": "histogram_quantile(0.99, sum by (le, source) (rate(feature_flag_evaluation_duration_seconds_bucket{job=~\"$job\", instance=~\"$instance\", source=~\"$source\"}[$__rate_interval])))",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "p99 {{source}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        },
+        {
+          "expr": "histogram_quantile(0.5, sum by (le, source) (rate(feature_flag_evaluation_duration_seconds_bucket{job=~\"$job\", instance=~\"$instance\", source=~\"$source\"}[$__rate_interval])))",
+          "refId": "B",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "p50 {{source}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Evaluation latency",
+      "description": "Quantiles of one evaluation's latency (sampled), per source.",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -1603,48 +1877,374 @@ mirror:
         "h": 8,
         "w": 8,
         "x": 16,
-        "y": 59
+        "y": 47
       },
+      "repeatDirection": "h",
+      "fieldConfig": {
+        "defaults": {
+          "unit": "s"
+        },
+        "overrides": []
+      }
+    },
+    {
+      "type": "row",
+      "collapsed": false,
+      "id": 25,
+      "panels": [],
+      "title": "Rollouts",
+      "gridPos": {
+        "h": 1,
+        "w": 24,
+        "x": 0,
+        "y": 55
+      }
+    },
+    {
+      "type": "timeseries",
+      "id": 26,
       "targets": [
         {
+          "expr": "100 * sum by (flag_key, source) (rate(feature_flag_rollout_evaluations_total{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\", source=~\"$source\", outcome=\"in\"}[$__rate_interval])) / sum by (flag_key, source) (rate(feature_flag_rollout_evaluations_total{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\", source=~\"$source\"}[$__rate_interval]))",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{flag_key}} {{source}} realised",
           "datasource": {
             "type": "prometheus",
             "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "max by (flag_key) (feature_flag_rollout_percentage{job=~\"$job\", instance=~\"$instance\"}) and on (flag_key) max by (flag_key) (feature_flag_info{job=~\"$job\", instance=~\"$instance\", strategy=\"gradual\"})",
-          "legendFormat": "{{flag_key}}",
+          }
+        },
+        {
+          "expr": "max by (flag_key) (feature_flag_rollout_percentage{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\"})",
+          "refId": "B",
+          "instant": false,
           "range": true,
-          "instant": false
+          "editorMode": "code",
+          "legendFormat": "{{flag_key}} configured",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
         }
       ],
+      "title": "Realised against configured share",
+      "description": "Per flag and source: the realised share of users in the rollout, in / (in + out), as solid lines; the configured percentage now as dashed lines (alert FeatureFlagRolloutDrift). Pick flags above.",
+      "transparent": false,
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "h": 8,
+        "w": 12,
+        "x": 0,
+        "y": 56
+      },
+      "repeatDirection": "h",
+      "fieldConfig": {
+        "defaults": {
+          "unit": "percent"
+        },
+        "overrides": [
+          {
+            "matcher": {
+              "id": "byRegexp",
+              "options": ".* configured$"
+            },
+            "properties": [
+              {
+                "id": "custom.lineStyle",
+                "value": {
+                  "fill": "dash",
+                  "dash": [
+                    10,
+                    10
+                  ]
+                }
+              },
+              {
+                "id": "custom.lineWidth",
+                "value": 1
+              },
+              {
+                "id": "custom.fillOpacity",
+                "value": 0
+              }
+            ]
+          }
+        ]
+      }
+    },
+    {
+      "type": "timeseries",
+      "id": 27,
+      "targets": [
+        {
+          "expr": "100 * sum by (flag_key, source) (rate(feature_flag_rollout_evaluations_total{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\", source=~\"$source\", outcome=\"in\"}[$__rate_interval])) / sum by (flag_key, source) (rate(feature_flag_rollout_evaluations_total{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\", source=~\"$source\"}[$__rate_interval])) - on (flag_key) group_left () max by (flag_key) (feature_flag_rollout_percentage{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\"})",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{flag_key}} {{source}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Drift",
+      "description": "Realised minus configured share, in points; the lines are at \u00b15 points, the default threshold of FeatureFlagRolloutDrift (a config's alerts.rollout_percentage_exceeded replaces it).",
+      "transparent": false,
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "h": 8,
+        "w": 12,
+        "x": 12,
+        "y": 56
+      },
+      "repeatDirection": "h",
+      "fieldConfig": {
+        "defaults": {
+          "unit": "percent",
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "value": null,
+                "color": "red"
+              },
+              {
+                "value": -5,
+                "color": "green"
+              },
+              {
+                "value": 5,
+                "color": "red"
+              }
+            ]
+          },
+          "custom": {
+            "thresholdsStyle": {
+              "mode": "dashed"
+            }
+          }
+        },
+        "overrides": []
+      }
+    },
+    {
+      "type": "timeseries",
+      "id": 28,
+      "targets": [
+        {
+          "expr": "clamp_min(min by (flag_key, source) (feature_flag_split_srm_p_value{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\", source=~\"$source\"}), 1e-12)",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{flag_key}} {{source}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Split sample-ratio mismatch",
+      "description": "Chi-square p-value of each split's realised variants against its weights, on a log axis; under the line at 0.001 the split is broken (alert FeatureFlagSplitSampleRatioMismatch).",
+      "transparent": false,
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "h": 8,
+        "w": 8,
+        "x": 0,
+        "y": 64
+      },
+      "repeatDirection": "h",
+      "fieldConfig": {
+        "defaults": {
+          "unit": "none",
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "value": null,
+                "color": "red"
+              },
+              {
+                "value": 0.001,
+                "color": "green"
+              }
+            ]
+          },
+          "custom": {
+            "thresholdsStyle": {
+              "mode": "dashed"
+            },
+            "scaleDistribution": {
+              "type": "log",
+              "log": 10
+            }
+          }
+        },
+        "overrides": []
+      }
+    },
+    {
+      "type": "timeseries",
+      "id": 29,
+      "targets": [
+        {
+          "expr": "sum by (flag_key, variant) (rate(feature_flag_evaluations_total{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\", source=~\"$source\", reason=\"SPLIT\"}[$__rate_interval])) / on (flag_key) group_left () sum by (flag_key) (rate(feature_flag_evaluations_total{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\", source=~\"$source\", reason=\"SPLIT\"}[$__rate_interval]))",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{flag_key}} {{variant}} realised",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        },
+        {
+          "expr": "max by (flag_key, variant) (feature_flag_variant_weight_ratio{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\"})",
+          "refId": "B",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{flag_key}} {{variant}} configured",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Split: realised against configured variant share",
+      "description": "Per split flag and variant: the share of evaluations served that variant (solid), and its configured weight (dashed).",
+      "transparent": false,
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "h": 8,
+        "w": 8,
+        "x": 8,
+        "y": 64
+      },
+      "repeatDirection": "h",
+      "fieldConfig": {
+        "defaults": {
+          "unit": "percentunit"
+        },
+        "overrides": [
+          {
+            "matcher": {
+              "id": "byRegexp",
+              "options": ".* configured$"
+            },
+            "properties": [
+              {
+                "id": "custom.lineStyle",
+                "value": {
+                  "fill": "dash",
+                  "dash": [
+                    10,
+                    10
+                  ]
+                }
+              },
+              {
+                "id": "custom.lineWidth",
+                "value": 1
+              },
+              {
+                "id": "custom.fillOpacity",
+                "value": 0
+              }
+            ]
+          }
+        ]
+      }
+    },
+    {
+      "type": "timeseries",
+      "id": 30,
+      "targets": [
+        {
+          "expr": "max by (flag_key) (feature_flag_rollout_percentage{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\"}) and on (flag_key) max by (flag_key) (feature_flag_info{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\", strategy=\"gradual\"})",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{flag_key}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Gradual rollouts",
+      "description": "The effective percentage of each gradual rollout over time, as its schedule moves it.",
+      "transparent": false,
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "h": 8,
+        "w": 8,
+        "x": 16,
+        "y": 64
+      },
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
           "unit": "percent"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "row",
-      "title": "Canaries",
-      "id": 24,
       "collapsed": false,
+      "id": 31,
+      "panels": [],
+      "title": "Canaries and mirror",
       "gridPos": {
         "h": 1,
         "w": 24,
         "x": 0,
-        "y": 67
-      },
-      "panels": []
+        "y": 72
+      }
     },
     {
       "type": "state-timeline",
+      "id": 32,
+      "targets": [
+        {
+          "expr": "min by (canary, flag_key) (feature_flag_canary_success{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\"})",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{canary}} ({{flag_key}})",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Canaries",
-      "description": "1 while the canary's context gets its expected variant (alert FeatureFlagCanaryFailing).",
-      "id": 25,
+      "description": "Whether each canary's context gets its expected variant (alert FeatureFlagCanaryFailing).",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -1653,63 +2253,53 @@ mirror:
         "h": 6,
         "w": 24,
         "x": 0,
-        "y": 68
+        "y": 73
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "min by (canary, flag_key) (feature_flag_canary_success{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{canary}} ({{flag_key}})",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
-          "unit": "bool_yes_no",
+          "unit": "none",
           "mappings": [
             {
               "type": "value",
               "options": {
                 "0": {
                   "text": "failing",
-                  "color": "red"
+                  "color": "red",
+                  "index": 0
                 },
                 "1": {
                   "text": "ok",
-                  "color": "green"
+                  "color": "green",
+                  "index": 1
                 }
               }
             }
           ]
         },
         "overrides": []
-      },
-      "options": {}
-    },
-    {
-      "type": "row",
-      "title": "Mirror",
-      "id": 26,
-      "collapsed": false,
-      "gridPos": {
-        "h": 1,
-        "w": 24,
-        "x": 0,
-        "y": 74
-      },
-      "panels": []
+      }
     },
     {
       "type": "timeseries",
+      "id": 33,
+      "targets": [
+        {
+          "expr": "sum by (flag_key) (rate(feature_flag_mirror_mismatch_total{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\"}[$__rate_interval])) / sum by (flag_key) (rate(feature_flag_evaluations_total{job=~\"$job\", instance=~\"$instance\", flag_key=~\"$flag_key\", source=\"mirror\"}[$__rate_interval]))",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{flag_key}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Mirror mismatches",
-      "description": "Share of mirrored decisions whose variant differs from ours, per flag (alert FeatureFlagMirrorMismatch).",
-      "id": 27,
+      "description": "Share of mirrored decisions whose variant differs from ours, per flag; the line is the 1% of FeatureFlagMirrorMismatch.",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -1718,35 +2308,54 @@ mirror:
         "h": 8,
         "w": 12,
         "x": 0,
-        "y": 75
+        "y": 79
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "sum by (flag_key) (rate(feature_flag_mirror_mismatch_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])) / sum by (flag_key) (rate(feature_flag_evaluations_total{job=~\"$job\", instance=~\"$instance\", source=\"mirror\"}[$__rate_interval]))",
-          "legendFormat": "{{flag_key}}",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
-          "unit": "percentunit"
+          "unit": "percentunit",
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "value": null,
+                "color": "green"
+              },
+              {
+                "value": 0.01,
+                "color": "red"
+              }
+            ]
+          },
+          "custom": {
+            "thresholdsStyle": {
+              "mode": "dashed"
+            }
+          }
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "timeseries",
+      "id": 34,
+      "targets": [
+        {
+          "expr": "sum by (reason) (rate(feature_flag_mirror_dropped_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{reason}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Mirrored input refused",
       "description": "Mirrored lines and OFREP requests refused per second: malformed, too_large, rate_limited.",
-      "id": 28,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -1755,48 +2364,61 @@ mirror:
         "h": 8,
         "w": 12,
         "x": 12,
-        "y": 75
+        "y": 79
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "sum by (reason) (rate(feature_flag_mirror_dropped_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
-          "legendFormat": "{{reason}}",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
           "unit": "ops"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "row",
-      "title": "Pushes",
-      "id": 29,
       "collapsed": false,
+      "id": 35,
+      "panels": [],
+      "title": "Pushes",
       "gridPos": {
         "h": 1,
         "w": 24,
         "x": 0,
-        "y": 83
-      },
-      "panels": []
+        "y": 87
+      }
     },
     {
       "type": "timeseries",
+      "id": 36,
+      "targets": [
+        {
+          "expr": "sum by (instance) (rate(feature_flag_push_success_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{instance}} ok",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        },
+        {
+          "expr": "sum by (instance, error_type) (rate(feature_flag_push_failure_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
+          "refId": "B",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{instance}} {{error_type}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Pushes to the Pushgateway",
       "description": "Pushes accepted and failed per second, failures by error_type (alert FeatureFlagPushFailing).",
-      "id": 30,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -1805,47 +2427,36 @@ mirror:
         "h": 8,
         "w": 8,
         "x": 0,
-        "y": 84
+        "y": 88
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "sum by (instance) (rate(feature_flag_push_success_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
-          "legendFormat": "{{instance}} ok",
-          "range": true,
-          "instant": false
-        },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "B",
-          "editorMode": "code",
-          "expr": "sum by (instance, error_type) (rate(feature_flag_push_failure_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
-          "legendFormat": "{{instance}} {{error_type}}",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
           "unit": "ops"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "timeseries",
+      "id": 37,
+      "targets": [
+        {
+          "expr": "histogram_quantile(0.9, sum by (le) (rate(feature_flag_push_duration_seconds_bucket{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])))",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "p90",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Push duration",
-      "description": "Quantiles of one push, retries included.",
-      "id": 31,
+      "description": "90th percentile of one push, retries included.",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -1854,35 +2465,48 @@ mirror:
         "h": 8,
         "w": 8,
         "x": 8,
-        "y": 84
+        "y": 88
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "histogram_quantile(0.9, sum by (le) (rate(feature_flag_push_duration_seconds_bucket{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])))",
-          "legendFormat": "p90",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
           "unit": "s"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "stat",
+      "id": 38,
+      "targets": [
+        {
+          "expr": "max by (instance) (time() - feature_flag_last_push_timestamp_seconds{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "legendFormat": "{{instance}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        },
+        {
+          "expr": "max by (job, instance) (time() - push_time_seconds{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "B",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "legendFormat": "gateway {{job}} {{instance}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Since the last push",
       "description": "Seconds since the last accepted push of each pushing exporter, and the age of each pushed group on the gateway (alert FeatureFlagPushgatewayStale).",
-      "id": 32,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -1891,67 +2515,65 @@ mirror:
         "h": 8,
         "w": 8,
         "x": 16,
-        "y": 84
+        "y": 88
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "max by (instance) (time() - feature_flag_last_push_timestamp_seconds{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{instance}}",
-          "range": false,
-          "instant": true
+      "repeatDirection": "h",
+      "options": {
+        "graphMode": "none",
+        "colorMode": "value",
+        "justifyMode": "auto",
+        "textMode": "auto",
+        "wideLayout": true,
+        "showPercentChange": false,
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "values": false
         },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "B",
-          "editorMode": "code",
-          "expr": "max by (job, instance) (time() - push_time_seconds{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "gateway {{job}} {{instance}}",
-          "range": false,
-          "instant": true
-        }
-      ],
+        "percentChangeColorMode": "standard",
+        "orientation": "auto"
+      },
       "fieldConfig": {
         "defaults": {
           "unit": "s"
         },
         "overrides": []
-      },
-      "options": {
-        "graphMode": "none",
-        "reduceOptions": {
-          "calcs": [
-            "lastNotNull"
-          ]
-        }
       }
     },
     {
       "type": "row",
-      "title": "The exporter",
-      "id": 33,
       "collapsed": false,
+      "id": 39,
+      "panels": [],
+      "title": "The exporter",
       "gridPos": {
         "h": 1,
         "w": 24,
         "x": 0,
-        "y": 92
-      },
-      "panels": []
+        "y": 96
+      }
     },
     {
       "type": "stat",
+      "id": 40,
+      "targets": [
+        {
+          "expr": "up{job=~\"$job\", instance=~\"$instance\"}",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "legendFormat": "{{instance}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Up",
       "description": "Whether Prometheus scrapes each exporter (alert FeatureFlagExporterDown).",
-      "id": 34,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -1960,56 +2582,83 @@ mirror:
         "h": 8,
         "w": 6,
         "x": 0,
-        "y": 93
+        "y": 97
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "up{job=~\"$job\", instance=~\"$instance\"}",
-          "legendFormat": "{{instance}}",
-          "range": false,
-          "instant": true
-        }
-      ],
+      "repeatDirection": "h",
+      "options": {
+        "graphMode": "none",
+        "colorMode": "background",
+        "justifyMode": "auto",
+        "textMode": "auto",
+        "wideLayout": true,
+        "showPercentChange": false,
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "values": false
+        },
+        "percentChangeColorMode": "standard",
+        "orientation": "auto"
+      },
       "fieldConfig": {
         "defaults": {
-          "unit": "bool_yes_no",
+          "unit": "none",
+          "mappings": [
+            {
+              "type": "value",
+              "options": {
+                "0": {
+                  "text": "down",
+                  "color": "red",
+                  "index": 0
+                },
+                "1": {
+                  "text": "up",
+                  "color": "green",
+                  "index": 1
+                }
+              }
+            }
+          ],
           "thresholds": {
             "mode": "absolute",
             "steps": [
               {
-                "color": "red",
-                "value": null
+                "value": null,
+                "color": "red"
               },
               {
-                "color": "green",
-                "value": 1
+                "value": 1,
+                "color": "green"
               }
             ]
           }
         },
         "overrides": []
-      },
-      "options": {
-        "colorMode": "background",
-        "graphMode": "none",
-        "reduceOptions": {
-          "calcs": [
-            "lastNotNull"
-          ]
-        }
       }
     },
     {
       "type": "table",
+      "id": 41,
+      "targets": [
+        {
+          "expr": "max by (instance, version, revision, swift_version) (feature_flag_exporter_build_info{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "format": "table",
+          "legendFormat": "",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Build",
-      "description": "Version, revision and Swift version of each exporter, and its start time.",
-      "id": 35,
+      "description": "Version, revision (the commit it was built from) and Swift version of each exporter.",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -2018,55 +2667,48 @@ mirror:
         "h": 8,
         "w": 10,
         "x": 6,
-        "y": 93
+        "y": 97
       },
-      "targets": [
+      "repeatDirection": "h",
+      "transformations": [
         {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "max by (instance, version, revision, swift_version) (feature_flag_exporter_build_info{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "",
-          "range": false,
-          "instant": true,
-          "format": "table"
-        },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "B",
-          "editorMode": "code",
-          "expr": "max by (instance) (process_start_time_seconds{job=~\"$job\", instance=~\"$instance\"}) * 1000",
-          "legendFormat": "",
-          "range": false,
-          "instant": true,
-          "format": "table"
+          "id": "organize",
+          "options": {
+            "excludeByName": {
+              "Time": true,
+              "Value": true
+            },
+            "renameByName": {}
+          }
         }
       ],
       "fieldConfig": {
         "defaults": {
-          "unit": "dateTimeAsIso"
+          "unit": "none"
         },
         "overrides": []
-      },
-      "options": {},
-      "transformations": [
-        {
-          "id": "merge",
-          "options": {}
-        }
-      ]
+      }
     },
     {
-      "type": "timeseries",
-      "title": "CPU",
-      "description": "CPU seconds per second used by each exporter.",
-      "id": 36,
+      "type": "stat",
+      "id": 42,
+      "targets": [
+        {
+          "expr": "max by (instance) (time() - process_start_time_seconds{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "legendFormat": "{{instance}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Uptime",
+      "description": "Time since each exporter started.",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -2075,35 +2717,52 @@ mirror:
         "h": 8,
         "w": 8,
         "x": 16,
-        "y": 93
+        "y": 97
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "sum by (instance) (rate(process_cpu_seconds_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
-          "legendFormat": "{{instance}}",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
+      "options": {
+        "graphMode": "none",
+        "colorMode": "value",
+        "justifyMode": "auto",
+        "textMode": "auto",
+        "wideLayout": true,
+        "showPercentChange": false,
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "values": false
+        },
+        "percentChangeColorMode": "standard",
+        "orientation": "auto"
+      },
       "fieldConfig": {
         "defaults": {
-          "unit": "percentunit"
+          "unit": "s"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "timeseries",
-      "title": "Memory",
-      "description": "Resident and virtual memory of each exporter.",
-      "id": 37,
+      "id": 43,
+      "targets": [
+        {
+          "expr": "sum by (instance) (rate(process_cpu_seconds_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{instance}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "CPU",
+      "description": "CPU seconds per second used by each exporter.",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -2112,47 +2771,48 @@ mirror:
         "h": 8,
         "w": 8,
         "x": 0,
-        "y": 101
+        "y": 105
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "max by (instance) (process_resident_memory_bytes{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{instance}} resident",
-          "range": true,
-          "instant": false
-        },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "B",
-          "editorMode": "code",
-          "expr": "max by (instance) (process_virtual_memory_bytes{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{instance}} virtual",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
-          "unit": "bytes"
+          "unit": "percentunit"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "timeseries",
-      "title": "File descriptors",
-      "description": "Open file descriptors against the limit.",
-      "id": 38,
+      "id": 44,
+      "targets": [
+        {
+          "expr": "max by (instance) (process_resident_memory_bytes{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{instance}} resident",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        },
+        {
+          "expr": "max by (instance) (process_virtual_memory_bytes{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "B",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{instance}} virtual",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "Memory",
+      "description": "Resident and virtual memory of each exporter.",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -2161,47 +2821,48 @@ mirror:
         "h": 8,
         "w": 8,
         "x": 8,
-        "y": 101
+        "y": 105
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "max by (instance) (process_open_fds{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{instance}} open",
-          "range": true,
-          "instant": false
-        },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "B",
-          "editorMode": "code",
-          "expr": "max by (instance) (process_max_fds{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{instance}} max",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
-          "unit": "short"
+          "unit": "bytes"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "timeseries",
-      "title": "HTTP requests",
-      "description": "Requests per second served, by handler and status code.",
-      "id": 39,
+      "id": 45,
+      "targets": [
+        {
+          "expr": "max by (instance) (process_open_fds{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{instance}} open",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        },
+        {
+          "expr": "max by (instance) (process_max_fds{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "B",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{instance}} max",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
+      "title": "File descriptors",
+      "description": "Open file descriptors against the limit.",
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -2210,35 +2871,74 @@ mirror:
         "h": 8,
         "w": 8,
         "x": 16,
-        "y": 101
+        "y": 105
       },
+      "repeatDirection": "h",
+      "fieldConfig": {
+        "defaults": {
+          "unit": "short"
+        },
+        "overrides": []
+      }
+    },
+    {
+      "type": "timeseries",
+      "id": 46,
       "targets": [
         {
+          "expr": "sum by (handler, code) (rate(feature_flag_exporter_http_requests_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{handler}} {{code}}",
           "datasource": {
             "type": "prometheus",
             "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "sum by (handler, code) (rate(feature_flag_exporter_http_requests_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
-          "legendFormat": "{{handler}} {{code}}",
-          "range": true,
-          "instant": false
+          }
         }
       ],
+      "title": "HTTP requests",
+      "description": "Requests per second served, by handler and status code.",
+      "transparent": false,
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "h": 8,
+        "w": 8,
+        "x": 0,
+        "y": 113
+      },
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
           "unit": "reqps"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "timeseries",
+      "id": 47,
+      "targets": [
+        {
+          "expr": "histogram_quantile(0.99, sum by (le, handler) (rate(feature_flag_exporter_http_request_duration_seconds_bucket{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])))",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{handler}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "HTTP latency",
       "description": "99th percentile of request duration by handler.",
-      "id": 40,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -2246,36 +2946,37 @@ mirror:
       "gridPos": {
         "h": 8,
         "w": 16,
-        "x": 0,
-        "y": 109
+        "x": 8,
+        "y": 113
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "histogram_quantile(0.99, sum by (le, handler) (rate(feature_flag_exporter_http_request_duration_seconds_bucket{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])))",
-          "legendFormat": "{{handler}}",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
           "unit": "s"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "timeseries",
+      "id": 48,
+      "targets": [
+        {
+          "expr": "sum by (reason) (rate(feature_flag_exporter_http_refused_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{reason}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "HTTP refusals",
       "description": "Connections and requests refused per second, by the limit or check that refused them (docs/security.md).",
-      "id": 41,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -2284,35 +2985,36 @@ mirror:
         "h": 8,
         "w": 12,
         "x": 0,
-        "y": 117
+        "y": 121
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "sum by (reason) (rate(feature_flag_exporter_http_refused_total{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval]))",
-          "legendFormat": "{{reason}}",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
           "unit": "reqps"
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "timeseries",
+      "id": 49,
+      "targets": [
+        {
+          "expr": "max by (instance) (feature_flag_exporter_http_connections{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "{{instance}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Open connections",
       "description": "HTTP connections open on each exporter, against --web.max-connections.",
-      "id": 42,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -2321,98 +3023,114 @@ mirror:
         "h": 8,
         "w": 12,
         "x": 12,
-        "y": 117
+        "y": 121
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "max by (instance) (feature_flag_exporter_http_connections{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "{{instance}}",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
           "unit": "short"
         },
         "overrides": []
-      },
-      "options": {}
+      }
+    }
+  ],
+  "links": [
+    {
+      "title": "Feature-flag dashboards",
+      "type": "dashboards",
+      "icon": "",
+      "tooltip": "",
+      "tags": [
+        "featureflag_exporter"
+      ],
+      "asDropdown": true,
+      "targetBlank": false,
+      "includeVars": true,
+      "keepTime": true
+    },
+    {
+      "title": "Runbook",
+      "type": "link",
+      "icon": "doc",
+      "tooltip": "What each alert means and what to do (docs/runbook.md)",
+      "tags": [],
+      "asDropdown": false,
+      "targetBlank": true,
+      "includeVars": false,
+      "keepTime": false,
+      "url": "https://github.com/featureflag-exporter/featureflag_exporter/blob/main/docs/runbook.md"
     }
   ]
 }
 """# + "\n"),
         ("dashboards/technical-debt-phases.json", "dashboards/technical-debt-phases.json", #"""
 {
-  "__inputs": [
-    {
-      "name": "DS_PROMETHEUS",
-      "label": "Prometheus",
-      "description": "",
-      "type": "datasource",
-      "pluginId": "prometheus",
-      "pluginName": "Prometheus"
-    }
-  ],
-  "__requires": [
-    {
-      "type": "grafana",
-      "id": "grafana",
-      "name": "Grafana",
-      "version": "10.0.0"
-    },
-    {
-      "type": "datasource",
-      "id": "prometheus",
-      "name": "Prometheus",
-      "version": "1.0.0"
-    },
-    {
-      "type": "panel",
-      "id": "bargauge",
-      "name": "bargauge",
-      "version": ""
-    },
-    {
-      "type": "panel",
-      "id": "table",
-      "name": "table",
-      "version": ""
-    },
-    {
-      "type": "panel",
-      "id": "timeseries",
-      "name": "timeseries",
-      "version": ""
-    }
-  ],
-  "uid": "featureflag-technical-debt",
-  "title": "Feature flags: technical debt phases",
-  "description": "Progress of the technical-debt plan's phases, flags per phase and state, and every flag's rollout.",
-  "tags": [
-    "feature-flags",
-    "featureflag_exporter",
-    "technical-debt"
-  ],
-  "editable": true,
-  "graphTooltip": 1,
   "schemaVersion": 39,
-  "version": 1,
-  "timezone": "",
-  "time": {
-    "from": "now-6h",
-    "to": "now"
+  "templating": {
+    "list": [
+      {
+        "type": "datasource",
+        "name": "datasource",
+        "label": "Data Source",
+        "skipUrlSync": false,
+        "description": "The Prometheus that scrapes featureflag_exporter.",
+        "query": "prometheus",
+        "multi": false,
+        "includeAll": false,
+        "auto": false,
+        "auto_min": "10s",
+        "auto_count": 30
+      },
+      {
+        "type": "query",
+        "name": "job",
+        "label": "job",
+        "skipUrlSync": false,
+        "description": "The scrape jobs of featureflag_exporter.",
+        "query": {
+          "query": "label_values(feature_flag_config_info, job)",
+          "refId": "job",
+          "qryType": 1
+        },
+        "datasource": {
+          "type": "prometheus",
+          "uid": "${datasource}"
+        },
+        "multi": true,
+        "refresh": 2,
+        "sort": 1,
+        "includeAll": true,
+        "allValue": ".+",
+        "auto": false,
+        "auto_min": "10s",
+        "auto_count": 30
+      },
+      {
+        "type": "query",
+        "name": "instance",
+        "label": "instance",
+        "skipUrlSync": false,
+        "description": "The exporters of the selected jobs.",
+        "query": {
+          "query": "label_values(feature_flag_config_info{job=~\"$job\"}, instance)",
+          "refId": "instance",
+          "qryType": 1
+        },
+        "datasource": {
+          "type": "prometheus",
+          "uid": "${datasource}"
+        },
+        "multi": true,
+        "refresh": 2,
+        "sort": 1,
+        "includeAll": true,
+        "allValue": ".+",
+        "auto": false,
+        "auto_min": "10s",
+        "auto_count": 30
+      }
+    ]
   },
-  "refresh": "30s",
-  "fiscalYearStartMonth": 0,
-  "liveNow": false,
-  "weekStart": "",
   "annotations": {
     "list": [
       {
@@ -2426,90 +3144,76 @@ mirror:
         "iconColor": "rgba(0, 211, 255, 1)",
         "name": "Annotations & Alerts",
         "type": "dashboard"
-      }
-    ]
-  },
-  "links": [],
-  "templating": {
-    "list": [
-      {
-        "name": "datasource",
-        "label": "Data source",
-        "type": "datasource",
-        "query": "prometheus",
-        "current": {},
-        "hide": 0,
-        "refresh": 1,
-        "regex": "",
-        "options": []
       },
       {
-        "name": "job",
-        "label": "Job",
-        "type": "query",
+        "name": "Config changes",
         "datasource": {
           "type": "prometheus",
           "uid": "${datasource}"
         },
-        "query": {
-          "query": "label_values(feature_flag_config_info, job)",
-          "refId": "job"
-        },
-        "definition": "label_values(feature_flag_config_info, job)",
-        "refresh": 2,
-        "includeAll": true,
-        "multi": true,
-        "allValue": ".*",
-        "current": {},
-        "hide": 0,
-        "sort": 1,
-        "regex": "",
-        "options": []
-      },
-      {
-        "name": "instance",
-        "label": "Instance",
-        "type": "query",
-        "datasource": {
-          "type": "prometheus",
-          "uid": "${datasource}"
-        },
-        "query": {
-          "query": "label_values(feature_flag_config_info{job=~\"$job\"}, instance)",
-          "refId": "instance"
-        },
-        "definition": "label_values(feature_flag_config_info{job=~\"$job\"}, instance)",
-        "refresh": 2,
-        "includeAll": true,
-        "multi": true,
-        "allValue": ".*",
-        "current": {},
-        "hide": 0,
-        "sort": 1,
-        "regex": "",
-        "options": []
+        "enable": true,
+        "iconColor": "blue",
+        "hide": false,
+        "builtIn": 0,
+        "expr": "sum by (instance) (changes(feature_flag_last_change_timestamp_seconds{job=~\"$job\", instance=~\"$instance\"}[$__rate_interval])) > 0",
+        "step": "1m",
+        "titleFormat": "Config changed on {{instance}}",
+        "textFormat": "",
+        "useValueForTime": false
       }
     ]
   },
+  "uid": "featureflag-technical-debt",
+  "title": "Feature flags: technical debt phases",
+  "description": "Progress of the technical-debt plan's phases, flags per phase and state, and every flag's rollout.",
+  "tags": [
+    "feature-flags",
+    "featureflag_exporter",
+    "technical-debt"
+  ],
+  "timezone": "",
+  "editable": false,
+  "graphTooltip": 1,
+  "time": {
+    "from": "now-6h",
+    "to": "now"
+  },
+  "fiscalYearStartMonth": 0,
+  "refresh": "30s",
   "panels": [
     {
       "type": "row",
-      "title": "Phases",
-      "id": 1,
       "collapsed": false,
+      "id": 1,
+      "panels": [],
+      "title": "Phases",
       "gridPos": {
         "h": 1,
         "w": 24,
         "x": 0,
         "y": 0
-      },
-      "panels": []
+      }
     },
     {
       "type": "bargauge",
+      "id": 2,
+      "targets": [
+        {
+          "expr": "max by (phase) (technical_debt_phase_progress{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "legendFormat": "phase {{phase}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Phase progress",
       "description": "0..100 per phase: the mean exposure of its flags (disabled 0, enabled 100, rollout its percentage).",
-      "id": 2,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -2520,20 +3224,24 @@ mirror:
         "x": 0,
         "y": 1
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "max by (phase) (technical_debt_phase_progress{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "phase {{phase}}",
-          "range": false,
-          "instant": true
-        }
-      ],
+      "repeatDirection": "h",
+      "options": {
+        "displayMode": "gradient",
+        "valueMode": "color",
+        "namePlacement": "auto",
+        "showUnfilled": true,
+        "sizing": "auto",
+        "minVizWidth": 8,
+        "minVizHeight": 16,
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "values": false
+        },
+        "maxVizHeight": 300,
+        "orientation": "horizontal"
+      },
       "fieldConfig": {
         "defaults": {
           "unit": "percent",
@@ -2541,22 +3249,28 @@ mirror:
           "max": 100
         },
         "overrides": []
-      },
-      "options": {
-        "orientation": "horizontal",
-        "displayMode": "gradient",
-        "reduceOptions": {
-          "calcs": [
-            "lastNotNull"
-          ]
-        }
       }
     },
     {
       "type": "timeseries",
+      "id": 3,
+      "targets": [
+        {
+          "expr": "max by (phase) (technical_debt_phase_progress{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "A",
+          "instant": false,
+          "range": true,
+          "editorMode": "code",
+          "legendFormat": "phase {{phase}}",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Phase progress over time",
       "description": "How each phase's exposure moved (gradual rollouts move it by themselves).",
-      "id": 3,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -2567,20 +3281,7 @@ mirror:
         "x": 12,
         "y": 1
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "max by (phase) (technical_debt_phase_progress{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "phase {{phase}}",
-          "range": true,
-          "instant": false
-        }
-      ],
+      "repeatDirection": "h",
       "fieldConfig": {
         "defaults": {
           "unit": "percent",
@@ -2588,14 +3289,29 @@ mirror:
           "max": 100
         },
         "overrides": []
-      },
-      "options": {}
+      }
     },
     {
       "type": "table",
+      "id": 4,
+      "targets": [
+        {
+          "expr": "count by (phase, state) (max by (flag_key, phase, state) (feature_flag_info{job=~\"$job\", instance=~\"$instance\"}))",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "format": "table",
+          "legendFormat": "",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Flags per phase and state",
       "description": "How many flags of each phase are disabled, enabled or rolling out.",
-      "id": 4,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -2606,19 +3322,18 @@ mirror:
         "x": 0,
         "y": 9
       },
-      "targets": [
+      "repeatDirection": "h",
+      "transformations": [
         {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "count by (phase, state) (max by (flag_key, phase, state) (feature_flag_info{job=~\"$job\", instance=~\"$instance\"}))",
-          "legendFormat": "",
-          "range": false,
-          "instant": true,
-          "format": "table"
+          "id": "organize",
+          "options": {
+            "excludeByName": {
+              "Time": true
+            },
+            "renameByName": {
+              "Value": "Flags"
+            }
+          }
         }
       ],
       "fieldConfig": {
@@ -2626,24 +3341,42 @@ mirror:
           "unit": "short"
         },
         "overrides": []
-      },
-      "options": {},
-      "transformations": [
-        {
-          "id": "organize",
-          "options": {
-            "excludeByName": {
-              "Time": true
-            }
-          }
-        }
-      ]
+      }
     },
     {
       "type": "table",
+      "id": 5,
+      "targets": [
+        {
+          "expr": "max by (flag_key, phase, state, strategy) (feature_flag_info{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "A",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "format": "table",
+          "legendFormat": "",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        },
+        {
+          "expr": "max by (flag_key) (feature_flag_rollout_percentage{job=~\"$job\", instance=~\"$instance\"})",
+          "refId": "B",
+          "instant": true,
+          "range": false,
+          "editorMode": "code",
+          "format": "table",
+          "legendFormat": "",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          }
+        }
+      ],
       "title": "Rollouts",
       "description": "Every flag with its phase, state, strategy and effective percentage now.",
-      "id": 5,
+      "transparent": false,
       "datasource": {
         "type": "prometheus",
         "uid": "${datasource}"
@@ -2654,41 +3387,7 @@ mirror:
         "x": 8,
         "y": 9
       },
-      "targets": [
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "A",
-          "editorMode": "code",
-          "expr": "max by (flag_key, phase, state, strategy) (feature_flag_info{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "",
-          "range": false,
-          "instant": true,
-          "format": "table"
-        },
-        {
-          "datasource": {
-            "type": "prometheus",
-            "uid": "${datasource}"
-          },
-          "refId": "B",
-          "editorMode": "code",
-          "expr": "max by (flag_key) (feature_flag_rollout_percentage{job=~\"$job\", instance=~\"$instance\"})",
-          "legendFormat": "",
-          "range": false,
-          "instant": true,
-          "format": "table"
-        }
-      ],
-      "fieldConfig": {
-        "defaults": {
-          "unit": "percent"
-        },
-        "overrides": []
-      },
-      "options": {},
+      "repeatDirection": "h",
       "transformations": [
         {
           "id": "merge",
@@ -2700,10 +3399,46 @@ mirror:
             "excludeByName": {
               "Time": true,
               "Value #A": true
+            },
+            "renameByName": {
+              "Value #B": "Percentage now"
             }
           }
         }
-      ]
+      ],
+      "fieldConfig": {
+        "defaults": {
+          "unit": "percent"
+        },
+        "overrides": []
+      }
+    }
+  ],
+  "links": [
+    {
+      "title": "Feature-flag dashboards",
+      "type": "dashboards",
+      "icon": "",
+      "tooltip": "",
+      "tags": [
+        "featureflag_exporter"
+      ],
+      "asDropdown": true,
+      "targetBlank": false,
+      "includeVars": true,
+      "keepTime": true
+    },
+    {
+      "title": "Runbook",
+      "type": "link",
+      "icon": "doc",
+      "tooltip": "What each alert means and what to do (docs/runbook.md)",
+      "tags": [],
+      "asDropdown": false,
+      "targetBlank": true,
+      "includeVars": false,
+      "keepTime": false,
+      "url": "https://github.com/featureflag-exporter/featureflag_exporter/blob/main/docs/runbook.md"
     }
   ]
 }
