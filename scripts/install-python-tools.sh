@@ -6,7 +6,8 @@
 # - kubernetes-validate, which checks the rendered Kubernetes manifests against the Kubernetes schemas it bundles,
 #   and PyYAML, which reads the renderings for the deployment tests;
 # - grafana-foundation-sdk, Grafana's typed dashboard builders, at the Grafana release docker-compose.yml provisions
-#   (11.1): scripts/generate-dashboards.py writes dashboards/ with it.
+#   (11.1): scripts/generate-dashboards.py writes dashboards/ with it;
+# - mmh3, an independent MurmurHash3 (C, by its own authors) the flagd and Unleash bucketing tests compare with.
 # Does nothing when they are all there at these versions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,12 +20,14 @@ REQUIREMENTS=(
     "kubernetes-validate==1.37.0"
     "PyYAML==6.0.4"
     "grafana-foundation-sdk==1769699681!11.1.0"
+    "mmh3==5.3.1"
 )
 venv=.build-venv
 check='
 import importlib.metadata as m, sys
 wanted = {"moto": "5.2.1", "openfeature-sdk": "0.10.0", "openfeature-provider-ofrep": "0.3.0", "jsonschema": "4.26.0",
-          "kubernetes-validate": "1.37.0", "PyYAML": "6.0.4", "grafana-foundation-sdk": "1769699681!11.1.0"}
+          "kubernetes-validate": "1.37.0", "PyYAML": "6.0.4", "grafana-foundation-sdk": "1769699681!11.1.0",
+          "mmh3": "5.3.1"}
 sys.exit(0 if all(m.version(n) == v for n, v in wanted.items()) else 1)
 '
 if [ -x "$venv/bin/moto_server" ] && "$venv/bin/python3" -c "$check" 2>/dev/null; then

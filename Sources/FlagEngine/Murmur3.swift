@@ -1,0 +1,74 @@
+/// MurmurHash3, x86 32-bit variant: the hash flagd's `fractional` operator and Unleash's strategies bucket users with.
+///
+/// Bit-exact with Austin Appleby's reference `MurmurHash3_x86_32` over the UTF-8 bytes of a string (the bytes are read
+/// as little-endian 32-bit blocks whatever the host's byte order), as flagd (Go: `github.com/twmb/murmur3`) and the
+/// Unleash SDKs (`murmurhash3js`, `murmur3` crates) compute it.
+public enum Murmur3 {
+    /// The seed Unleash hashes variant stickiness with (`86028157`); strategies use seed 0.
+    public static let unleashVariantSeed: UInt32 = 86_028_157
+
+    /// `MurmurHash3_x86_32(bytes, seed)`.
+    @inlinable
+    public static func hash32(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
+        let c1: UInt32 = 0xcc9e_2d51
+        let c2: UInt32 = 0x1b87_3593
+        var h = seed
+        let count = bytes.count
+        let blocks = count / 4
+        var index = 0
+        while index < blocks {
+            var k = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
+            k &*= c1
+            k = (k << 15) | (k >> 17)
+            k &*= c2
+            h ^= k
+            h = (h << 13) | (h >> 19)
+            h = h &* 5 &+ 0xe654_6b64
+            index += 1
+        }
+        let tail = blocks * 4
+        var k: UInt32 = 0
+        switch count & 3 {
+        case 3:
+            k ^= UInt32(bytes[tail + 2]) << 16
+            fallthrough
+        case 2:
+            k ^= UInt32(bytes[tail + 1]) << 8
+            fallthrough
+        case 1:
+            k ^= UInt32(bytes[tail])
+            k &*= c1
+            k = (k << 15) | (k >> 17)
+            k &*= c2
+            h ^= k
+        default:
+            break
+        }
+        h ^= UInt32(truncatingIfNeeded: count)
+        h ^= h >> 16
+        h &*= 0x85eb_ca6b
+        h ^= h >> 13
+        h &*= 0xc2b2_ae35
+        h ^= h >> 16
+        return h
+    }
+
+    /// `MurmurHash3_x86_32` of the UTF-8 bytes of `text`.
+    public static func hash32(_ text: String, seed: UInt32 = 0) -> UInt32 {
+        var text = text
+        return text.withUTF8 { hash32(UnsafeRawBufferPointer($0), seed: seed) }
+    }
+
+    /// Unleash's normalized hash: `hash32("<groupId>:<id>", seed) % modulus + 1`, in `1 ... modulus`. Strategies use
+    /// modulus 100 and seed 0 (a user is in a `percentage` rollout iff `percentage > 0 && bucket <= percentage`);
+    /// variants use the total weight and `unleashVariantSeed`.
+    public static func unleashBucket(groupID: String, id: String, modulus: UInt32 = 100, seed: UInt32 = 0) -> UInt32 {
+        hash32(groupID + ":" + id, seed: seed) % modulus + 1
+    }
+
+    /// flagd's `fractional` bucket: `(UInt64(hash32(value)) * totalWeight) >> 32`, in `0 ..< totalWeight`; the
+    /// variant is the first whose cumulative weight exceeds it.
+    public static func flagdBucket(_ value: String, totalWeight: UInt64) -> UInt64 {
+        (UInt64(hash32(value)) &* totalWeight) >> 32
+    }
+}

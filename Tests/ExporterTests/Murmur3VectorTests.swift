@@ -1,0 +1,28 @@
+import FlagEngine
+import Foundation
+import Testing
+
+/// FlagEngine's MurmurHash3 against an independent implementation: Python's mmh3 (pinned, from PyPI), over 3,000
+/// inputs of every length 0..67, multi-byte UTF-8 and the seeds flagd and Unleash use.
+@Suite("Murmur3 against mmh3")
+struct Murmur3VectorTests {
+    @Test("3,000 vectors from Python's mmh3 are bit-exact")
+    func againstMMH3() throws {
+        let script = CommandRunner.repositoryRoot + "/Tests/Fixtures/murmur3/mmh3_vectors.py"
+        let run = try CommandRunner.run(try PythonTools.executable("python3"), [script])
+        #expect(run.status == 0, "\(run.standardError)")
+        var compared = 0
+        for line in run.standardOutput.split(separator: "\n") {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count == 3, let seed = UInt32(fields[1]), let expected = UInt32(fields[2]) else {
+                throw TestFailure("unreadable vector: \(line)")
+            }
+            let hex = Array(fields[0].utf8)
+            let bytes = stride(from: 0, to: hex.count, by: 2).map { UInt8(String(decoding: hex[$0..<$0 + 2], as: UTF8.self), radix: 16)! }
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(Murmur3.hash32(text, seed: seed) == expected, "\(text.debugDescription) seed \(seed)")
+            compared += 1
+        }
+        #expect(compared == 3000)
+    }
+}
