@@ -1,4 +1,8 @@
 # featureflag_exporter: multi-stage build. `docker build -t featureflag_exporter .`
+# RUNTIME_BASE names the run stage's base; `make image-test` builds the run stage on a debootstrap'd Debian 12 with the
+# binary built on the host (scripts/image-test.sh), where no registry is reachable.
+ARG RUNTIME_BASE=debian:bookworm-slim
+
 # Build stage: Swift 6.3 on Debian 12 with the system libraries the package links (libcrypto, zlib, libcurl,
 # hiredis).
 FROM swift:6.3-bookworm AS build
@@ -6,14 +10,15 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev libcurl4-openssl-dev libhiredis-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY Package.swift ./
+# Package.resolved pins every dependency when the context has one (`swift build` writes it; git does not keep it).
+COPY Package.swift Package.resolved* ./
 COPY Sources ./Sources
 COPY Plugins ./Plugins
 RUN swift build -c release --product featureflag_exporter --static-swift-stdlib \
     && cp "$(swift build -c release --show-bin-path)/featureflag_exporter" /featureflag_exporter
 
 # Run stage: the binary, the runtime libraries and the shipped config; no compiler, no shell tools beyond Debian's.
-FROM debian:bookworm-slim
+FROM ${RUNTIME_BASE} AS runtime
 # docker build --build-arg REVISION=$(git rev-parse HEAD) names the source in the image's labels.
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="featureflag_exporter" \

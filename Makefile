@@ -25,7 +25,7 @@ BENCH_PACKAGES := gcc wrk python3 redis-server prometheus-pushgateway curl nginx
 BIN := .build/release/featureflag_exporter
 FLOOR_SOURCE ?= Benchmarks/Floor/floor.c
 
-.PHONY: all deps test-deps build run test bench fuzz tsan soak test-slow format clean
+.PHONY: all deps test-deps build run test bench fuzz tsan soak test-slow format clean image-test
 
 all: build
 
@@ -67,6 +67,12 @@ bench: deps
 	scripts/bench-ofrep.sh
 	@echo "== propagation (PUBLISH to new config served, 100 changes)"
 	python3 scripts/bench-propagation.py $(BIN)
+
+# Opt-in, not in `make test`: builds the Dockerfile's run stage on a debootstrap'd Debian 12 with a private Docker
+# engine and the binary built here, runs it with host networking on loopback and checks /-/ready, /metrics, the
+# HEALTHCHECK, the labels and a clean stop (scripts/image-test.sh; needs root and the Debian mirror).
+image-test: deps
+	scripts/image-test.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources
