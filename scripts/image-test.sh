@@ -34,6 +34,10 @@ cleanup() {
         kill "$(cat "$work/docker.pid")" 2>/dev/null || true
         for _ in $(seq 1 50); do [ -e "$work/docker.pid" ] || break; sleep 0.2; done
     fi
+    # dockerd leaves its default network namespace mounted under the exec root.
+    awk -v work="$work" 'index($2, work) == 1 { print $2 }' /proc/mounts | sort -r | while read -r mounted; do
+        umount "$mounted" 2>/dev/null || true
+    done
     rm -rf "$work" 2>/dev/null || true
 }
 trap cleanup EXIT
