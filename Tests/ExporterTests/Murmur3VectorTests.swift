@@ -1,3 +1,4 @@
+import FlagConfig
 import FlagEngine
 import Foundation
 import Testing
@@ -24,5 +25,24 @@ struct Murmur3VectorTests {
             compared += 1
         }
         #expect(compared == 3000)
+    }
+
+    @Test("flagd's fractional over 2,000 users gives the variants Python computes from flagd's formula with mmh3")
+    func flagdFractional() throws {
+        let script = CommandRunner.repositoryRoot + "/Tests/Fixtures/murmur3/flagd_fractional.py"
+        let run = try CommandRunner.run(try PythonTools.executable("python3"), [script])
+        #expect(run.status == 0, "\(run.standardError)")
+        let file = #"{"flags": {"checkout-split": {"state": "ENABLED", "defaultVariant": "red","#
+            + ##" "variants": {"red": "#f00", "blue": "#00f", "green": "#0f0"},"##
+            + #" "targeting": {"fractional": [["red", 10], ["blue", 30], ["green", 60]]}}}}"#
+        let set = try FlagdFileDecoder.decode(file, file: "split.json").flagSet
+        var compared = 0
+        for line in run.standardOutput.split(separator: "\n") {
+            let fields = line.split(separator: "\t")
+            let resolved = set.resolve("checkout-split", context: EvaluationContext(userID: String(fields[0])), now: 0)
+            #expect(resolved.variant == String(fields[1]), "\(fields[0])")
+            compared += 1
+        }
+        #expect(compared == 2000)
     }
 }

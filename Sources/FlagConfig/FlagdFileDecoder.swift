@@ -1,0 +1,237 @@
+public import FlagEngine
+
+/// Reads a flagd flag definition file (JSON, or the same in YAML, as flagd accepts both) into a ``FlagdFlagSet``,
+/// reporting every problem at its file:line:column as the seed format's decoder does.
+///
+/// Top level: `flags`, `metadata`, `$evaluators` (targeting shared through `{"$ref": "name"}`) and `$schema`. Each
+/// flag: `state` (`ENABLED`/`DISABLED`), `variants`, `defaultVariant` (a variant's name, or null for the caller's
+/// default), `targeting` (JSON Logic with flagd's operators) and `metadata`.
+public struct FlagdFileDecoder {
+    static let topLevelKeys = ["$schema", "flags", "metadata", "$evaluators"]
+    static let flagKeys = ["state", "variants", "defaultVariant", "targeting", "metadata"]
+    /// How deep `$ref`s may nest inside each other before the decoder calls it a cycle.
+    static let maximumReferenceDepth = 16
+
+    private var diagnostics: [ConfigDiagnostic] = []
+    private var sources = SourceTexts()
+    private var evaluators: [String: YAMLNode] = [:]
+
+    /// Decodes `text` read from `file`. Throws every error found; returns the flag set with any warnings.
+    public static func decode(_ text: String, file: String) throws(FlagConfigError) -> (flagSet: FlagdFlagSet, warnings: [ConfigDiagnostic]) {
+        var decoder = FlagdFileDecoder()
+        decoder.sources.add(text, for: file)
+        guard let root = try YAMLReader.read(text, file: file) else {
+            throw FlagConfigError(diagnostics: [
+                ConfigDiagnostic(severity: .error, location: SourceLocation(file: file, line: 1, column: 1), path: "",
+                                 message: "the flagd file is empty"),
+            ], stage: .parse)
+        }
+        let flagSet = decoder.flagSet(root)
+        if decoder.diagnostics.contains(where: { $0.severity == .error }) {
+            throw FlagConfigError(diagnostics: decoder.diagnostics)
+        }
+        return (flagSet, decoder.diagnostics)
+    }
+
+    /// Whether `root` looks like a flagd file: a `$schema` naming flagd, or a flag with `defaultVariant`.
+    static func isFlagd(_ root: YAMLNode) -> Bool {
+        if case .scalar(let schema, _)? = root["$schema"]?.content, schema.contains("flagd") { return true }
+        return root["flags"]?.pairs?.contains { $0.value["defaultVariant"] != nil } ?? false
+    }
+
+    // MARK: - The file
+
+    private mutating func flagSet(_ root: YAMLNode) -> FlagdFlagSet {
+        guard let pairs = root.pairs else {
+            error(root, [], "a flagd file is an object with `flags`, not \(Self.kind(root))")
+            return FlagdFlagSet(flags: [])
+        }
+        warnUnknownKeys(pairs, Self.topLevelKeys, [])
+        for pair in root["$evaluators"]?.pairs ?? [] { evaluators[pair.key] = pair.value }
+        if let node = root["$evaluators"], node.pairs == nil { error(node, [.key("$evaluators")], "must be an object of named rules") }
+        let metadata = self.metadata(root["metadata"], [.key("metadata")])
+        guard let flagsNode = root["flags"] else {
+            error(root, [], "missing `flags`")
+            return FlagdFlagSet(flags: [], metadata: metadata)
+        }
+        guard let flagPairs = flagsNode.pairs else {
+            error(flagsNode, [.key("flags")], "must be an object of flags by key, not \(Self.kind(flagsNode))")
+            return FlagdFlagSet(flags: [], metadata: metadata)
+        }
+        var seen: Set<String> = []
+        var flags: [FlagdFlag] = []
+        for pair in flagPairs {
+            let path: [ConfigPathComponent] = [.key("flags"), .key(pair.key)]
+            if !seen.insert(pair.key).inserted {
+                error(at: pair.keyLocation, path, "the flag '\(pair.key)' is defined twice")
+                continue
+            }
+            if let flag = flag(pair.key, pair.value, path) { flags.append(flag) }
+        }
+        return FlagdFlagSet(flags: flags, metadata: metadata)
+    }
+
+    private mutating func flag(_ key: String, _ node: YAMLNode, _ path: [ConfigPathComponent]) -> FlagdFlag? {
+        guard let pairs = node.pairs else {
+            error(node, path, "a flag is an object with state, variants and defaultVariant, not \(Self.kind(node))")
+            return nil
+        }
+        warnUnknownKeys(pairs, Self.flagKeys, path)
+        var isEnabled = true
+        switch node["state"].map(Self.value) {
+        case .string("ENABLED")?: isEnabled = true
+        case .string("DISABLED")?: isEnabled = false
+        case let other?: error(node["state"]!, path + [.key("state")], "must be ENABLED or DISABLED, not \(other)")
+        case nil: error(node, path, "missing `state` (ENABLED or DISABLED)")
+        }
+        var variants: [(name: String, value: FlagValue)] = []
+        if let variantsNode = node["variants"] {
+            if let variantPairs = variantsNode.pairs, !variantPairs.isEmpty {
+                variants = variantPairs.map { ($0.key, Self.value($0.value)) }
+            } else {
+                error(variantsNode, path + [.key("variants")], "must be a non-empty object of variant values by name")
+            }
+        } else {
+            error(node, path, "missing `variants`")
+        }
+        var defaultVariant: String?
+        switch node["defaultVariant"].map(Self.value) {
+        case .string(let name)?:
+            defaultVariant = name
+            if !variants.isEmpty, !variants.contains(where: { $0.name == name }) {
+                error(node["defaultVariant"]!, path + [.key("defaultVariant")],
+                      "names no variant of this flag (variants: \(variants.map(\.name).joined(separator: ", ")))")
+            }
+        case .null?: defaultVariant = nil
+        case let other?: error(node["defaultVariant"]!, path + [.key("defaultVariant")], "must be a variant's name or null, not \(other)")
+        case nil: error(node, path, "missing `defaultVariant` (a variant's name, or null)")
+        }
+        var targeting: LogicExpression?
+        if let targetingNode = node["targeting"] { targeting = self.targeting(targetingNode, path + [.key("targeting")]) }
+        return FlagdFlag(key: key, isEnabled: isEnabled, variants: variants, defaultVariant: defaultVariant,
+                         targeting: targeting, metadata: metadata(node["metadata"], path + [.key("metadata")]))
+    }
+
+    private mutating func targeting(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> LogicExpression? {
+        guard let pairs = node.pairs else {
+            error(node, path, "targeting is a JSON Logic rule (an object), not \(Self.kind(node))")
+            return nil
+        }
+        if pairs.isEmpty { return nil }
+        guard let resolved = resolveReferences(node, path, depth: 0) else { return nil }
+        do {
+            return try LogicExpression.compile(resolved)
+        } catch {
+            // The faulty node, found by the rule path inside the resolved tree (or the rule itself).
+            let located = Self.node(at: error.path, in: node) ?? node
+            self.error(located, path + error.path.map { Int($0).map(ConfigPathComponent.index) ?? .key($0) }, error.message)
+            return nil
+        }
+    }
+
+    /// The rule's value with every `{"$ref": "name"}` replaced by that `$evaluators` entry.
+    private mutating func resolveReferences(_ node: YAMLNode, _ path: [ConfigPathComponent], depth: Int) -> FlagValue? {
+        switch node.content {
+        case .mapping(let pairs):
+            if pairs.count == 1, pairs[0].key == "$ref" {
+                guard case .string(let name) = Self.value(pairs[0].value), let target = evaluators[name] else {
+                    error(pairs[0].value, path + [.key("$ref")],
+                          "names no entry of $evaluators (\(evaluators.keys.sorted().joined(separator: ", ")))")
+                    return nil
+                }
+                guard depth < Self.maximumReferenceDepth else {
+                    error(pairs[0].value, path + [.key("$ref")], "$ref nests deeper than \(Self.maximumReferenceDepth) (a cycle?)")
+                    return nil
+                }
+                return resolveReferences(target, [.key("$evaluators"), .key(name)], depth: depth + 1)
+            }
+            var members: [String: FlagValue] = [:]
+            for pair in pairs {
+                guard let value = resolveReferences(pair.value, path + [.key(pair.key)], depth: depth) else { return nil }
+                members[pair.key] = value
+            }
+            return .object(members)
+        case .sequence(let elements):
+            var values: [FlagValue] = []
+            for (index, element) in elements.enumerated() {
+                guard let value = resolveReferences(element, path + [.index(index)], depth: depth) else { return nil }
+                values.append(value)
+            }
+            return .list(values)
+        case .scalar:
+            return Self.value(node)
+        }
+    }
+
+    private mutating func metadata(_ node: YAMLNode?, _ path: [ConfigPathComponent]) -> [String: FlagValue] {
+        guard let node else { return [:] }
+        guard let pairs = node.pairs else {
+            error(node, path, "metadata is an object of values by name, not \(Self.kind(node))")
+            return [:]
+        }
+        var metadata: [String: FlagValue] = [:]
+        for pair in pairs {
+            let value = Self.value(pair.value)
+            switch value {
+            case .bool, .int, .double, .string: metadata[pair.key] = value
+            default: error(pair.value, path + [.key(pair.key)], "metadata values are booleans, numbers or text, not \(value)")
+            }
+        }
+        return metadata
+    }
+
+    // MARK: - Values and reporting
+
+    /// The JSON value of a node: quoted scalars are text, plain ones JSON's null, booleans and numbers.
+    static func value(_ node: YAMLNode) -> FlagValue {
+        switch node.content {
+        case .scalar(let text, .plain): ScalarResolver.resolve(text, .plain)
+        case .scalar(let text, _): .string(text)
+        case .sequence(let elements): .list(elements.map(value))
+        case .mapping(let pairs): .object(Dictionary(pairs.map { ($0.key, value($0.value)) }) { _, last in last })
+        }
+    }
+
+    /// A node's kind in JSON's words.
+    static func kind(_ node: YAMLNode) -> String {
+        switch node.content {
+        case .scalar: "the value \(value(node))"
+        case .sequence: "a list"
+        case .mapping: "an object"
+        }
+    }
+
+    /// The node at a rule path (keys and list indexes) inside `root`, where `$ref`s have not been followed.
+    static func node(at path: [String], in root: YAMLNode) -> YAMLNode? {
+        var current = root
+        for step in path {
+            switch current.content {
+            case .mapping: guard let next = current[step] else { return current }; current = next
+            case .sequence(let elements):
+                guard let index = Int(step), elements.indices.contains(index) else { return current }
+                current = elements[index]
+            case .scalar: return current
+            }
+        }
+        return current
+    }
+
+    private mutating func error(_ node: YAMLNode, _ path: [ConfigPathComponent], _ message: String) {
+        error(at: node.location, path, message)
+    }
+
+    private mutating func error(at location: SourceLocation, _ path: [ConfigPathComponent], _ message: String) {
+        diagnostics.append(ConfigDiagnostic(severity: .error, location: location, path: formatConfigPath(path),
+                                            message: message, excerpt: sources.excerpt(at: location)))
+    }
+
+    private mutating func warnUnknownKeys(_ pairs: [(key: String, keyLocation: SourceLocation, value: YAMLNode)],
+                                          _ known: [String], _ path: [ConfigPathComponent]) {
+        for pair in pairs where !known.contains(pair.key) {
+            diagnostics.append(ConfigDiagnostic(
+                severity: .warning, location: pair.keyLocation, path: formatConfigPath(path + [.key(pair.key)]),
+                message: "unknown field '\(pair.key)' (ignored; known: \(known.sorted().joined(separator: ", ")))",
+                excerpt: sources.excerpt(at: pair.keyLocation)))
+        }
+    }
+}

@@ -1,0 +1,175 @@
+/// What a rule is evaluated against: the data `var` reads, and the hooks flagd's `fractional` needs.
+public struct LogicScope: Sendable {
+    /// The data (`var`'s root): for flagd, the context's attributes, `targetingKey` and `$flagd`.
+    public var data: FlagValue
+    /// The key of the flag being evaluated (`fractional` hashes it with the targeting key by default).
+    public var flagKey: String
+    /// The targeting key of the context, if any.
+    public var targetingKey: String?
+
+    public init(data: FlagValue, flagKey: String = "", targetingKey: String? = nil) {
+        self.data = data
+        self.flagKey = flagKey
+        self.targetingKey = targetingKey
+    }
+}
+
+extension LogicExpression {
+    /// The rule's value for `scope`, as json-logic-js computes it (flagd's operators as flagd does).
+    public func evaluate(_ scope: LogicScope) -> FlagValue {
+        switch self {
+        case .literal(let value): return value
+        case .list(let elements): return .list(elements.map { $0.evaluate(scope) })
+        case .variable(let path, let fallback):
+            return Self.lookUp(path, in: scope.data) ?? fallback?.evaluate(scope) ?? .null
+        case .dynamicVariable(let name, let fallback):
+            let text = name.evaluate(scope).text
+            let path = text.isEmpty ? [] : text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            return Self.lookUp(path, in: scope.data) ?? fallback?.evaluate(scope) ?? .null
+        case .operation(let logicOperator, let arguments):
+            return Self.apply(logicOperator, arguments, scope)
+        }
+    }
+
+    /// The value at `path` (object members, list indexes); `nil` when a step is missing or the value is null.
+    static func lookUp(_ path: [String], in data: FlagValue) -> FlagValue? {
+        var current = data
+        for step in path {
+            switch current {
+            case .object(let members):
+                guard let next = members[step] else { return nil }
+                current = next
+            case .list(let elements):
+                guard let index = Int(step), elements.indices.contains(index) else { return nil }
+                current = elements[index]
+            default:
+                return nil
+            }
+        }
+        if case .null = current { return nil }
+        return current
+    }
+
+    private static func apply(_ logicOperator: LogicOperator, _ arguments: [LogicExpression], _ scope: LogicScope) -> FlagValue {
+        func value(_ index: Int) -> FlagValue { index < arguments.count ? arguments[index].evaluate(scope) : .null }
+        func values() -> [FlagValue] { arguments.map { $0.evaluate(scope) } }
+        switch logicOperator {
+        case .if, .ternary:
+            var index = 0
+            while index + 1 < arguments.count {
+                if arguments[index].evaluate(scope).isLogicTruthy { return arguments[index + 1].evaluate(scope) }
+                index += 2
+            }
+            return index < arguments.count ? arguments[index].evaluate(scope) : .null
+        case .equal: return .bool(value(0).looselyEquals(value(1)))
+        case .notEqual: return .bool(!value(0).looselyEquals(value(1)))
+        case .strictEqual: return .bool(value(0).strictlyEquals(value(1)))
+        case .strictNotEqual: return .bool(!value(0).strictlyEquals(value(1)))
+        case .not: return .bool(!value(0).isLogicTruthy)
+        case .truthy: return .bool(value(0).isLogicTruthy)
+        case .and:
+            var last = FlagValue.null
+            for argument in arguments {
+                last = argument.evaluate(scope)
+                if !last.isLogicTruthy { return last }
+            }
+            return last
+        case .or:
+            var last = FlagValue.null
+            for argument in arguments {
+                last = argument.evaluate(scope)
+                if last.isLogicTruthy { return last }
+            }
+            return last
+        case .less, .lessOrEqual:
+            let orEqual = logicOperator == .lessOrEqual
+            let a = value(0), b = value(1)
+            guard a.isLess(than: b, orEqual: orEqual) else { return .bool(false) }
+            return arguments.count == 3 ? .bool(b.isLess(than: value(2), orEqual: orEqual)) : .bool(true)
+        case .greater: return .bool(value(1).isLess(than: value(0), orEqual: false))
+        case .greaterOrEqual: return .bool(value(1).isLess(than: value(0), orEqual: true))
+        case .in:
+            let needle = value(0)
+            switch value(1) {
+            case .string(let haystack): return .bool(haystack.contains(needle.text))
+            case .list(let elements): return .bool(elements.contains { $0.strictlyEquals(needle) })
+            default: return .bool(false)
+            }
+        case .cat: return .string(values().map(\.text).joined())
+        case .substr: return substring(value(0).text, start: value(1).number, length: arguments.count > 2 ? value(2).number : nil)
+        case .add: return .number(values().reduce(0) { $0 + $1.number })
+        case .multiply: return .number(values().reduce(1) { $0 * $1.number })
+        case .subtract: return arguments.count == 1 ? .number(-value(0).number) : .number(value(0).number - value(1).number)
+        case .divide: return .number(value(0).number / value(1).number)
+        case .modulo: return .number(value(0).number.truncatingRemainder(dividingBy: value(1).number))
+        case .min, .max:
+            let numbers = values().map(\.number)
+            guard !numbers.isEmpty else { return .null }
+            if numbers.contains(where: \.isNaN) { return .double(.nan) }
+            return .number(logicOperator == .min ? numbers.min()! : numbers.max()!)
+        case .merge:
+            return .list(values().flatMap { if case .list(let elements) = $0 { elements } else { [$0] } })
+        case .missing: return .list(missing(values(), scope))
+        case .missingSome:
+            let needed = Int(value(0).number)
+            let names = if case .list(let list) = value(1) { list } else { [value(1)] }
+            let absent = missing(names, scope)
+            return names.count - absent.count >= needed ? .list([]) : .list(absent)
+        case .map, .filter, .all, .some, .none:
+            return iterate(logicOperator, over: value(0), arguments[1], scope)
+        case .reduce:
+            guard case .list(let elements) = value(0) else { return value(2) }
+            var accumulator = value(2)
+            for element in elements {
+                let data = FlagValue.object(["current": element, "accumulator": accumulator])
+                accumulator = arguments[1].evaluate(LogicScope(data: data, flagKey: scope.flagKey, targetingKey: scope.targetingKey))
+            }
+            return accumulator
+        case .fractional: return FlagdOperators.fractional(arguments, scope)
+        case .semVer: return FlagdOperators.semVer(value(0), value(1), value(2))
+        case .startsWith, .endsWith:
+            guard case .string(let text) = value(0), case .string(let affix) = value(1) else { return .bool(false) }
+            return .bool(logicOperator == .startsWith ? text.hasPrefix(affix) : text.hasSuffix(affix))
+        }
+    }
+
+    private static func missing(_ names: [FlagValue], _ scope: LogicScope) -> [FlagValue] {
+        let flattened = names.flatMap { if case .list(let list) = $0 { list } else { [$0] } }
+        return flattened.filter { name in
+            let text = name.text
+            let path = text.isEmpty ? [] : text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            guard let found = lookUp(path, in: scope.data) else { return true }
+            if case .string("") = found { return true }
+            return false
+        }
+    }
+
+    private static func iterate(_ logicOperator: LogicOperator, over collection: FlagValue, _ rule: LogicExpression, _ scope: LogicScope) -> FlagValue {
+        let elements = if case .list(let list) = collection { list } else { [FlagValue]() }
+        func run(_ element: FlagValue) -> FlagValue {
+            rule.evaluate(LogicScope(data: element, flagKey: scope.flagKey, targetingKey: scope.targetingKey))
+        }
+        switch logicOperator {
+        case .map: return .list(elements.map(run))
+        case .filter: return .list(elements.filter { run($0).isLogicTruthy })
+        case .all: return .bool(!elements.isEmpty && elements.allSatisfy { run($0).isLogicTruthy })
+        case .some: return .bool(elements.contains { run($0).isLogicTruthy })
+        default: return .bool(!elements.contains { run($0).isLogicTruthy })
+        }
+    }
+
+    /// JavaScript's `substr`: a negative start counts from the end; a negative length leaves that many off the end.
+    private static func substring(_ text: String, start: Double, length: Double?) -> FlagValue {
+        let characters = Array(text)
+        let count = characters.count
+        var from = start.isNaN ? 0 : Int(start)
+        if from < 0 { from = max(0, count + from) }
+        from = min(from, count)
+        var to = count
+        if let length, !length.isNaN {
+            let amount = Int(length)
+            to = amount < 0 ? max(from, count + amount) : min(count, from + amount)
+        }
+        return .string(String(characters[from..<to]))
+    }
+}

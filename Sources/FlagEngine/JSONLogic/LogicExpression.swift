@@ -1,0 +1,127 @@
+/// A compiled JSON Logic rule (jsonlogic.com), as flagd's `targeting` writes it, with flagd's own operators.
+///
+/// Compiling checks every operator name and arity once, when the flags are loaded, so that evaluation never meets a
+/// rule it cannot run; `$ref`s to `$evaluators` are resolved before compiling (``FlagdFlagSet``).
+public indirect enum LogicExpression: Sendable, Hashable {
+    /// Data: a scalar, or a list or object that is not a rule.
+    case literal(FlagValue)
+    /// A list whose elements are rules (`[{"var": "a"}, 1]`).
+    case list([LogicExpression])
+    /// `{"var": "a.b"}`, `{"var": ["a.b", default]}`; the empty path is the whole data.
+    case variable(path: [String], fallback: LogicExpression?)
+    /// `{"var": <rule>}`: a path computed at evaluation time.
+    case dynamicVariable(LogicExpression, fallback: LogicExpression?)
+    /// Any other operator with its arguments.
+    case operation(LogicOperator, [LogicExpression])
+}
+
+/// The operators a rule may use: JSON Logic's and flagd's (`fractional`, `sem_ver`, `starts_with`, `ends_with`).
+public enum LogicOperator: String, Sendable, Hashable, CaseIterable {
+    case `if`, ternary = "?:"
+    case equal = "==", strictEqual = "===", notEqual = "!=", strictNotEqual = "!=="
+    case not = "!", truthy = "!!", and, or
+    case less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+    case `in`, cat, substr
+    case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%", min, max
+    case merge, missing, missingSome = "missing_some"
+    case map, filter, reduce, all, some, none
+    case fractional, semVer = "sem_ver", startsWith = "starts_with", endsWith = "ends_with"
+
+    /// The argument counts the operator accepts.
+    var arity: ClosedRange<Int> {
+        switch self {
+        case .not, .truthy: 1...1
+        case .equal, .strictEqual, .notEqual, .strictNotEqual, .greater, .greaterOrEqual, .startsWith, .endsWith: 2...2
+        case .less, .lessOrEqual: 2...3
+        case .substr: 2...3
+        case .subtract, .divide, .modulo: 1...2
+        case .missingSome, .map, .filter, .all, .some, .none: 2...2
+        case .reduce: 3...3
+        case .semVer: 3...3
+        case .fractional: 1...Int.max
+        default: 0...Int.max
+        }
+    }
+}
+
+/// Why a rule cannot be compiled, and where in it (`targeting.if[0].==`).
+public struct LogicCompileError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    /// The path of the faulty node inside the rule, as keys and indexes.
+    public var path: [String]
+
+    public var description: String { path.isEmpty ? message : "\(path.joined(separator: ".")): \(message)" }
+}
+
+extension LogicExpression {
+    /// Compiles a rule from its JSON value. An object with one key names an operator; any other value is data, its
+    /// lists compiled element by element.
+    public static func compile(_ value: FlagValue) throws(LogicCompileError) -> LogicExpression {
+        try compile(value, path: [])
+    }
+
+    static func compile(_ value: FlagValue, path: [String]) throws(LogicCompileError) -> LogicExpression {
+        switch value {
+        case .list(let elements):
+            var compiled: [LogicExpression] = []
+            compiled.reserveCapacity(elements.count)
+            for (index, element) in elements.enumerated() {
+                compiled.append(try compile(element, path: path + ["\(index)"]))
+            }
+            if compiled.allSatisfy({ if case .literal = $0 { true } else { false } }) { return .literal(value) }
+            return .list(compiled)
+        case .object(let members) where members.count == 1:
+            let (name, argument) = members.first!
+            return try operation(name, argument, path: path + [name])
+        case .object(let members) where !members.isEmpty:
+            throw LogicCompileError(
+                message: "a rule is an object with exactly one operator; this one has \(members.count) keys "
+                    + "(\(members.keys.sorted().joined(separator: ", ")))", path: path)
+        default:
+            return .literal(value)
+        }
+    }
+
+    private static func operation(_ name: String, _ argument: FlagValue, path: [String]) throws(LogicCompileError) -> LogicExpression {
+        if name == "var" { return try variable(argument, path: path) }
+        guard let logicOperator = LogicOperator(rawValue: name) else {
+            if name == "$ref" {
+                throw LogicCompileError(message: "$ref to \(argument) names no entry of $evaluators", path: path)
+            }
+            throw LogicCompileError(message: "unknown operator '\(name)'", path: path)
+        }
+        // A lone non-list argument is the one argument (`{"!": true}`, `{"cat": "a"}`).
+        let elements: [FlagValue] = if case .list(let list) = argument { list } else { [argument] }
+        guard logicOperator.arity.contains(elements.count) else {
+            let range = logicOperator.arity
+            let wanted = range.upperBound == Int.max ? "at least \(range.lowerBound)"
+                : range.count == 1 ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
+            throw LogicCompileError(message: "'\(name)' takes \(wanted) arguments, not \(elements.count)", path: path)
+        }
+        var arguments: [LogicExpression] = []
+        arguments.reserveCapacity(elements.count)
+        for (index, element) in elements.enumerated() {
+            arguments.append(try compile(element, path: path + ["\(index)"]))
+        }
+        return .operation(logicOperator, arguments)
+    }
+
+    private static func variable(_ argument: FlagValue, path: [String]) throws(LogicCompileError) -> LogicExpression {
+        var name = argument
+        var fallback: LogicExpression?
+        if case .list(let elements) = argument {
+            guard elements.count <= 2 else {
+                throw LogicCompileError(message: "'var' takes a path and an optional default, not \(elements.count) values", path: path)
+            }
+            name = elements.first ?? .string("")
+            if elements.count == 2 { fallback = try compile(elements[1], path: path + ["1"]) }
+        }
+        switch name {
+        case .string(let text): return .variable(path: text.isEmpty ? [] : text.split(separator: ".", omittingEmptySubsequences: false).map(String.init), fallback: fallback)
+        case .int(let index): return .variable(path: [String(index)], fallback: fallback)
+        case .null: return .variable(path: [], fallback: fallback)
+        case .object: return .dynamicVariable(try compile(name, path: path + ["0"]), fallback: fallback)
+        default: throw LogicCompileError(message: "'var' takes a path (text or a number), not \(name)", path: path)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import FlagConfig
+import FlagEngine
+import Testing
+
+/// The flagd flag definition format: what it reads, and its errors with exact text at file:line:column.
+@Suite("flagd files")
+struct FlagdDecoderTests {
+    static let example = """
+        {
+          "$schema": "https://flagd.dev/schema/v0/flags.json",
+          "metadata": {"team": "checkout"},
+          "flags": {
+            "new-checkout": {
+              "state": "ENABLED",
+              "variants": {"on": true, "off": false},
+              "defaultVariant": "off",
+              "targeting": {"if": [{"$ref": "is_staff"}, "on", {"fractional": [["on", 25], ["off", 75]]}]},
+              "metadata": {"owner": "payments"}
+            },
+            "color": {
+              "state": "DISABLED",
+              "variants": {"red": "#f00", "blue": "#00f"},
+              "defaultVariant": "red"
+            },
+            "code-default": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": null}
+          },
+          "$evaluators": {"is_staff": {"ends_with": [{"var": "email"}, "@example.com"]}}
+        }
+        """
+
+    @Test("a flagd file: flags in order, states, variants, null default, targeting with $ref resolved, metadata")
+    func reads() throws {
+        let (set, warnings) = try FlagdFileDecoder.decode(Self.example, file: "flags.flagd.json")
+        #expect(warnings.isEmpty)
+        #expect(set.keys == ["new-checkout", "color", "code-default"])
+        #expect(set.metadata == ["team": .string("checkout")])
+        let checkout = try #require(set.flags["new-checkout"])
+        #expect(checkout.isEnabled && checkout.defaultVariant == "off" && checkout.metadata == ["owner": .string("payments")])
+        #expect(checkout.variants.map(\.name) == ["on", "off"])
+        #expect(checkout.targeting != nil)
+        #expect(set.flags["color"]?.isEnabled == false)
+        #expect(set.flags["code-default"]?.defaultVariant == nil)
+        let staff = EvaluationContext(userID: "u1", customAttributes: ["email": .string("ana@example.com")])
+        #expect(set.resolve("new-checkout", context: staff, now: 0) == FlagdResolution(variant: "on", value: .bool(true), reason: .targetingMatch))
+    }
+
+    @Test("errors, each at its file:line:column with its path", arguments: [
+        (#"{"flags": {"f": {"state": "ON", "variants": {"a": 1}, "defaultVariant": "a"}}}"#,
+         "f.json:1:27: flags.f.state: must be ENABLED or DISABLED, not \"ON\""),
+        (#"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "b"}}}"#,
+         "f.json:1:78: flags.f.defaultVariant: names no variant of this flag (variants: a)"),
+        (#"{"flags": {"f": {"state": "ENABLED", "variants": {}, "defaultVariant": "a"}}}"#,
+         "f.json:1:50: flags.f.variants: must be a non-empty object of variant values by name"),
+        (#"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}}}}"#,
+         "f.json:1:17: flags.f: missing `defaultVariant` (a variant's name, or null)"),
+        (#"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "targeting": {"if": [{"==": [1]}, "a"]}}}}"#,
+         "f.json:1:111: flags.f.targeting.if[0].==: '==' takes 2 arguments, not 1"),
+        (#"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "targeting": {"$ref": "nope"}}}}"#,
+         "f.json:1:105: flags.f.targeting.$ref: names no entry of $evaluators ()"),
+        (#"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "targeting": {"frac": []}}}}"#,
+         "f.json:1:105: flags.f.targeting.frac: unknown operator 'frac'"),
+        (#"{"flags": []}"#, "f.json:1:11: flags: must be an object of flags by key, not a list"),
+        (#"{"flag": {}}"#, "f.json:1:1: missing `flags`"),
+    ])
+    func errors(text: String, message: String) {
+        do {
+            _ = try FlagdFileDecoder.decode(text, file: "f.json")
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.diagnostics.filter { $0.severity == .error }.map { "\($0.location): \($0.path.isEmpty ? "" : $0.path + ": ")\($0.message)" } == [message])
+        }
+    }
+
+    @Test("unknown fields are warnings; a cycle of $refs is refused")
+    func warningsAndCycles() throws {
+        let (_, warnings) = try FlagdFileDecoder.decode(
+            #"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "colour": 1}}}"#, file: "f.json")
+        #expect(warnings.map(\.description).first?.hasPrefix(
+            "f.json:1:83: warning: flags.f.colour: unknown field 'colour' (ignored; known: defaultVariant, metadata, state, targeting, variants)") == true)
+        let cycle = #"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "targeting": {"$ref": "x"}}}, "$evaluators": {"x": {"$ref": "x"}}}"#
+        #expect(throws: FlagConfigError.self) { try FlagdFileDecoder.decode(cycle, file: "f.json") }
+    }
+}
