@@ -235,3 +235,26 @@ public struct FlagdFileDecoder {
         }
     }
 }
+
+/// The flag formats the exporter reads.
+public enum FlagFileFormat: String, Sendable, Hashable, CaseIterable {
+    /// The seed system's YAML (docs/configuration.md).
+    case seed
+    /// flagd's flag definitions (docs/formats.md).
+    case flagd
+
+    /// The format of `text`: flagd when it has a `$schema` naming flagd or a flag with `defaultVariant`, else seed.
+    /// Text that does not parse is the seed format's, whose loader reports the error.
+    public static func detect(_ text: String, file: String) -> FlagFileFormat {
+        guard let root = try? YAMLReader.read(text, file: file) else { return .seed }
+        return FlagdFileDecoder.isFlagd(root) ? .flagd : .seed
+    }
+}
+
+extension FlagdFileDecoder {
+    /// Reads and decodes the flagd file at `path` (the seed loader's limits: a regular file, at most 16 MiB, UTF-8).
+    public static func load(path: String) throws(FlagConfigError) -> (flagSet: FlagdFlagSet, warnings: [ConfigDiagnostic]) {
+        let text = try FlagConfigLoader.readFile(path)
+        return try decode(text.text, file: path)
+    }
+}

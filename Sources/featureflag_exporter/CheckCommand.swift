@@ -28,6 +28,7 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let settings = try config.settings()
+        if let flagd = try config.flagdFile(settings: settings) { return try checkFlagd(flagd) }
         let selection = config.selection(settings: settings)
         let checks: [ConfigSelection] =
             selection.environmentIsExplicit
@@ -54,6 +55,23 @@ struct CheckCommand: ParsableCommand {
             print(reports.joined(separator: "\n\n"))
         }
         if failed { throw ExitCode(1) }
+    }
+}
+
+extension CheckCommand {
+    /// A flagd file has no environments: one check, warnings as errors with --strict.
+    func checkFlagd(_ path: String) throws {
+        do {
+            let (flagSet, warnings) = try FlagdFileDecoder.load(path: path)
+            print(FlagdReport.render(flagSet, warnings: warnings, file: path, format: output))
+            if strict && !warnings.isEmpty {
+                printToStandardError("featureflag_exporter: \(warnings.count) warning(s), refused with --strict")
+                throw ExitCode(1)
+            }
+        } catch let error as FlagConfigError {
+            printToStandardError(error.description)
+            throw ExitCode(1)
+        }
     }
 }
 

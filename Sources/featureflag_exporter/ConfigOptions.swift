@@ -10,6 +10,11 @@ struct ConfigOptions: ParsableArguments {
         help: "The flags file: a path, http(s)://URL or ssm://<parameter>?region=R (default: source.url of the exporter config, else config/feature_flags.yaml).")
     var configFile: String?
 
+    @Option(
+        name: .customLong("config.format"),
+        help: "The flags file's format: seed, flagd, or auto (default: flagd when a local file has a flagd $schema or a flag with defaultVariant, else seed). serve, simulate and push read the seed format only so far.")
+    var format: FormatChoice = .auto
+
     @Option(help: "Environment whose overlay applies (default: $ENVIRONMENT, else development). A named environment the config does not know is an error.")
     var environment: String?
 
@@ -22,6 +27,38 @@ struct ConfigOptions: ParsableArguments {
         name: .customLong("exporter.config-file"),
         help: "The exporter config: source, population, canaries, mirror and push settings (default: config/exporter.yaml when it exists).")
     var exporterConfigFile: String?
+
+    /// `--config.format`'s values.
+    enum FormatChoice: String, ExpressibleByArgument, CaseIterable {
+        case auto, seed, flagd
+    }
+
+    /// The local flagd file these options name, if they name one (explicitly, or detected by `auto`); a clear error
+    /// for a flagd source that is not a local file.
+    func flagdFile(settings: ExporterSettings) throws -> String? {
+        guard format != .seed else { return nil }
+        let source = selection(settings: settings).source
+        let isLocal = !source.contains("://")
+        if format == .flagd {
+            guard isLocal else {
+                printToStandardError("featureflag_exporter: flagd files are read from local paths so far, not \(source)")
+                throw ExitCode(1)
+            }
+            return source
+        }
+        guard isLocal, let text = try? FlagConfigLoader.readFile(source) else { return nil }
+        return FlagFileFormat.detect(text.text, file: source) == .flagd ? source : nil
+    }
+
+    /// A clear error, exit 1, for a flagd file given to a command that reads the seed format only (serve, simulate,
+    /// push), instead of the seed loader's list of unknown fields.
+    func refuseFlagd(settings: ExporterSettings) throws {
+        guard let flagd = try flagdFile(settings: settings) else { return }
+        printToStandardError(
+            "featureflag_exporter: \(flagd) is a flagd file; this command reads the seed format only so far "
+                + "(check and eval read flagd files: docs/formats.md)")
+        throw ExitCode(1)
+    }
 
     /// The exporter config file in effect: the one named, else `config/exporter.yaml` when it exists.
     var exporterConfigPath: String? {
@@ -48,6 +85,7 @@ struct ConfigOptions: ParsableArguments {
 
     /// Loads the config as `serve` would, or prints its errors and exits 1.
     func load(settings: ExporterSettings, strict: Bool = false) throws -> (ConfigSelection, LoadedConfig) {
+        try refuseFlagd(settings: settings)
         let selection = selection(settings: settings)
         do {
             return (selection, try selection.load(settings: settings.source, strict: strict))

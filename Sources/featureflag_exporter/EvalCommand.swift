@@ -51,7 +51,9 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (selection, loaded) = try config.load(settings: try config.settings())
+        let settings = try config.settings()
+        if let flagd = try config.flagdFile(settings: settings) { return try evaluateFlagd(flagd) }
+        let (selection, loaded) = try config.load(settings: settings)
         let active = selection.environment
         let clock: EvaluationClock = at.flatMap(RFC3339Time.parse).map(EvaluationClock.fixed) ?? .system
         if batch {
@@ -64,16 +66,44 @@ struct EvalCommand: ParsableCommand {
             }
             return
         }
-        var context = EvaluationContext(
-            userID: userID, userType: userType, environment: active, requestID: requestID)
-        for attribute in attributes {
-            let parts = attribute.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            context.customAttributes[String(parts[0])] = AttributeValue(commandLine: String(parts[1]))
-        }
+        let context = context(environment: active)
         let result = loaded.flagSet.evaluate(flag!, in: context, clock: clock)
         print(result.jsonLine)
         if loaded.flagSet.index(of: flag!) == nil {
             printToStandardError("featureflag_exporter: flag '\(flag!)' is not in \(selection.source) (environment \(active))")
+            throw ExitCode(1)
+        }
+    }
+
+    /// The context the options describe.
+    func context(environment: String?) -> EvaluationContext {
+        var context = EvaluationContext(userID: userID, userType: userType, environment: environment, requestID: requestID)
+        for attribute in attributes {
+            let parts = attribute.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            context.customAttributes[String(parts[0])] = AttributeValue(commandLine: String(parts[1]))
+        }
+        return context
+    }
+
+    /// A flagd file: the flag resolved as flagd would, `--user-id` as the targeting key; exit 1 for a flag it lacks.
+    func evaluateFlagd(_ path: String) throws {
+        guard !batch else {
+            printToStandardError("featureflag_exporter: --batch reads the seed format only so far")
+            throw ExitCode(1)
+        }
+        let flagSet: FlagdFlagSet
+        do {
+            flagSet = try FlagdFileDecoder.load(path: path).flagSet
+        } catch {
+            printToStandardError(error.description)
+            throw ExitCode(1)
+        }
+        var context = context(environment: config.environment)
+        context.timestamp = at.flatMap(RFC3339Time.parse)
+        let resolution = flagSet.resolve(flag!, context: context, now: EvaluationClock.system.now())
+        print(FlagdReport.jsonLine(resolution, flagKey: flag!))
+        if flagSet.flags[flag!] == nil {
+            printToStandardError("featureflag_exporter: flag '\(flag!)' is not in \(path)")
             throw ExitCode(1)
         }
     }

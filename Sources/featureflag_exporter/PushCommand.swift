@@ -107,6 +107,7 @@ struct PushCommand: ParsableCommand {
         let settings: ExporterSettings
         do {
             settings = try config.settings()
+            try config.refuseFlagd(settings: settings)
         } catch {
             Self.exit(withError: ExitCode(1))
         }
