@@ -42,7 +42,12 @@ final class RawHTTPServer: @unchecked Sendable {
         thread = Thread {
             while true {
                 let connection = accept(listener, nil, nil)
-                if connection < 0 { return }
+                if connection < 0 {
+                    // Stopped: the listener is closed here, by the only thread that uses it, so its descriptor
+                    // number cannot be reused by another test's socket while this loop could still accept on it.
+                    close(listener)
+                    return
+                }
                 var request: [UInt8] = []
                 var buffer = [UInt8](repeating: 0, count: 4096)
                 var timeout = timeval(tv_sec: 2, tv_usec: 0)
@@ -72,9 +77,11 @@ final class RawHTTPServer: @unchecked Sendable {
 
     var requests: [[UInt8]] { recorder.requests }
 
+    /// Stops accepting: `accept` fails from now on and the server's thread closes the listener. (Closing it here
+    /// let a thread still busy answering loop back and accept on whatever socket reused the descriptor number:
+    /// another test's server, which then got this one's answer.)
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 }
 
