@@ -12,14 +12,16 @@ public struct FlagdFileDecoder {
     /// How deep `$ref`s may nest inside each other before the decoder calls it a cycle.
     static let maximumReferenceDepth = 16
 
-    private var diagnostics: [ConfigDiagnostic] = []
-    private var sources = SourceTexts()
+    private var report: DiagnosticCollector
+
+    private init(report: DiagnosticCollector) {
+        self.report = report
+    }
     private var evaluators: [String: YAMLNode] = [:]
 
     /// Decodes `text` read from `file`. Throws every error found; returns the flag set with any warnings.
     public static func decode(_ text: String, file: String) throws(FlagConfigError) -> (flagSet: FlagdFlagSet, warnings: [ConfigDiagnostic]) {
-        var decoder = FlagdFileDecoder()
-        decoder.sources.add(text, for: file)
+        var decoder = FlagdFileDecoder(report: DiagnosticCollector(text: text, file: file))
         guard let root = try YAMLReader.read(text, file: file) else {
             throw FlagConfigError(diagnostics: [
                 ConfigDiagnostic(severity: .error, location: SourceLocation(file: file, line: 1, column: 1), path: "",
@@ -27,10 +29,10 @@ public struct FlagdFileDecoder {
             ], stage: .parse)
         }
         let flagSet = decoder.flagSet(root)
-        if decoder.diagnostics.contains(where: { $0.severity == .error }) {
-            throw FlagConfigError(diagnostics: decoder.diagnostics)
+        if decoder.report.hasErrors {
+            throw FlagConfigError(diagnostics: decoder.report.diagnostics)
         }
-        return (flagSet, decoder.diagnostics)
+        return (flagSet, decoder.report.diagnostics)
     }
 
     /// Whether `root` looks like a flagd file: a `$schema` naming flagd, or a flag with `defaultVariant`.
@@ -43,19 +45,19 @@ public struct FlagdFileDecoder {
 
     private mutating func flagSet(_ root: YAMLNode) -> FlagdFlagSet {
         guard let pairs = root.pairs else {
-            error(root, [], "a flagd file is an object with `flags`, not \(Self.kind(root))")
+            report.error(root, [], "a flagd file is an object with `flags`, not \(Self.kind(root))")
             return FlagdFlagSet(flags: [])
         }
-        warnUnknownKeys(pairs, Self.topLevelKeys, [])
+        report.warnUnknownKeys(pairs, Self.topLevelKeys, [])
         for pair in root["$evaluators"]?.pairs ?? [] { evaluators[pair.key] = pair.value }
-        if let node = root["$evaluators"], node.pairs == nil { error(node, [.key("$evaluators")], "must be an object of named rules") }
+        if let node = root["$evaluators"], node.pairs == nil { report.error(node, [.key("$evaluators")], "must be an object of named rules") }
         let metadata = self.metadata(root["metadata"], [.key("metadata")])
         guard let flagsNode = root["flags"] else {
-            error(root, [], "missing `flags`")
+            report.error(root, [], "missing `flags`")
             return FlagdFlagSet(flags: [], metadata: metadata)
         }
         guard let flagPairs = flagsNode.pairs else {
-            error(flagsNode, [.key("flags")], "must be an object of flags by key, not \(Self.kind(flagsNode))")
+            report.error(flagsNode, [.key("flags")], "must be an object of flags by key, not \(Self.kind(flagsNode))")
             return FlagdFlagSet(flags: [], metadata: metadata)
         }
         var seen: Set<String> = []
@@ -63,7 +65,7 @@ public struct FlagdFileDecoder {
         for pair in flagPairs {
             let path: [ConfigPathComponent] = [.key("flags"), .key(pair.key)]
             if !seen.insert(pair.key).inserted {
-                error(at: pair.keyLocation, path, "the flag '\(pair.key)' is defined twice")
+                report.error(at: pair.keyLocation, path, "the flag '\(pair.key)' is defined twice")
                 continue
             }
             if let flag = flag(pair.key, pair.value, path) { flags.append(flag) }
@@ -73,38 +75,38 @@ public struct FlagdFileDecoder {
 
     private mutating func flag(_ key: String, _ node: YAMLNode, _ path: [ConfigPathComponent]) -> FlagdFlag? {
         guard let pairs = node.pairs else {
-            error(node, path, "a flag is an object with state, variants and defaultVariant, not \(Self.kind(node))")
+            report.error(node, path, "a flag is an object with state, variants and defaultVariant, not \(Self.kind(node))")
             return nil
         }
-        warnUnknownKeys(pairs, Self.flagKeys, path)
+        report.warnUnknownKeys(pairs, Self.flagKeys, path)
         var isEnabled = true
         switch node["state"].map(Self.value) {
         case .string("ENABLED")?: isEnabled = true
         case .string("DISABLED")?: isEnabled = false
-        case let other?: error(node["state"]!, path + [.key("state")], "must be ENABLED or DISABLED, not \(other)")
-        case nil: error(node, path, "missing `state` (ENABLED or DISABLED)")
+        case let other?: report.error(node["state"]!, path + [.key("state")], "must be ENABLED or DISABLED, not \(other)")
+        case nil: report.error(node, path, "missing `state` (ENABLED or DISABLED)")
         }
         var variants: [(name: String, value: FlagValue)] = []
         if let variantsNode = node["variants"] {
             if let variantPairs = variantsNode.pairs, !variantPairs.isEmpty {
                 variants = variantPairs.map { ($0.key, Self.value($0.value)) }
             } else {
-                error(variantsNode, path + [.key("variants")], "must be a non-empty object of variant values by name")
+                report.error(variantsNode, path + [.key("variants")], "must be a non-empty object of variant values by name")
             }
         } else {
-            error(node, path, "missing `variants`")
+            report.error(node, path, "missing `variants`")
         }
         var defaultVariant: String?
         switch node["defaultVariant"].map(Self.value) {
         case .string(let name)?:
             defaultVariant = name
             if !variants.isEmpty, !variants.contains(where: { $0.name == name }) {
-                error(node["defaultVariant"]!, path + [.key("defaultVariant")],
+                report.error(node["defaultVariant"]!, path + [.key("defaultVariant")],
                       "names no variant of this flag (variants: \(variants.map(\.name).joined(separator: ", ")))")
             }
         case .null?: defaultVariant = nil
-        case let other?: error(node["defaultVariant"]!, path + [.key("defaultVariant")], "must be a variant's name or null, not \(other)")
-        case nil: error(node, path, "missing `defaultVariant` (a variant's name, or null)")
+        case let other?: report.error(node["defaultVariant"]!, path + [.key("defaultVariant")], "must be a variant's name or null, not \(other)")
+        case nil: report.error(node, path, "missing `defaultVariant` (a variant's name, or null)")
         }
         var targeting: LogicExpression?
         if let targetingNode = node["targeting"] { targeting = self.targeting(targetingNode, path + [.key("targeting")]) }
@@ -114,7 +116,7 @@ public struct FlagdFileDecoder {
 
     private mutating func targeting(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> LogicExpression? {
         guard let pairs = node.pairs else {
-            error(node, path, "targeting is a JSON Logic rule (an object), not \(Self.kind(node))")
+            report.error(node, path, "targeting is a JSON Logic rule (an object), not \(Self.kind(node))")
             return nil
         }
         if pairs.isEmpty { return nil }
@@ -124,7 +126,7 @@ public struct FlagdFileDecoder {
         } catch {
             // The faulty node, found by the rule path inside the resolved tree (or the rule itself).
             let located = Self.node(at: error.path, in: node) ?? node
-            self.error(located, path + error.path.map { Int($0).map(ConfigPathComponent.index) ?? .key($0) }, error.message)
+            self.report.error(located, path + error.path.map { Int($0).map(ConfigPathComponent.index) ?? .key($0) }, error.message)
             return nil
         }
     }
@@ -135,12 +137,12 @@ public struct FlagdFileDecoder {
         case .mapping(let pairs):
             if pairs.count == 1, pairs[0].key == "$ref" {
                 guard case .string(let name) = Self.value(pairs[0].value), let target = evaluators[name] else {
-                    error(pairs[0].value, path + [.key("$ref")],
+                    report.error(pairs[0].value, path + [.key("$ref")],
                           "names no entry of $evaluators (\(evaluators.keys.sorted().joined(separator: ", ")))")
                     return nil
                 }
                 guard depth < Self.maximumReferenceDepth else {
-                    error(pairs[0].value, path + [.key("$ref")], "$ref nests deeper than \(Self.maximumReferenceDepth) (a cycle?)")
+                    report.error(pairs[0].value, path + [.key("$ref")], "$ref nests deeper than \(Self.maximumReferenceDepth) (a cycle?)")
                     return nil
                 }
                 return resolveReferences(target, [.key("$evaluators"), .key(name)], depth: depth + 1)
@@ -166,7 +168,7 @@ public struct FlagdFileDecoder {
     private mutating func metadata(_ node: YAMLNode?, _ path: [ConfigPathComponent]) -> [String: FlagValue] {
         guard let node else { return [:] }
         guard let pairs = node.pairs else {
-            error(node, path, "metadata is an object of values by name, not \(Self.kind(node))")
+            report.error(node, path, "metadata is an object of values by name, not \(Self.kind(node))")
             return [:]
         }
         var metadata: [String: FlagValue] = [:]
@@ -174,7 +176,7 @@ public struct FlagdFileDecoder {
             let value = Self.value(pair.value)
             switch value {
             case .bool, .int, .double, .string: metadata[pair.key] = value
-            default: error(pair.value, path + [.key(pair.key)], "metadata values are booleans, numbers or text, not \(value)")
+            default: report.error(pair.value, path + [.key(pair.key)], "metadata values are booleans, numbers or text, not \(value)")
             }
         }
         return metadata
@@ -214,40 +216,6 @@ public struct FlagdFileDecoder {
             }
         }
         return current
-    }
-
-    private mutating func error(_ node: YAMLNode, _ path: [ConfigPathComponent], _ message: String) {
-        error(at: node.location, path, message)
-    }
-
-    private mutating func error(at location: SourceLocation, _ path: [ConfigPathComponent], _ message: String) {
-        diagnostics.append(ConfigDiagnostic(severity: .error, location: location, path: formatConfigPath(path),
-                                            message: message, excerpt: sources.excerpt(at: location)))
-    }
-
-    private mutating func warnUnknownKeys(_ pairs: [(key: String, keyLocation: SourceLocation, value: YAMLNode)],
-                                          _ known: [String], _ path: [ConfigPathComponent]) {
-        for pair in pairs where !known.contains(pair.key) {
-            diagnostics.append(ConfigDiagnostic(
-                severity: .warning, location: pair.keyLocation, path: formatConfigPath(path + [.key(pair.key)]),
-                message: "unknown field '\(pair.key)' (ignored; known: \(known.sorted().joined(separator: ", ")))",
-                excerpt: sources.excerpt(at: pair.keyLocation)))
-        }
-    }
-}
-
-/// The flag formats the exporter reads.
-public enum FlagFileFormat: String, Sendable, Hashable, CaseIterable {
-    /// The seed system's YAML (docs/configuration.md).
-    case seed
-    /// flagd's flag definitions (docs/formats.md).
-    case flagd
-
-    /// The format of `text`: flagd when it has a `$schema` naming flagd or a flag with `defaultVariant`, else seed.
-    /// Text that does not parse is the seed format's, whose loader reports the error.
-    public static func detect(_ text: String, file: String) -> FlagFileFormat {
-        guard let root = try? YAMLReader.read(text, file: file) else { return .seed }
-        return FlagdFileDecoder.isFlagd(root) ? .flagd : .seed
     }
 }
 

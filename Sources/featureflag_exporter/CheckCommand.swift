@@ -28,7 +28,7 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let settings = try config.settings()
-        if let flagd = try config.flagdFile(settings: settings) { return try checkFlagd(flagd) }
+        if let other = try config.otherFormatFile(settings: settings) { return try checkOther(other.format, other.path) }
         let selection = config.selection(settings: settings)
         let checks: [ConfigSelection] =
             selection.environmentIsExplicit
@@ -59,11 +59,19 @@ struct CheckCommand: ParsableCommand {
 }
 
 extension CheckCommand {
-    /// A flagd file has no environments: one check, warnings as errors with --strict.
-    func checkFlagd(_ path: String) throws {
+    /// A flagd or Unleash file has no environments: one check, warnings as errors with --strict.
+    func checkOther(_ format: FlagFileFormat, _ path: String) throws {
         do {
-            let (flagSet, warnings) = try FlagdFileDecoder.load(path: path)
-            print(FlagdReport.render(flagSet, warnings: warnings, file: path, format: output))
+            let warnings: [ConfigDiagnostic]
+            if format == .unleash {
+                let decoded = try UnleashFileDecoder.decode(try FlagConfigLoader.readFile(path).text, file: path)
+                warnings = decoded.warnings
+                print(UnleashReport.render(decoded.toggleSet, warnings: warnings, file: path, format: output))
+            } else {
+                let decoded = try FlagdFileDecoder.load(path: path)
+                warnings = decoded.warnings
+                print(FlagdReport.render(decoded.flagSet, warnings: warnings, file: path, format: output))
+            }
             if strict && !warnings.isEmpty {
                 printToStandardError("featureflag_exporter: \(warnings.count) warning(s), refused with --strict")
                 throw ExitCode(1)

@@ -12,7 +12,7 @@ struct ConfigOptions: ParsableArguments {
 
     @Option(
         name: .customLong("config.format"),
-        help: "The flags file's format: seed, flagd, or auto (default: flagd when a local file has a flagd $schema or a flag with defaultVariant, else seed). serve, simulate and push read the seed format only so far.")
+        help: "The flags file's format: seed, flagd, unleash, or auto (default: for a local file, flagd with a flagd $schema or a flag with defaultVariant, unleash with a features list, else seed). serve, simulate and push read the seed format only so far.")
     var format: FormatChoice = .auto
 
     @Option(help: "Environment whose overlay applies (default: $ENVIRONMENT, else development). A named environment the config does not know is an error.")
@@ -30,33 +30,34 @@ struct ConfigOptions: ParsableArguments {
 
     /// `--config.format`'s values.
     enum FormatChoice: String, ExpressibleByArgument, CaseIterable {
-        case auto, seed, flagd
+        case auto, seed, flagd, unleash
     }
 
-    /// The local flagd file these options name, if they name one (explicitly, or detected by `auto`); a clear error
-    /// for a flagd source that is not a local file.
-    func flagdFile(settings: ExporterSettings) throws -> String? {
+    /// The local flagd or Unleash file these options name, if they name one (explicitly, or detected by `auto`);
+    /// a clear error for such a source that is not a local file.
+    func otherFormatFile(settings: ExporterSettings) throws -> (format: FlagFileFormat, path: String)? {
         guard format != .seed else { return nil }
         let source = selection(settings: settings).source
         let isLocal = !source.contains("://")
-        if format == .flagd {
+        if format == .flagd || format == .unleash {
             guard isLocal else {
-                printToStandardError("featureflag_exporter: flagd files are read from local paths so far, not \(source)")
+                printToStandardError("featureflag_exporter: \(format.rawValue) files are read from local paths so far, not \(source)")
                 throw ExitCode(1)
             }
-            return source
+            return (format == .flagd ? .flagd : .unleash, source)
         }
         guard isLocal, let text = try? FlagConfigLoader.readFile(source) else { return nil }
-        return FlagFileFormat.detect(text.text, file: source) == .flagd ? source : nil
+        let detected = FlagFileFormat.detect(text.text, file: source)
+        return detected == .seed ? nil : (detected, source)
     }
 
-    /// A clear error, exit 1, for a flagd file given to a command that reads the seed format only (serve, simulate,
+    /// A clear error, exit 1, for a flagd or Unleash file given to a command that reads the seed format only (serve, simulate,
     /// push), instead of the seed loader's list of unknown fields.
     func refuseFlagd(settings: ExporterSettings) throws {
-        guard let flagd = try flagdFile(settings: settings) else { return }
+        guard let other = try otherFormatFile(settings: settings) else { return }
         printToStandardError(
-            "featureflag_exporter: \(flagd) is a flagd file; this command reads the seed format only so far "
-                + "(check and eval read flagd files: docs/formats.md)")
+            "featureflag_exporter: \(other.path) is a\(other.format == .unleash ? "n Unleash" : " flagd") file; this command "
+                + "reads the seed format only so far (check and eval read flagd and Unleash files: docs/formats.md)")
         throw ExitCode(1)
     }
 

@@ -52,7 +52,9 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let settings = try config.settings()
-        if let flagd = try config.flagdFile(settings: settings) { return try evaluateFlagd(flagd) }
+        if let other = try config.otherFormatFile(settings: settings) {
+            return try other.format == .unleash ? evaluateUnleash(other.path) : evaluateFlagd(other.path)
+        }
         let (selection, loaded) = try config.load(settings: settings)
         let active = selection.environment
         let clock: EvaluationClock = at.flatMap(RFC3339Time.parse).map(EvaluationClock.fixed) ?? .system
@@ -104,6 +106,31 @@ struct EvalCommand: ParsableCommand {
         print(FlagdReport.jsonLine(resolution, flagKey: flag!))
         if flagSet.flags[flag!] == nil {
             printToStandardError("featureflag_exporter: flag '\(flag!)' is not in \(path)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// An Unleash payload: the toggle evaluated as the SDKs do, `--user-id` as `userId`, other attributes as
+    /// `sessionId`, `remoteAddress`, `appName`, `currentTime` or properties; exit 1 for a toggle it lacks.
+    func evaluateUnleash(_ path: String) throws {
+        guard !batch else {
+            printToStandardError("featureflag_exporter: --batch reads the seed format only so far")
+            throw ExitCode(1)
+        }
+        let toggleSet: UnleashToggleSet
+        do {
+            toggleSet = try UnleashFileDecoder.decode(try FlagConfigLoader.readFile(path).text, file: path,
+                                                      hostname: ProcessEnvironment.hostname()).toggleSet
+        } catch {
+            printToStandardError(error.description)
+            throw ExitCode(1)
+        }
+        var context = context(environment: config.environment)
+        context.timestamp = at.flatMap(RFC3339Time.parse)
+        let result = toggleSet.evaluate(flag!, context: UnleashContext(context), now: EvaluationClock.system.now())
+        print(UnleashReport.jsonLine(result, flagKey: flag!))
+        if result.notFound {
+            printToStandardError("featureflag_exporter: toggle '\(flag!)' is not in \(path)")
             throw ExitCode(1)
         }
     }

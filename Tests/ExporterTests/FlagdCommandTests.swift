@@ -60,6 +60,6 @@ struct FlagdCommandTests {
     func seedOnlyCommands(command: String) throws {
         let output = try CommandRunner.exporter([command, "--config.file", Self.example])
         #expect(output.status == 1)
-        #expect(output.standardError == "featureflag_exporter: \(Self.example) is a flagd file; this command reads the seed format only so far (check and eval read flagd files: docs/formats.md)\n")
+        #expect(output.standardError == "featureflag_exporter: \(Self.example) is a flagd file; this command reads the seed format only so far (check and eval read flagd and Unleash files: docs/formats.md)\n")
     }
 }

@@ -45,4 +45,28 @@ struct Murmur3VectorTests {
         }
         #expect(compared == 2000)
     }
+
+    @Test("Unleash's flexibleRollout and strategy variants over 2,000 users agree with Python's mmh3 and the spec's formulas")
+    func unleashRollout() throws {
+        let script = CommandRunner.repositoryRoot + "/Tests/Fixtures/murmur3/unleash_vectors.py"
+        let run = try CommandRunner.run(try PythonTools.executable("python3"), [script])
+        #expect(run.status == 0, "\(run.standardError)")
+        let payload = """
+            {"version": 2, "features": [{"name": "checkout", "enabled": true, "strategies": [{
+              "name": "flexibleRollout", "parameters": {"rollout": "25", "stickiness": "default", "groupId": "checkout-rollout"},
+              "variants": [{"name": "blue", "weight": 200, "stickiness": "default"}, {"name": "green", "weight": 300},
+                           {"name": "red", "weight": 500}, {"name": "none", "weight": 0}]}]}]}
+            """
+        let set = try UnleashFileDecoder.decode(payload, file: "features.json").toggleSet
+        var compared = 0, enabled = 0
+        for line in run.standardOutput.split(separator: "\n") {
+            let fields = line.split(separator: "\t").map(String.init)
+            let result = set.evaluate("checkout", context: UnleashContext(userID: fields[0]), now: 0, random: { 1 })
+            #expect(result.enabled == (fields[1] == "true") && result.variant == fields[2], "\(fields[0])")
+            compared += 1
+            if result.enabled { enabled += 1 }
+        }
+        #expect(compared == 2000)
+        #expect(abs(enabled - 500) < 70, "\(enabled) of 2000 at 25%")
+    }
 }

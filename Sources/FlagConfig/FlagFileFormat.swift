@@ -1,0 +1,19 @@
+import FlagEngine
+
+/// The flag formats the exporter reads.
+public enum FlagFileFormat: String, Sendable, Hashable, CaseIterable {
+    /// The seed system's YAML (docs/configuration.md).
+    case seed
+    /// flagd's flag definitions (docs/formats.md).
+    case flagd
+    /// Unleash's client-API payload (docs/formats.md).
+    case unleash
+
+    /// The format of `text`: flagd when it has a `$schema` naming flagd or a flag with `defaultVariant`; Unleash when
+    /// it has a `features` list; else seed. Text that does not parse is the seed format's, whose loader reports it.
+    public static func detect(_ text: String, file: String) -> FlagFileFormat {
+        guard let root = try? YAMLReader.read(text, file: file) else { return .seed }
+        if FlagdFileDecoder.isFlagd(root) { return .flagd }
+        return UnleashFileDecoder.isUnleash(root) ? .unleash : .seed
+    }
+}

@@ -1,0 +1,175 @@
+/// Unleash feature toggles as the client API (`/api/client/features`) delivers them to SDKs and Unleash Edge.
+public struct UnleashToggle: Sendable, Hashable {
+    public var name: String
+    public var enabled: Bool
+    public var strategies: [UnleashStrategy]
+    /// Toggle-level variants (used when the enabling strategy has none).
+    public var variants: [UnleashVariant]
+    public var dependencies: [UnleashDependency]
+
+    public init(name: String, enabled: Bool, strategies: [UnleashStrategy] = [], variants: [UnleashVariant] = [],
+                dependencies: [UnleashDependency] = []) {
+        self.name = name
+        self.enabled = enabled
+        self.strategies = strategies
+        self.variants = variants
+        self.dependencies = dependencies
+    }
+}
+
+/// One activation strategy: its name and parameters, constraints, segment ids and strategy variants.
+public struct UnleashStrategy: Sendable, Hashable {
+    public var name: String
+    public var parameters: [String: String]
+    public var constraints: [UnleashConstraint]
+    public var segments: [Int]
+    public var variants: [UnleashVariant]
+
+    public init(name: String, parameters: [String: String] = [:], constraints: [UnleashConstraint] = [],
+                segments: [Int] = [], variants: [UnleashVariant] = []) {
+        self.name = name
+        self.parameters = parameters
+        self.constraints = constraints
+        self.segments = segments
+        self.variants = variants
+    }
+}
+
+/// A constraint on one context field.
+public struct UnleashConstraint: Sendable, Hashable {
+    public enum Operator: String, Sendable, Hashable, CaseIterable {
+        case `in` = "IN", notIn = "NOT_IN"
+        case stringContains = "STR_CONTAINS", stringStartsWith = "STR_STARTS_WITH", stringEndsWith = "STR_ENDS_WITH"
+        case numberEqual = "NUM_EQ", numberGreater = "NUM_GT", numberGreaterOrEqual = "NUM_GTE"
+        case numberLess = "NUM_LT", numberLessOrEqual = "NUM_LTE"
+        case dateAfter = "DATE_AFTER", dateBefore = "DATE_BEFORE"
+        case semVerEqual = "SEMVER_EQ", semVerGreater = "SEMVER_GT", semVerLess = "SEMVER_LT"
+    }
+
+    public var contextName: String
+    /// `nil` for an operator this engine does not know: the constraint is then false, as the SDKs treat it.
+    public var operation: Operator?
+    public var values: [String]
+    public var value: String?
+    public var caseInsensitive: Bool
+    public var inverted: Bool
+
+    public init(contextName: String, operation: Operator?, values: [String] = [], value: String? = nil,
+                caseInsensitive: Bool = false, inverted: Bool = false) {
+        self.contextName = contextName
+        self.operation = operation
+        self.values = values
+        self.value = value
+        self.caseInsensitive = caseInsensitive
+        self.inverted = inverted
+    }
+}
+
+/// A variant, of a toggle or of a strategy.
+public struct UnleashVariant: Sendable, Hashable {
+    public struct Override: Sendable, Hashable {
+        public var contextName: String
+        public var values: [String]
+
+        public init(contextName: String, values: [String]) {
+            self.contextName = contextName
+            self.values = values
+        }
+    }
+
+    public var name: String
+    public var weight: Int
+    /// `{"type": ..., "value": ...}` as the API carries it.
+    public var payload: FlagValue?
+    /// `default`, `userId`, `sessionId`, `random` or a context field.
+    public var stickiness: String?
+    public var overrides: [Override]
+
+    public init(name: String, weight: Int, payload: FlagValue? = nil, stickiness: String? = nil, overrides: [Override] = []) {
+        self.name = name
+        self.weight = weight
+        self.payload = payload
+        self.stickiness = stickiness
+        self.overrides = overrides
+    }
+}
+
+/// A dependency on a parent toggle: enabled (optionally with one of some variants), or disabled.
+public struct UnleashDependency: Sendable, Hashable {
+    public var feature: String
+    public var enabled: Bool
+    public var variants: [String]
+
+    public init(feature: String, enabled: Bool = true, variants: [String] = []) {
+        self.feature = feature
+        self.enabled = enabled
+        self.variants = variants
+    }
+}
+
+/// The context as Unleash SDKs take it.
+public struct UnleashContext: Sendable, Hashable {
+    public var userID: String?
+    public var sessionID: String?
+    public var remoteAddress: String?
+    public var environment: String?
+    public var appName: String?
+    /// Unix seconds; `nil` is now.
+    public var currentTime: Double?
+    public var properties: [String: String]
+
+    public init(userID: String? = nil, sessionID: String? = nil, remoteAddress: String? = nil, environment: String? = nil,
+                appName: String? = nil, currentTime: Double? = nil, properties: [String: String] = [:]) {
+        self.userID = userID
+        self.sessionID = sessionID
+        self.remoteAddress = remoteAddress
+        self.environment = environment
+        self.appName = appName
+        self.currentTime = currentTime
+        self.properties = properties
+    }
+
+    /// From the exporter's context: the user id is `userId`; `sessionId`, `remoteAddress`, `appName` and `currentTime`
+    /// attributes fill their fields; every other attribute is a property (as text).
+    public init(_ context: EvaluationContext) {
+        self.init(userID: context.userID, environment: context.environment, currentTime: context.timestamp)
+        for (name, attribute) in context.customAttributes {
+            if name == "properties", case .object(let members) = attribute {
+                for (key, value) in members { properties[key] = FlagValue(value).unleashText }
+                continue
+            }
+            guard let text = FlagValue(attribute).unleashText else { continue }
+            switch name {
+            case "sessionId": sessionID = text
+            case "remoteAddress": remoteAddress = text
+            case "appName": appName = text
+            case "currentTime": currentTime = RFC3339Time.parse(text) ?? Double(text)
+            default: properties[name] = text
+            }
+        }
+        if let type = context.userType { properties["user_type"] = properties["user_type"] ?? type }
+    }
+
+    /// The value of a context field by the name constraints and stickiness use.
+    func field(_ name: String, now: Double) -> String? {
+        switch name {
+        case "userId": userID
+        case "sessionId": sessionID
+        case "remoteAddress": remoteAddress
+        case "environment": environment
+        case "appName": appName
+        case "currentTime": RFC3339Time.format(currentTime ?? now)
+        default: properties[name]
+        }
+    }
+}
+
+extension FlagValue {
+    /// A scalar as the text Unleash compares (JavaScript's String()); lists and objects have none.
+    var unleashText: String? {
+        switch self {
+        case .list, .object: nil
+        default: text
+        }
+    }
+}
