@@ -53,7 +53,13 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let settings = try config.settings()
         if let other = try config.otherFormatFile(settings: settings) {
-            return try other.format == .unleash ? evaluateUnleash(other.path) : evaluateFlagd(other.path)
+            guard !batch else {
+                printToStandardError("featureflag_exporter: --batch reads the seed format only so far")
+                throw ExitCode(1)
+            }
+            var context = context(environment: config.environment)
+            context.timestamp = at.flatMap(RFC3339Time.parse)
+            return try other.format == .unleash ? evaluateUnleash(other.path, context) : evaluateFlagd(other.path, context)
         }
         let (selection, loaded) = try config.load(settings: settings)
         let active = selection.environment
@@ -88,11 +94,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     /// A flagd file: the flag resolved as flagd would, `--user-id` as the targeting key; exit 1 for a flag it lacks.
-    func evaluateFlagd(_ path: String) throws {
-        guard !batch else {
-            printToStandardError("featureflag_exporter: --batch reads the seed format only so far")
-            throw ExitCode(1)
-        }
+    func evaluateFlagd(_ path: String, _ context: EvaluationContext) throws {
         let flagSet: FlagdFlagSet
         do {
             flagSet = try FlagdFileDecoder.load(path: path).flagSet
@@ -100,8 +102,6 @@ struct EvalCommand: ParsableCommand {
             printToStandardError(error.description)
             throw ExitCode(1)
         }
-        var context = context(environment: config.environment)
-        context.timestamp = at.flatMap(RFC3339Time.parse)
         let resolution = flagSet.resolve(flag!, context: context, now: EvaluationClock.system.now())
         print(FlagdReport.jsonLine(resolution, flagKey: flag!))
         if flagSet.flags[flag!] == nil {
@@ -112,11 +112,7 @@ struct EvalCommand: ParsableCommand {
 
     /// An Unleash payload: the toggle evaluated as the SDKs do, `--user-id` as `userId`, other attributes as
     /// `sessionId`, `remoteAddress`, `appName`, `currentTime` or properties; exit 1 for a toggle it lacks.
-    func evaluateUnleash(_ path: String) throws {
-        guard !batch else {
-            printToStandardError("featureflag_exporter: --batch reads the seed format only so far")
-            throw ExitCode(1)
-        }
+    func evaluateUnleash(_ path: String, _ context: EvaluationContext) throws {
         let toggleSet: UnleashToggleSet
         do {
             toggleSet = try UnleashFileDecoder.decode(try FlagConfigLoader.readFile(path).text, file: path,
@@ -125,8 +121,6 @@ struct EvalCommand: ParsableCommand {
             printToStandardError(error.description)
             throw ExitCode(1)
         }
-        var context = context(environment: config.environment)
-        context.timestamp = at.flatMap(RFC3339Time.parse)
         let result = toggleSet.evaluate(flag!, context: UnleashContext(context), now: EvaluationClock.system.now())
         print(UnleashReport.jsonLine(result, flagKey: flag!))
         if result.notFound {

@@ -1,10 +1,11 @@
 // flagbench: the benchmark workloads of Benchmarks/Floor/WORKLOADS.md.
 //
-// Usage: flagbench W | W8 | reload-10k | W-evaluate | scrape-1k | synthetic-100k | push-1k | all
+// Usage: flagbench W | W8 | reload-10k | W-evaluate | W-flagd | W-unleash | scrape-1k | synthetic-100k | push-1k | all
 // (the ofrep workload needs a running server and wrk: scripts/bench-ofrep.sh; push-1k starts prometheus-pushgateway,
 // or pushes to FLAGBENCH_PUSHGATEWAY)
 // W-evaluate is not a WORKLOADS.md workload: it is W through `evaluate` with a new context value per user, reported
-// so that the cost of the full result is visible beside W.
+// so that the cost of the full result is visible beside W. W-flagd and W-unleash are W on the murmur3 formats (a flagd
+// fractional flag, an Unleash flexibleRollout toggle), beside the C floor's murmur3 line.
 // Each workload prints one line: `workload=<name> key=value ...`.
 import FlagConfig
 import FlagEngine
@@ -22,8 +23,10 @@ let workloads: [String: () -> String] = [
     "scrape-1k": { ExporterWorkloads.scrape1k() },
     "synthetic-100k": { ExporterWorkloads.synthetic() },
     "push-1k": { PushWorkload.push1k() },
+    "W-flagd": { MurmurWorkloads.flagd() },
+    "W-unleash": { MurmurWorkloads.unleash() },
 ]
-let order = ["W", "W8", "reload-10k", "W-evaluate", "scrape-1k", "synthetic-100k", "push-1k"]
+let order = ["W", "W8", "reload-10k", "W-evaluate", "W-flagd", "W-unleash", "scrape-1k", "synthetic-100k", "push-1k"]
 
 guard let name = arguments.first, name == "all" || workloads[name] != nil else {
     let usage = "usage: flagbench \(order.joined(separator: " | ")) | all\n"
