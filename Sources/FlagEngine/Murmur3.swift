@@ -59,11 +59,36 @@ public enum Murmur3 {
         return text.withUTF8 { hash32(UnsafeRawBufferPointer($0), seed: seed) }
     }
 
+    /// `MurmurHash3_x86_32` of the UTF-8 bytes of `first + middle + last`, joined in a stack buffer rather than a new
+    /// string (the bucketing keys `"<groupId>:<id>"` and `flagKey + targetingKey`).
+    public static func hash32(joining first: String, _ middle: String, _ last: String, seed: UInt32 = 0) -> UInt32 {
+        var first = first, middle = middle, last = last
+        return first.withUTF8 { a in
+            middle.withUTF8 { b in
+                last.withUTF8 { c in
+                    withUnsafeTemporaryAllocation(byteCount: a.count + b.count + c.count, alignment: 4) { buffer in
+                        var offset = 0
+                        func append(_ part: UnsafeBufferPointer<UInt8>) {
+                            guard part.count > 0 else { return }
+                            UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + part.count])
+                                .copyMemory(from: UnsafeRawBufferPointer(part))
+                            offset += part.count
+                        }
+                        append(a)
+                        append(b)
+                        append(c)
+                        return hash32(UnsafeRawBufferPointer(buffer), seed: seed)
+                    }
+                }
+            }
+        }
+    }
+
     /// Unleash's normalized hash: `hash32("<groupId>:<id>", seed) % modulus + 1`, in `1 ... modulus`. Strategies use
     /// modulus 100 and seed 0 (a user is in a `percentage` rollout iff `percentage > 0 && bucket <= percentage`);
     /// variants use the total weight and `unleashVariantSeed`.
     public static func unleashBucket(groupID: String, id: String, modulus: UInt32 = 100, seed: UInt32 = 0) -> UInt32 {
-        hash32(groupID + ":" + id, seed: seed) % modulus + 1
+        hash32(joining: groupID, ":", id, seed: seed) % modulus + 1
     }
 
     /// flagd's `fractional` bucket: `(UInt64(hash32(value)) * totalWeight) >> 32`, in `0 ..< totalWeight`; the

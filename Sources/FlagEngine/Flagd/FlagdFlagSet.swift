@@ -91,7 +91,7 @@ public struct FlagdFlagSet: Sendable, Hashable {
         guard let flag = flags[key] else { return FlagdResolution(reason: .error, errorCode: .flagNotFound) }
         guard flag.isEnabled else { return FlagdResolution(reason: .disabled, errorCode: .flagNotFound) }
         guard let targeting = flag.targeting else { return Self.fallback(flag, reason: .staticValue) }
-        let scope = LogicScope(data: Self.data(context, flagKey: key, now: now), flagKey: key, targetingKey: context.userID)
+        let scope = LogicScope(context: context, flagKey: key, now: now)
         let name: String
         switch targeting.evaluate(scope) {
         case .string(let text): name = text

@@ -9,14 +9,14 @@ enum FlagdOperators {
     static func fractional(_ arguments: [LogicExpression], _ scope: LogicScope) -> FlagValue {
         guard let first = arguments.first else { return .null }
         var buckets = arguments[...]
-        let hashed: String
+        let hash: UInt32
         let firstValue = first.evaluate(scope)
         if case .string(let text) = firstValue {
-            hashed = text
+            hash = Murmur3.hash32(text)
             buckets = arguments.dropFirst()
         } else {
             guard let targetingKey = scope.targetingKey else { return .null }
-            hashed = scope.flagKey + targetingKey
+            hash = Murmur3.hash32(joining: scope.flagKey, "", targetingKey)
         }
         var variants: [(name: FlagValue, weight: UInt64)] = []
         var total: UInt64 = 0
@@ -32,7 +32,7 @@ enum FlagdOperators {
             total += weight
         }
         guard total > 0 else { return .null }
-        let bucket = Murmur3.flagdBucket(hashed, totalWeight: total)
+        let bucket = (UInt64(hash) &* total) >> 32
         var running: UInt64 = 0
         for variant in variants {
             running += variant.weight

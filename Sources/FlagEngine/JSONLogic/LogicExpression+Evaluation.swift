@@ -1,7 +1,11 @@
 /// What a rule is evaluated against: the data `var` reads, and the hooks flagd's `fractional` needs.
 public struct LogicScope: Sendable {
-    /// The data (`var`'s root): for flagd, the context's attributes, `targetingKey` and `$flagd`.
+    /// The data (`var`'s root), when given as a value (tests, and the elements `map`, `filter` and `reduce` visit).
     public var data: FlagValue
+    /// flagd's data, read straight from the context (``FlagdFlagSet/data(_:flagKey:now:)`` describes it) rather than
+    /// built as an object for every evaluation.
+    var context: EvaluationContext?
+    var now: Double = 0
     /// The key of the flag being evaluated (`fractional` hashes it with the targeting key by default).
     public var flagKey: String
     /// The targeting key of the context, if any.
@@ -12,6 +16,31 @@ public struct LogicScope: Sendable {
         self.flagKey = flagKey
         self.targetingKey = targetingKey
     }
+
+    /// flagd's scope for `context`, evaluating `flagKey` at `now`.
+    init(context: EvaluationContext, flagKey: String, now: Double) {
+        self.init(data: .null, flagKey: flagKey, targetingKey: context.userID)
+        self.context = context
+        self.now = now
+    }
+
+    /// The value at `path` in the data; `nil` when missing or null.
+    func value<Path: Collection<String>>(at path: Path) -> FlagValue? {
+        guard let context else { return LogicExpression.lookUp(path, in: data) }
+        guard let first = path.first else { return FlagdFlagSet.data(context, flagKey: flagKey, now: now) }
+        let root: FlagValue?
+        switch first {
+        case "$flagd":
+            root = .object(["flagKey": .string(flagKey), "timestamp": .int(Int((context.timestamp ?? now).rounded(.down)))])
+        case "targetingKey": root = context.userID.map(FlagValue.string) ?? context.customAttributes[first].map(FlagValue.init)
+        case "user_type": root = context.userType.map(FlagValue.string) ?? context.customAttributes[first].map(FlagValue.init)
+        case "environment": root = context.environment.map(FlagValue.string) ?? context.customAttributes[first].map(FlagValue.init)
+        case "request_id": root = context.requestID.map(FlagValue.string) ?? context.customAttributes[first].map(FlagValue.init)
+        default: root = context.customAttributes[first].map(FlagValue.init)
+        }
+        guard let root else { return nil }
+        return LogicExpression.lookUp(path.dropFirst(), in: root)
+    }
 }
 
 extension LogicExpression {
@@ -21,18 +50,18 @@ extension LogicExpression {
         case .literal(let value): return value
         case .list(let elements): return .list(elements.map { $0.evaluate(scope) })
         case .variable(let path, let fallback):
-            return Self.lookUp(path, in: scope.data) ?? fallback?.evaluate(scope) ?? .null
+            return scope.value(at: path) ?? fallback?.evaluate(scope) ?? .null
         case .dynamicVariable(let name, let fallback):
             let text = name.evaluate(scope).text
             let path = text.isEmpty ? [] : text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-            return Self.lookUp(path, in: scope.data) ?? fallback?.evaluate(scope) ?? .null
+            return scope.value(at: path) ?? fallback?.evaluate(scope) ?? .null
         case .operation(let logicOperator, let arguments):
             return Self.apply(logicOperator, arguments, scope)
         }
     }
 
     /// The value at `path` (object members, list indexes); `nil` when a step is missing or the value is null.
-    static func lookUp(_ path: [String], in data: FlagValue) -> FlagValue? {
+    static func lookUp<Path: Collection<String>>(_ path: Path, in data: FlagValue) -> FlagValue? {
         var current = data
         for step in path {
             switch current {
@@ -138,7 +167,7 @@ extension LogicExpression {
         return flattened.filter { name in
             let text = name.text
             let path = text.isEmpty ? [] : text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-            guard let found = lookUp(path, in: scope.data) else { return true }
+            guard let found = scope.value(at: path) else { return true }
             if case .string("") = found { return true }
             return false
         }

@@ -20,7 +20,30 @@ public struct UnleashToggle: Sendable, Hashable {
 /// One activation strategy: its name and parameters, constraints, segment ids and strategy variants.
 public struct UnleashStrategy: Sendable, Hashable {
     public var name: String
-    public var parameters: [String: String]
+    /// The parameters as the API carries them (text); read once into ``compiled`` whenever they are set.
+    public var parameters: [String: String] {
+        didSet { compiled = CompiledParameters(parameters) }
+    }
+    /// The parameters the strategies read, parsed once instead of at every evaluation.
+    private(set) var compiled: CompiledParameters
+
+    struct CompiledParameters: Sendable, Hashable {
+        var rollout: Int
+        var percentage: Int
+        var groupID: String?
+        var stickiness: String
+        var userIDs: [String]
+        var hostNames: [String]
+
+        init(_ parameters: [String: String]) {
+            rollout = UnleashStrategies.percentage(parameters["rollout"])
+            percentage = UnleashStrategies.percentage(parameters["percentage"])
+            groupID = parameters["groupId"].flatMap { $0.isEmpty ? nil : $0 }
+            stickiness = parameters["stickiness"].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+            userIDs = UnleashStrategies.list(parameters["userIds"])
+            hostNames = UnleashStrategies.list(parameters["hostNames"]).map { $0.lowercased() }
+        }
+    }
     public var constraints: [UnleashConstraint]
     public var segments: [Int]
     public var variants: [UnleashVariant]
@@ -29,6 +52,7 @@ public struct UnleashStrategy: Sendable, Hashable {
                 segments: [Int] = [], variants: [UnleashVariant] = []) {
         self.name = name
         self.parameters = parameters
+        self.compiled = CompiledParameters(parameters)
         self.constraints = constraints
         self.segments = segments
         self.variants = variants

@@ -6,37 +6,34 @@ import Glibc
 enum UnleashStrategies {
     static func isOn(_ strategy: UnleashStrategy, toggleName: String, context: UnleashContext, hostname: String,
                      random: () -> UInt32) -> Bool {
-        let parameters = strategy.parameters
+        let parameters = strategy.compiled
         switch strategy.name {
         case "default":
             return true
         case "userWithId":
             guard let userID = context.userID else { return false }
-            return list(parameters["userIds"]).contains(userID)
+            return parameters.userIDs.contains(userID)
         case "gradualRolloutUserId":
-            return rollout(percentage(parameters["percentage"]), groupID: parameters["groupId"] ?? toggleName, id: context.userID)
+            return rollout(parameters.percentage, groupID: parameters.groupID ?? toggleName, id: context.userID)
         case "gradualRolloutSessionId":
-            return rollout(percentage(parameters["percentage"]), groupID: parameters["groupId"] ?? toggleName, id: context.sessionID)
+            return rollout(parameters.percentage, groupID: parameters.groupID ?? toggleName, id: context.sessionID)
         case "gradualRolloutRandom":
-            let percentage = percentage(parameters["percentage"])
-            return percentage > 0 && Int(random()) <= percentage
+            return parameters.percentage > 0 && Int(random()) <= parameters.percentage
         case "flexibleRollout":
-            let groupID = parameters["groupId"].flatMap { $0.isEmpty ? nil : $0 } ?? toggleName
             let id: String?
-            switch parameters["stickiness"] ?? "default" {
-            case "default", "": id = context.userID ?? context.sessionID ?? String(random())
+            switch parameters.stickiness {
+            case "default": id = context.userID ?? context.sessionID ?? String(random())
             case "random": id = String(random())
             case "userId": id = context.userID
             case "sessionId": id = context.sessionID
             case let field: id = context.field(field, now: 0)
             }
-            return rollout(percentage(parameters["rollout"]), groupID: groupID, id: id)
+            return rollout(parameters.rollout, groupID: parameters.groupID ?? toggleName, id: id)
         case "remoteAddress":
             guard let address = context.remoteAddress else { return false }
-            return list(parameters["IPs"]).contains { IPRange($0)?.contains(address) ?? ($0 == address) }
+            return list(strategy.parameters["IPs"]).contains { IPRange($0)?.contains(address) ?? ($0 == address) }
         case "applicationHostname":
-            let host = hostname.lowercased()
-            return list(parameters["hostNames"]).contains { $0.lowercased() == host }
+            return parameters.hostNames.contains(hostname.lowercased())
         default:
             return false
         }

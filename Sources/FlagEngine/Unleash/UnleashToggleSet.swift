@@ -51,7 +51,7 @@ public struct UnleashToggleSet: Sendable, Hashable {
         }
         // The enabling strategy's variants win; otherwise the toggle's.
         if let strategy = winning, !strategy.variants.isEmpty {
-            let groupID = strategy.parameters["groupId"].flatMap { $0.isEmpty ? nil : $0 } ?? toggle.name
+            let groupID = strategy.compiled.groupID ?? toggle.name
             if let variant = UnleashVariants.select(strategy.variants, groupID: groupID, context: context, now: now, random: random) {
                 return UnleashResult(enabled: true, variant: variant.name, variantEnabled: true, payload: variant.payload)
             }
