@@ -33,15 +33,20 @@ SOURCE = 'source=~"$source"'
 GREEN_RED = (None, "green"), (1, "red")
 
 
-def status(kind="count"):
+def status():
     """A stat that is green at 0 and red from 1: the top row reads "all green" when nothing needs a look."""
     return (stat.Panel().graph_mode(common.BigValueGraphMode.NONE).color_mode(common.BigValueColorMode.BACKGROUND)
             .reduce_options(last_value()).thresholds(thresholds(*GREEN_RED)))
 
 
-def dashed(*names):
-    """Overrides that draw the series whose legend ends in one of `names` as thin dashed lines (configured values
-    beside realised ones)."""
+def reading():
+    """A stat of current readings (ages, uptime): the last value, no sparkline, no colour."""
+    return stat.Panel().graph_mode(common.BigValueGraphMode.NONE).reduce_options(last_value())
+
+
+def dashed():
+    """Override properties that draw the series they match as thin dashed lines (configured values beside realised
+    ones)."""
     return [model.DynamicConfigValue(id_val="custom.lineStyle", value={"fill": "dash", "dash": [10, 10]}),
             model.DynamicConfigValue(id_val="custom.lineWidth", value=1),
             model.DynamicConfigValue(id_val="custom.fillOpacity", value=0)]
@@ -84,12 +89,12 @@ def config_row(b):
             [series(f"sum by (instance) (rate(feature_flag_refresh_success_total{{{SEL}}}[{RATE}]))", "{{instance}} ok"),
              series(f"sum by (instance, error_type) (rate(feature_flag_refresh_failure_total{{{SEL}}}[{RATE}]))",
                     "{{instance}} {{error_type}}")])
-    b.panel(stat.Panel().graph_mode(common.BigValueGraphMode.NONE).reduce_options(last_value()),
+    b.panel(reading(),
             "Since the last successful check",
             "Seconds since the last successful check of the source, beside the staleness threshold.", "s",
             [instant(f"max by (instance) (time() - feature_flag_last_refresh_timestamp{{{SEL}}})", "{{instance}}"),
              instant(f"max by (instance) (feature_flag_stale_threshold_seconds{{{SEL}}})", "{{instance}} threshold")])
-    b.panel(stat.Panel().graph_mode(common.BigValueGraphMode.NONE).reduce_options(last_value()),
+    b.panel(reading(),
             "Since the last config change", "Seconds since the effective config content last changed.", "s",
             [instant(f"max by (instance) (time() - feature_flag_last_change_timestamp_seconds{{{SEL}}})",
                      "{{instance}}")])
@@ -224,7 +229,7 @@ def traffic_rows(b):
     b.panel(timeseries.Panel(), "Push duration", "90th percentile of one push, retries included.", "s",
             [series(f"histogram_quantile(0.9, sum by (le) "
                     f"(rate(feature_flag_push_duration_seconds_bucket{{{SEL}}}[{RATE}])))", "p90")])
-    b.panel(stat.Panel().graph_mode(common.BigValueGraphMode.NONE).reduce_options(last_value()), "Since the last push",
+    b.panel(reading(), "Since the last push",
             "Seconds since the last accepted push of each pushing exporter, and the age of each pushed group on the "
             "gateway (alert FeatureFlagPushgatewayStale).", "s",
             [instant(f"max by (instance) (time() - feature_flag_last_push_timestamp_seconds{{{SEL}}})", "{{instance}}"),
@@ -241,7 +246,7 @@ def exporter_row(b):
             "Version, revision (the commit it was built from) and Swift version of each exporter.", "none",
             [instant(f"max by (instance, version, revision, swift_version) "
                      f"(feature_flag_exporter_build_info{{{SEL}}})", table=True)], width=10)
-    b.panel(stat.Panel().graph_mode(common.BigValueGraphMode.NONE).reduce_options(last_value()), "Uptime",
+    b.panel(reading(), "Uptime",
             "Time since each exporter started.", "s",
             [instant(f"max by (instance) (time() - process_start_time_seconds{{{SEL}}})", "{{instance}}")])
     b.panel(timeseries.Panel(), "CPU", "CPU seconds per second used by each exporter.", "percentunit",

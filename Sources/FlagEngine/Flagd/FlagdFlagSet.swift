@@ -118,9 +118,13 @@ public struct FlagdFlagSet: Sendable, Hashable {
         if let userType = context.userType { members["user_type"] = .string(userType) }
         if let environment = context.environment { members["environment"] = .string(environment) }
         if let requestID = context.requestID { members["request_id"] = .string(requestID) }
-        let time = context.timestamp ?? now
-        members["$flagd"] = .object(["flagKey": .string(flagKey), "timestamp": .int(Int(time.rounded(.down)))])
+        members["$flagd"] = flagdObject(context, flagKey: flagKey, now: now)
         return .object(members)
+    }
+
+    /// `$flagd`: the flag key and the evaluation time (the context's, else `now`) in whole unix seconds.
+    static func flagdObject(_ context: EvaluationContext, flagKey: String, now: Double) -> FlagValue {
+        .object(["flagKey": .string(flagKey), "timestamp": .int(Int((context.timestamp ?? now).rounded(.down)))])
     }
 }
 

@@ -30,8 +30,7 @@ public struct LogicScope: Sendable {
         guard let first = path.first else { return FlagdFlagSet.data(context, flagKey: flagKey, now: now) }
         let root: FlagValue?
         switch first {
-        case "$flagd":
-            root = .object(["flagKey": .string(flagKey), "timestamp": .int(Int((context.timestamp ?? now).rounded(.down)))])
+        case "$flagd": root = FlagdFlagSet.flagdObject(context, flagKey: flagKey, now: now)
         case "targetingKey": root = context.userID.map(FlagValue.string) ?? context.customAttributes[first].map(FlagValue.init)
         case "user_type": root = context.userType.map(FlagValue.string) ?? context.customAttributes[first].map(FlagValue.init)
         case "environment": root = context.environment.map(FlagValue.string) ?? context.customAttributes[first].map(FlagValue.init)

@@ -4,6 +4,13 @@ extension UnleashConstraint {
     /// negates the outcome; an unknown operator is false.
     public func holds(for context: UnleashContext, now: Double) -> Bool {
         guard let operation else { return false }
+        // currentTime is a number already: dates compare with it directly, not through its RFC 3339 text.
+        if contextName == "currentTime", operation == .dateAfter || operation == .dateBefore {
+            guard let limit = value.flatMap(RFC3339Time.parse) else { return inverted }
+            let time = context.currentTime ?? now
+            let result = operation == .dateAfter ? time > limit : time < limit
+            return inverted ? !result : result
+        }
         let result = evaluate(operation, context.field(contextName, now: now))
         return inverted ? !result : result
     }
