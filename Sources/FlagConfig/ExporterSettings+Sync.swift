@@ -1,4 +1,4 @@
-import FlagEngine
+public import FlagEngine
 
 /// How the config is kept fresh: `refresh.mode` of `exporter.yaml`, `--refresh.mode`, FEATURE_FLAG_REFRESH_MODE.
 public enum RefreshMode: String, Sendable, Hashable, CaseIterable {
@@ -47,6 +47,9 @@ extension ExporterSettings {
         /// The largest share (0...1) of the flags in use that one new config may drop; a config dropping more is
         /// refused, and the one in use stays. 1 allows any loss.
         public var maximumFlagLoss = 0.5
+        /// The flags' format; `nil` detects it from each fetched text (``FlagFileFormat/detect(_:file:)``).
+        /// `--config.format` overrides it.
+        public var format: FlagFileFormat?
 
         public init() {}
     }
@@ -128,11 +131,19 @@ extension ExporterSettingsDecoder {
         var source = ExporterSettings.Source()
         guard let pairs = base.mapping(node, path) else { return source }
         base.warnUnknownKeys(
-            node, ["url", "timeout", "ca_file", "headers", "cache_file", "overlay", "allow_empty", "max_flag_loss"], path)
+            node, ["url", "format", "timeout", "ca_file", "headers", "cache_file", "overlay", "allow_empty", "max_flag_loss"], path)
         for pair in pairs {
             let here = path + [.key(pair.key)]
             switch pair.key {
             case "url": source.url = base.name(pair.value, here)
+            case "format":
+                guard let text = base.name(pair.value, here) else { continue }
+                if text == "auto" { source.format = nil; continue }
+                guard let format = FlagFileFormat(rawValue: text) else {
+                    base.error(pair.value, here, "'\(text)' is not a format: auto, seed, flagd or unleash")
+                    continue
+                }
+                source.format = format
             case "timeout":
                 if let seconds = positiveSeconds(pair.value, here, maximum: 300) { source.timeout = seconds }
             case "ca_file": source.caFile = base.name(pair.value, here)

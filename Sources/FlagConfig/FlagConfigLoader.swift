@@ -47,12 +47,17 @@ public enum FlagConfigLoader {
     /// Loads the flags file at `path` for `environment`, with its `feature_flags_<environment>.yaml` overlay if
     /// one exists beside it.
     ///
-    /// - Parameter strict: unknown fields are errors instead of warnings.
+    /// - Parameters:
+    ///   - strict: unknown fields are errors instead of warnings.
+    ///   - format: the file's format; `nil` detects it (``FlagFileFormat/detect(_:file:)``). A flagd or Unleash file
+    ///     takes no overlay.
     /// - Throws: ``FlagConfigError`` with every error located by file, line and column.
-    public static func load(path: String, environment: String, strict: Bool = false) throws(FlagConfigError)
-        -> LoadedConfig
+    public static func load(path: String, environment: String, strict: Bool = false, format: FlagFileFormat? = nil)
+        throws(FlagConfigError) -> LoadedConfig
     {
         let base = try readFile(path)
+        let format = format ?? FlagFileFormat.detect(base.text, file: base.name)
+        if format != .seed { return try loadForeign(format, base: base, overlay: nil, environment: environment, strict: strict) }
         let overlayFile = overlayPath(for: path, environment: environment)
         // Anything at the overlay's path is read, so a directory, FIFO or dangling link there is an error, never a
         // silent fall-back to the base.
@@ -65,12 +70,20 @@ public enum FlagConfigLoader {
     /// A text of 256 KiB or more is parsed, and a file of 1,024 flags or more decoded and compiled, on two threads
     /// (the calling thread and one from `DispatchQueue.concurrentPerform`); the result, and every error with its
     /// location, is the same as on one.
+    ///
+    /// `format` is the text's format; `nil` detects it (``FlagFileFormat/detect(_:file:)``). flagd and Unleash texts
+    /// are loaded by ``loadForeign(_:base:overlay:environment:strict:)``.
     public static func load(
         base: ConfigText,
         overlay: ConfigText? = nil,
         environment: String,
-        strict: Bool = false
+        strict: Bool = false,
+        format: FlagFileFormat? = nil
     ) throws(FlagConfigError) -> LoadedConfig {
+        let format = format ?? FlagFileFormat.detect(base.text, file: base.name)
+        if format != .seed {
+            return try loadForeign(format, base: base, overlay: overlay, environment: environment, strict: strict)
+        }
         var sources = SourceTexts()
         sources.add(base.text, for: base.name)
         if let overlay { sources.add(overlay.text, for: overlay.name) }

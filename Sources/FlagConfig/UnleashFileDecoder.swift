@@ -117,9 +117,31 @@ public struct UnleashFileDecoder {
                     contextName: override["contextName"].map(FlagdFileDecoder.value)?.unleashScalar ?? "",
                     values: Self.strings(override["values"]))
             }
-            return UnleashVariant(name: name, weight: weight, payload: variant["payload"].map(FlagdFileDecoder.value),
-                                  stickiness: variant["stickiness"].map(FlagdFileDecoder.value)?.unleashScalar, overrides: overrides)
+            let payload = variant["payload"].map(FlagdFileDecoder.value)
+            return UnleashVariant(name: name, weight: weight, payload: payload,
+                                  stickiness: variant["stickiness"].map(FlagdFileDecoder.value)?.unleashScalar, overrides: overrides,
+                                  servedValue: payload.flatMap { servedValue($0, variant["payload"]!, here + [.key("payload")]) })
         }
+    }
+
+    /// A payload's `value` read by its `type`: `json` parsed, `number` a number, `string` and `csv` (and any other
+    /// type) text. A `json` or `number` value that does not read as one is a warning, and serves its text.
+    private mutating func servedValue(_ payload: FlagValue, _ node: YAMLNode, _ path: [ConfigPathComponent]) -> FlagValue? {
+        guard case .object(let members) = payload, let value = members["value"] else { return nil }
+        guard case .string(let text) = value else { return value }
+        switch members["type"] {
+        case .string("json")?:
+            if let parsed = try? JSONParser().parse(text) { return parsed }
+            report.warn(node, path, "the `json` payload does not parse as JSON; it is served as text")
+        case .string("number")?:
+            if let number = Double(String(text.trimmingJavaScriptSpace())), number.isFinite {
+                return number == number.rounded() && abs(number) < 9e15 ? .int(Int(number)) : .double(number)
+            }
+            report.warn(node, path, "the `number` payload is not a number; it is served as text")
+        default:
+            break
+        }
+        return .string(text)
     }
 
     private mutating func dependency(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> UnleashDependency? {

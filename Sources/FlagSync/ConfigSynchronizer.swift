@@ -181,11 +181,13 @@ public final class ConfigSynchronizer: Sendable {
         let loaded: LoadedConfig
         do {
             loaded = try FlagConfigLoader.load(
-                base: fetched.base, overlay: fetched.overlay, environment: fetcher.environment, strict: strict)
+                base: fetched.base, overlay: fetched.overlay, environment: fetcher.environment, strict: strict,
+                format: fetcher.options.format)
         } catch {
             return report(.rejected(error), fetchSucceeded: true)
         }
-        if let unknown = fetcher.unknownEnvironmentError(fetched, sections: loaded.environmentSections) {
+        // Environments are the seed format's: a flagd or Unleash source serves every environment alike.
+        if loaded.flagSet.format == .seed, let unknown = fetcher.unknownEnvironmentError(fetched, sections: loaded.environmentSections) {
             return report(.rejected(unknown), fetchSucceeded: true)
         }
         let current = store.snapshot

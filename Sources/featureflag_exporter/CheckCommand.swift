@@ -28,7 +28,6 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let settings = try config.settings()
-        if let other = try config.otherFormatFile(settings: settings) { return try checkOther(other.format, other.path) }
         let selection = config.selection(settings: settings)
         let checks: [ConfigSelection] =
             selection.environmentIsExplicit
@@ -40,6 +39,11 @@ struct CheckCommand: ParsableCommand {
         for check in checks {
             do {
                 let loaded = try check.load(settings: settings.source, strict: strict)
+                // A flagd or Unleash source has no environments: one check, reported in its own terms.
+                if loaded.flagSet.format != .seed {
+                    print(checkOther(loaded))
+                    return
+                }
                 reports.append(CheckReport.render(loaded, format: output, at: now))
             } catch {
                 failed = true
@@ -59,27 +63,13 @@ struct CheckCommand: ParsableCommand {
 }
 
 extension CheckCommand {
-    /// A flagd or Unleash file has no environments: one check, warnings as errors with --strict.
-    func checkOther(_ format: FlagFileFormat, _ path: String) throws {
-        do {
-            let warnings: [ConfigDiagnostic]
-            if format == .unleash {
-                let decoded = try UnleashFileDecoder.decode(try FlagConfigLoader.readFile(path).text, file: path)
-                warnings = decoded.warnings
-                print(UnleashReport.render(decoded.toggleSet, warnings: warnings, file: path, format: output))
-            } else {
-                let decoded = try FlagdFileDecoder.load(path: path)
-                warnings = decoded.warnings
-                print(FlagdReport.render(decoded.flagSet, warnings: warnings, file: path, format: output))
-            }
-            if strict && !warnings.isEmpty {
-                printToStandardError("featureflag_exporter: \(warnings.count) warning(s), refused with --strict")
-                throw ExitCode(1)
-            }
-        } catch let error as FlagConfigError {
-            printToStandardError(error.description)
-            throw ExitCode(1)
+    /// A flagd or Unleash source's report in that format's terms (with --strict its warnings were errors already).
+    func checkOther(_ loaded: LoadedConfig) -> String {
+        let file = loaded.flagSet.info.source
+        if let toggles = loaded.flagSet.unleashToggles {
+            return UnleashReport.render(toggles, warnings: loaded.warnings, file: file, format: output)
         }
+        return FlagdReport.render(loaded.flagSet.flagdDefinitions ?? FlagdFlagSet(flags: []), warnings: loaded.warnings, file: file, format: output)
     }
 }
 

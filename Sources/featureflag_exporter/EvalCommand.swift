@@ -52,15 +52,6 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let settings = try config.settings()
-        if let other = try config.otherFormatFile(settings: settings) {
-            guard !batch else {
-                printToStandardError("featureflag_exporter: --batch reads the seed format only so far")
-                throw ExitCode(1)
-            }
-            var context = context(environment: config.environment)
-            context.timestamp = at.flatMap(RFC3339Time.parse)
-            return try other.format == .unleash ? evaluateUnleash(other.path, context) : evaluateFlagd(other.path, context)
-        }
         let (selection, loaded) = try config.load(settings: settings)
         let active = selection.environment
         let clock: EvaluationClock = at.flatMap(RFC3339Time.parse).map(EvaluationClock.fixed) ?? .system
@@ -74,7 +65,15 @@ struct EvalCommand: ParsableCommand {
             }
             return
         }
-        let context = context(environment: active)
+        var context = context(environment: active)
+        if let flagd = loaded.flagSet.flagdDefinitions {
+            context.timestamp = at.flatMap(RFC3339Time.parse)
+            return try evaluateFlagd(flagd, context, source: selection.source)
+        }
+        if let unleash = loaded.flagSet.unleashToggles {
+            context.timestamp = at.flatMap(RFC3339Time.parse)
+            return try evaluateUnleash(unleash, context, source: selection.source)
+        }
         let result = loaded.flagSet.evaluate(flag!, in: context, clock: clock)
         print(result.jsonLine)
         if loaded.flagSet.index(of: flag!) == nil {
@@ -94,37 +93,22 @@ struct EvalCommand: ParsableCommand {
     }
 
     /// A flagd file: the flag resolved as flagd would, `--user-id` as the targeting key; exit 1 for a flag it lacks.
-    func evaluateFlagd(_ path: String, _ context: EvaluationContext) throws {
-        let flagSet: FlagdFlagSet
-        do {
-            flagSet = try FlagdFileDecoder.load(path: path).flagSet
-        } catch {
-            printToStandardError(error.description)
-            throw ExitCode(1)
-        }
+    func evaluateFlagd(_ flagSet: FlagdFlagSet, _ context: EvaluationContext, source: String) throws {
         let resolution = flagSet.resolve(flag!, context: context, now: EvaluationClock.system.now())
         print(FlagdReport.jsonLine(resolution, flagKey: flag!))
         if flagSet.flags[flag!] == nil {
-            printToStandardError("featureflag_exporter: flag '\(flag!)' is not in \(path)")
+            printToStandardError("featureflag_exporter: flag '\(flag!)' is not in \(source)")
             throw ExitCode(1)
         }
     }
 
     /// An Unleash payload: the toggle evaluated as the SDKs do, `--user-id` as `userId`, other attributes as
     /// `sessionId`, `remoteAddress`, `appName`, `currentTime` or properties; exit 1 for a toggle it lacks.
-    func evaluateUnleash(_ path: String, _ context: EvaluationContext) throws {
-        let toggleSet: UnleashToggleSet
-        do {
-            toggleSet = try UnleashFileDecoder.decode(try FlagConfigLoader.readFile(path).text, file: path,
-                                                      hostname: ProcessEnvironment.hostname()).toggleSet
-        } catch {
-            printToStandardError(error.description)
-            throw ExitCode(1)
-        }
+    func evaluateUnleash(_ toggleSet: UnleashToggleSet, _ context: EvaluationContext, source: String) throws {
         let result = toggleSet.evaluate(flag!, context: UnleashContext(context), now: EvaluationClock.system.now())
         print(UnleashReport.jsonLine(result, flagKey: flag!))
         if result.notFound {
-            printToStandardError("featureflag_exporter: toggle '\(flag!)' is not in \(path)")
+            printToStandardError("featureflag_exporter: toggle '\(flag!)' is not in \(source)")
             throw ExitCode(1)
         }
     }

@@ -107,7 +107,6 @@ struct PushCommand: ParsableCommand {
         let settings: ExporterSettings
         do {
             settings = try config.settings()
-            try config.refuseFlagd(settings: settings)
         } catch {
             Self.exit(withError: ExitCode(1))
         }

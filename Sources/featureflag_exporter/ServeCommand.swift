@@ -149,7 +149,6 @@ struct ServeCommand: AsyncParsableCommand {
         options.environmentVariables = ProcessEnvironment.variables()
         let settings = try config.settings()
         let selection = config.selection(settings: settings)
-        try config.refuseFlagd(settings: settings)
         options.configFile = config.configFile
         options.environment = selection.environment
         options.environmentIsExplicit = selection.environmentIsExplicit

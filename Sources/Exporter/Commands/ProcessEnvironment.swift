@@ -18,13 +18,6 @@ public enum ProcessEnvironment {
         }
         return result
     }
-
-    /// The machine's host name (`gethostname`), which Unleash's `applicationHostname` strategy compares with.
-    public static func hostname() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 }
 
 /// Writes a line to standard error.

@@ -18,8 +18,10 @@ public enum OFREP {
     ///
     /// - a percentage or gradual rollout decided the user, in or out: SPLIT (a pseudorandom assignment);
     /// - a user list decided: TARGETING_MATCH when listed, DEFAULT when not;
-    /// - FLAG_DISABLED is DISABLED; PREREQUISITE_FAILED and a rollout never reached are DEFAULT.
-    public static func reason(_ result: EvaluationResult, definition: FlagDefinition?) -> String {
+    /// - FLAG_DISABLED is DISABLED; PREREQUISITE_FAILED and a rollout never reached are DEFAULT;
+    /// - for a flagd flag, a `fractional` pick is TARGETING_MATCH, as flagd reports it.
+    public static func reason(_ result: EvaluationResult, definition: FlagDefinition?, format: FlagSetFormat = .seed) -> String {
+        if format == .flagd, result.reason == .split { return "TARGETING_MATCH" }
         let listed: Bool
         if case .userList? = definition?.rollout?.strategy { listed = true } else { listed = false }
         switch result.reason {
@@ -78,15 +80,22 @@ public enum OFREP {
 
     /// One successful evaluation: `{"key","reason","variant","value","metadata"}`. `metadata` holds the flag's own
     /// scalar metadata (phase, owner…), then the engine's `reason` and the matching `rule`.
-    public static func success(_ result: EvaluationResult, definition: FlagDefinition?, to output: inout String) {
+    ///
+    /// `codeDefault`: the flag leaves the value to the caller (flagd's disabled flags and `defaultVariant: null`), so the
+    /// answer has no `variant` and no `value`: OFREP's `codeDefaultFlag`, as flagd sends it.
+    public static func success(_ result: EvaluationResult, definition: FlagDefinition?, format: FlagSetFormat = .seed,
+                               codeDefault: Bool = false, to output: inout String) {
         output += "{\"key\":"
         JSONText.writeString(result.flagKey, to: &output)
         output += ",\"reason\":\""
-        output += reason(result, definition: definition)
-        output += "\",\"variant\":"
-        JSONText.writeString(result.variant, to: &output)
-        output += ",\"value\":"
-        JSONText.write(result.value, to: &output)
+        output += reason(result, definition: definition, format: format)
+        output += "\""
+        if !codeDefault {
+            output += ",\"variant\":"
+            JSONText.writeString(result.variant, to: &output)
+            output += ",\"value\":"
+            JSONText.write(result.value, to: &output)
+        }
         output += ",\"metadata\":{"
         for entry in definition?.metadata ?? [:] where entry.key != "reason" && entry.key != "rule" {
             switch entry.value {

@@ -62,7 +62,8 @@ struct OFREPRoutes {
             throw OFREPError(.badRequest, OFREP.missingBucketingID(definition))
         }
         var body = ""
-        OFREP.success(evaluated.result, definition: definition, to: &body)
+        OFREP.success(evaluated.result, definition: definition, format: evaluated.flagSet.format,
+                      codeDefault: evaluated.flagSet.servesCodeDefault(evaluated.outcome), to: &body)
         return Self.json(.ok, body)
     }
 
@@ -93,7 +94,8 @@ struct OFREPRoutes {
             if outcome.lacksBucketingID {
                 OFREP.missingBucketingID(definition).write(to: &body)
             } else {
-                OFREP.success(flagSet.result(for: outcome), definition: definition, to: &body)
+                OFREP.success(flagSet.result(for: outcome), definition: definition, format: flagSet.format,
+                              codeDefault: flagSet.servesCodeDefault(outcome), to: &body)
             }
         }
         body += "]}"
@@ -155,6 +157,8 @@ struct OFREPRoutes {
 enum BulkEntityTag {
     static func make(flagSet: FlagSet, body: [UInt8], gradualTime: Double?) -> String? {
         var input = Array("\(BuildInfo.version)\n\(flagSet.info.checksum)\n\(flagSet.info.environment)\n".utf8)
+        // A random draw, or a rule reading the time, makes the answer no function of these inputs.
+        if flagSet.answersVaryBetweenCalls { return nil }
         for definition in flagSet.definitions {
             guard definition.state == .rollout, let rollout = definition.rollout else { continue }
             if !(rollout.sticky ?? flagSet.settings.stickyBucketing) { return nil }

@@ -20,6 +20,8 @@ final class FlagSetStorage: @unchecked Sendable {
     let variantTruthiness: UnsafeMutableBufferPointer<Bool>
     /// Open-addressing index from key to flag: each slot holds a flag index, or -1 when empty.
     let keySlots: UnsafeMutableBufferPointer<Int32>
+    /// The engine of a flagd or Unleash set; `nil` for the seed format, whose flags the tables above decide.
+    let foreign: ForeignEngine?
 
     init(
         definitions: [FlagDefinition],
@@ -31,8 +33,10 @@ final class FlagSetStorage: @unchecked Sendable {
         conditions: [Condition],
         prerequisites: [Int32],
         keyBytes: [UInt8],
-        variantTruthiness: [Bool]
+        variantTruthiness: [Bool],
+        foreign: ForeignEngine? = nil
     ) {
+        self.foreign = foreign
         self.definitions = definitions
         self.settings = settings
         self.info = info

@@ -83,25 +83,33 @@ public struct FlagdFlagSet: Sendable, Hashable {
     }
 
     /// Resolves `key` for `context` at `now` (unix seconds), as flagd does:
-    /// - a missing flag is FLAG_NOT_FOUND (reason ERROR); a disabled one FLAG_NOT_FOUND with reason DISABLED;
+    /// - a missing flag is FLAG_NOT_FOUND (reason ERROR);
+    /// - a disabled one resolves with reason DISABLED and no variant or value, the caller's code default (flagd since
+    ///   its disabled-flag ADR, open-feature/flagd#1965; before it, an error);
     /// - without targeting, the default variant, STATIC;
     /// - targeting that gives a variant's name (a boolean names the variant `"true"`/`"false"`) is TARGETING_MATCH;
     ///   null or a name no variant has falls back to the default variant, DEFAULT.
     public func resolve(_ key: String, context: EvaluationContext, now: Double) -> FlagdResolution {
         guard let flag = flags[key] else { return FlagdResolution(reason: .error, errorCode: .flagNotFound) }
-        guard flag.isEnabled else { return FlagdResolution(reason: .disabled, errorCode: .flagNotFound) }
+        guard flag.isEnabled else { return FlagdResolution(reason: .disabled) }
         guard let targeting = flag.targeting else { return Self.fallback(flag, reason: .staticValue) }
         let scope = LogicScope(context: context, flagKey: key, now: now)
-        let name: String
-        switch targeting.evaluate(scope) {
-        case .string(let text): name = text
-        case .bool(let value): name = value ? "true" : "false"
-        case .int(let value): name = String(value)
-        case .double(let value): name = FlagValue.javaScriptText(value)
-        default: return Self.fallback(flag, reason: .defaultValue)
+        guard let name = Self.variantName(targeting.evaluate(scope)), let value = flag.value(of: name) else {
+            return Self.fallback(flag, reason: .defaultValue)
         }
-        guard let value = flag.value(of: name) else { return Self.fallback(flag, reason: .defaultValue) }
         return FlagdResolution(variant: name, value: value, reason: .targetingMatch)
+    }
+
+    /// The variant a targeting result names: text as it is, a boolean as `"true"`/`"false"`, a number as JavaScript
+    /// writes it; `nil` (the default variant) for anything else.
+    static func variantName(_ result: FlagValue) -> String? {
+        switch result {
+        case .string(let text): text
+        case .bool(let value): value ? "true" : "false"
+        case .int(let value): String(value)
+        case .double(let value): FlagValue.javaScriptText(value)
+        default: nil
+        }
     }
 
     private static func fallback(_ flag: FlagdFlag, reason: FlagdReason) -> FlagdResolution {

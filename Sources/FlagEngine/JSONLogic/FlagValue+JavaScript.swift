@@ -106,7 +106,9 @@ extension FlagValue {
 }
 
 extension String {
-    func trimmingJavaScriptSpace() -> Substring {
+    /// The text without leading and trailing white space and line breaks, as JavaScript's `trim()` (and `Number()`)
+    /// skip them.
+    public func trimmingJavaScriptSpace() -> Substring {
         let isSpace: (Character) -> Bool = { $0.isWhitespace || $0.isNewline }
         guard let start = firstIndex(where: { !isSpace($0) }) else { return "" }
         let end = lastIndex(where: { !isSpace($0) })!

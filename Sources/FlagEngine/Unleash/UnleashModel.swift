@@ -108,8 +108,13 @@ public struct UnleashVariant: Sendable, Hashable {
     /// `default`, `userId`, `sessionId`, `random` or a context field.
     public var stickiness: String?
     public var overrides: [Override]
+    /// The value OFREP and the metrics serve for the variant: the payload's `value` read by its `type` (`json`
+    /// parsed, `number` a number, `string` and `csv` text); `nil` without a payload, which serves `true`.
+    public var servedValue: FlagValue?
 
-    public init(name: String, weight: Int, payload: FlagValue? = nil, stickiness: String? = nil, overrides: [Override] = []) {
+    public init(name: String, weight: Int, payload: FlagValue? = nil, stickiness: String? = nil, overrides: [Override] = [],
+                servedValue: FlagValue? = nil) {
+        self.servedValue = servedValue
         self.name = name
         self.weight = weight
         self.payload = payload

@@ -95,8 +95,9 @@ struct IPRange {
 /// Variant selection: overrides first, then `murmur3("<groupId>:<stickiness value>", 86028157) % totalWeight + 1`,
 /// walking the variants with weight > 0 until the running total reaches it.
 enum UnleashVariants {
+    /// The variant for `context`, and whether an override chose it.
     static func select(_ variants: [UnleashVariant], groupID: String, context: UnleashContext, now: Double,
-                       random: () -> UInt32) -> UnleashVariant? {
+                       random: () -> UInt32) -> (variant: UnleashVariant, overridden: Bool)? {
         let total = variants.reduce(0) { $0 + max(0, $1.weight) }
         guard total > 0 else { return nil }
         if let overridden = variants.first(where: { variant in
@@ -104,7 +105,7 @@ enum UnleashVariants {
                 context.field(override.contextName, now: now).map(override.values.contains) ?? false
             }
         }) {
-            return overridden
+            return (overridden, true)
         }
         let stickiness = variants.first?.stickiness ?? "default"
         let seed: String
@@ -117,12 +118,8 @@ enum UnleashVariants {
         var running: UInt32 = 0
         for variant in variants where variant.weight > 0 {
             running += UInt32(variant.weight)
-            if running >= target { return variant }
+            if running >= target { return (variant, false) }
         }
         return nil
-    }
-
-    static func selectForToggle(_ toggle: UnleashToggle, context: UnleashContext, now: Double, random: () -> UInt32) -> UnleashVariant? {
-        select(toggle.variants, groupID: toggle.name, context: context, now: now, random: random)
     }
 }

@@ -37,29 +37,60 @@ public struct UnleashToggleSet: Sendable, Hashable {
     public func evaluate(_ name: String, context: UnleashContext, now: Double,
                          random: () -> UInt32 = { UInt32.random(in: 1...100) }) -> UnleashResult {
         guard let toggle = toggles[name] else { return UnleashResult(enabled: false, notFound: true) }
-        return evaluate(toggle, context, now, random, depth: 0)
+        return decide(toggle, context, now, random, depth: 0).result
     }
 
-    private func evaluate(_ toggle: UnleashToggle, _ context: UnleashContext, _ now: Double, _ random: () -> UInt32, depth: Int) -> UnleashResult {
-        guard toggle.enabled, dependenciesHold(toggle, context, now, random, depth: depth) else { return UnleashResult(enabled: false) }
+    /// How a toggle decided: the SDKs' answer, and the steps that led to it.
+    struct Decision {
+        var result: UnleashResult
+        /// A dependency did not hold.
+        var dependencyFailed = false
+        /// The index of the strategy that enabled the toggle.
+        var strategyIndex: Int?
+        /// The strategy at `rolloutStrategy` was reached (its constraints and segments held) and was on or off.
+        var rolloutOn: Bool?
+        /// The variant was drawn by weight, not chosen by an override.
+        var variantDrawn = false
+    }
+
+    /// The toggle's decision; `rolloutStrategy` names the strategy whose reaching is reported in ``Decision/rolloutOn``.
+    func decide(_ toggle: UnleashToggle, _ context: UnleashContext, _ now: Double, _ random: () -> UInt32,
+                depth: Int, rolloutStrategy: Int? = nil) -> Decision {
+        guard toggle.enabled else { return Decision(result: UnleashResult(enabled: false)) }
+        guard dependenciesHold(toggle, context, now, random, depth: depth) else {
+            return Decision(result: UnleashResult(enabled: false), dependencyFailed: true)
+        }
+        var decision = Decision(result: UnleashResult(enabled: true))
         var winning: UnleashStrategy?
         if !toggle.strategies.isEmpty {
-            guard let strategy = toggle.strategies.first(where: { isOn($0, toggle, context, now, random) }) else {
-                return UnleashResult(enabled: false)
+            for (index, strategy) in toggle.strategies.enumerated() where applies(strategy, context, now) {
+                let on = UnleashStrategies.isOn(strategy, toggleName: toggle.name, context: context, hostname: hostname, random: random)
+                if index == rolloutStrategy { decision.rolloutOn = on }
+                if on {
+                    winning = strategy
+                    decision.strategyIndex = index
+                    break
+                }
             }
-            winning = strategy
+            guard winning != nil else {
+                decision.result = UnleashResult(enabled: false)
+                return decision
+            }
         }
         // The enabling strategy's variants win; otherwise the toggle's.
+        var selected: (variant: UnleashVariant, overridden: Bool)?
         if let strategy = winning, !strategy.variants.isEmpty {
-            let groupID = strategy.compiled.groupID ?? toggle.name
-            if let variant = UnleashVariants.select(strategy.variants, groupID: groupID, context: context, now: now, random: random) {
-                return UnleashResult(enabled: true, variant: variant.name, variantEnabled: true, payload: variant.payload)
-            }
+            selected = UnleashVariants.select(strategy.variants, groupID: strategy.compiled.groupID ?? toggle.name,
+                                              context: context, now: now, random: random)
         }
-        if let variant = UnleashVariants.selectForToggle(toggle, context: context, now: now, random: random) {
-            return UnleashResult(enabled: true, variant: variant.name, variantEnabled: true, payload: variant.payload)
+        if selected == nil {
+            selected = UnleashVariants.select(toggle.variants, groupID: toggle.name, context: context, now: now, random: random)
         }
-        return UnleashResult(enabled: true)
+        if let (variant, overridden) = selected {
+            decision.result = UnleashResult(enabled: true, variant: variant.name, variantEnabled: true, payload: variant.payload)
+            decision.variantDrawn = !overridden
+        }
+        return decision
     }
 
     /// Every dependency holds: the parent exists, has no dependencies of its own (one level, as Unleash allows), and
@@ -67,7 +98,7 @@ public struct UnleashToggleSet: Sendable, Hashable {
     private func dependenciesHold(_ toggle: UnleashToggle, _ context: UnleashContext, _ now: Double, _ random: () -> UInt32, depth: Int) -> Bool {
         for dependency in toggle.dependencies {
             guard depth == 0, let parent = toggles[dependency.feature], parent.dependencies.isEmpty else { return false }
-            let result = evaluate(parent, context, now, random, depth: depth + 1)
+            let result = decide(parent, context, now, random, depth: depth + 1).result
             if dependency.enabled {
                 guard result.enabled else { return false }
                 if !dependency.variants.isEmpty, !dependency.variants.contains(result.variant) { return false }
@@ -78,12 +109,11 @@ public struct UnleashToggleSet: Sendable, Hashable {
         return true
     }
 
-    private func isOn(_ strategy: UnleashStrategy, _ toggle: UnleashToggle, _ context: UnleashContext, _ now: Double,
-                      _ random: () -> UInt32) -> Bool {
+    /// Whether every segment the strategy names exists and holds, and every constraint holds.
+    private func applies(_ strategy: UnleashStrategy, _ context: UnleashContext, _ now: Double) -> Bool {
         for id in strategy.segments {
             guard let constraints = segments[id], constraints.allSatisfy({ $0.holds(for: context, now: now) }) else { return false }
         }
-        guard strategy.constraints.allSatisfy({ $0.holds(for: context, now: now) }) else { return false }
-        return UnleashStrategies.isOn(strategy, toggleName: toggle.name, context: context, hostname: hostname, random: random)
+        return strategy.constraints.allSatisfy { $0.holds(for: context, now: now) }
     }
 }
