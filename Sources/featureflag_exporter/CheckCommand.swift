@@ -29,6 +29,9 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let settings = try config.settings()
         let selection = config.selection(settings: settings)
+        if let format = formatHint(selection, settings: settings), format != .seed {
+            return try checkOther(selection, settings: settings)
+        }
         let checks: [ConfigSelection] =
             selection.environmentIsExplicit
             ? [selection]
@@ -39,9 +42,9 @@ struct CheckCommand: ParsableCommand {
         for check in checks {
             do {
                 let loaded = try check.load(settings: settings.source, strict: strict)
-                // A flagd or Unleash source has no environments: one check, reported in its own terms.
+                // A remote flagd or Unleash source shows its format once fetched: one check, in its own terms.
                 if loaded.flagSet.format != .seed {
-                    print(checkOther(loaded))
+                    print(report(loaded))
                     return
                 }
                 reports.append(CheckReport.render(loaded, format: output, at: now))
@@ -63,8 +66,25 @@ struct CheckCommand: ParsableCommand {
 }
 
 extension CheckCommand {
-    /// A flagd or Unleash source's report in that format's terms (with --strict its warnings were errors already).
-    func checkOther(_ loaded: LoadedConfig) -> String {
+    /// The format the selection names or, for a local file, the one its text shows; `nil` until fetched.
+    func formatHint(_ selection: ConfigSelection, settings: ExporterSettings) -> FlagFileFormat? {
+        if let format = settings.source.format { return format }
+        guard !selection.source.contains("://"), let text = try? FlagConfigLoader.readFile(selection.source) else { return nil }
+        return FlagFileFormat.detect(text.text, file: selection.source)
+    }
+
+    /// A flagd or Unleash source has no environments: one check, its errors on standard error.
+    func checkOther(_ selection: ConfigSelection, settings: ExporterSettings) throws {
+        do {
+            print(report(try selection.load(settings: settings.source, strict: strict)))
+        } catch {
+            printToStandardError(error.description)
+            throw ExitCode(1)
+        }
+    }
+
+    /// A flagd or Unleash config's report in that format's terms (with --strict its warnings were errors already).
+    func report(_ loaded: LoadedConfig) -> String {
         let file = loaded.flagSet.info.source
         if let toggles = loaded.flagSet.unleashToggles {
             return UnleashReport.render(toggles, warnings: loaded.warnings, file: file, format: output)

@@ -61,9 +61,15 @@ struct ConfigOptions: ParsableArguments {
             variables: ProcessEnvironment.variables())
     }
 
-    /// Loads the config as `serve` would, or prints its errors and exits 1.
-    func load(settings: ExporterSettings, strict: Bool = false) throws -> (ConfigSelection, LoadedConfig) {
-        let selection = selection(settings: settings)
+    /// Loads the config as `serve` would (or `source` instead of the one these options name, in its own format), or
+    /// prints its errors and exits 1.
+    func load(settings: ExporterSettings, strict: Bool = false, source: String? = nil) throws -> (ConfigSelection, LoadedConfig) {
+        var settings = settings
+        var selection = selection(settings: settings)
+        if let source {
+            selection.source = source
+            settings.source.format = nil
+        }
         do {
             return (selection, try selection.load(settings: settings.source, strict: strict))
         } catch {

@@ -29,6 +29,11 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Output format: table or json.")
     var output: OutputFormat = .table
 
+    @Option(
+        name: .customLong("compare"),
+        help: "Another flags file (a path, URL or ssm:// source, any format): report per flag how many users it would serve another value or variant.")
+    var compare: String?
+
     enum OutputFormat: String, ExpressibleByArgument {
         case table
         case json
@@ -56,6 +61,12 @@ struct SimulateCommand: ParsableCommand {
         }
         populationSettings.size = users
         let now = EvaluationClock.system.now()
+        if let compare {
+            let other = try config.load(settings: try config.settings(), source: compare).1
+            let report = ComparisonReport.run(before: loaded.flagSet, after: other.flagSet, population: populationSettings, flags: flag, at: now)
+            print(output == .json ? report.json : report.table, terminator: output == .json ? "\n" : "")
+            return
+        }
         let showProgress = isatty(STDERR_FILENO) != 0
         let report = Simulation.run(
             flagSet: loaded.flagSet, population: populationSettings, flags: flag, at: now

@@ -56,10 +56,57 @@ struct FlagdCommandTests {
         #expect(asSeed.standardOutput.contains("unknown field 'defaultVariant'"))
     }
 
-    @Test("serve, simulate and push refuse a flagd file in one line instead of the seed loader's errors", arguments: ["serve", "simulate", "push"])
-    func seedOnlyCommands(command: String) throws {
-        let output = try CommandRunner.exporter([command, "--config.file", Self.example])
-        #expect(output.status == 1)
-        #expect(output.standardError == "featureflag_exporter: \(Self.example) is a flagd file; this command reads the seed format only so far (check and eval read flagd and Unleash files: docs/formats.md)\n")
+    @Test("eval --batch answers in the exporter's terms: a fractional pick is SPLIT with its bucket, a disabled flag the code default")
+    func batch() throws {
+        let input = [
+            #"{"flag_key":"new-checkout","context":{"targetingKey":"user-1","email":"ana@example.com"}}"#,
+            #"{"flag_key":"legacy-export","context":{}}"#,
+            #"{"flag_key":"button-color","context":{"targetingKey":"user-2"}}"#,
+        ].joined(separator: "\n") + "\n"
+        let output = try CommandRunner.exporter(["eval", "--batch", "--config.file", Self.example], input: input)
+        #expect(output.status == 0, "\(output.standardError)")
+        #expect(output.standardOutput == """
+            {"flag_key":"new-checkout","variant":"on","value":true,"reason":"TARGETING_MATCH"}
+            {"flag_key":"legacy-export","variant":"code_default","value":null,"reason":"FLAG_DISABLED"}
+            {"flag_key":"button-color","variant":"green","value":"#388e3c","reason":"SPLIT","bucket":0.8747906519565731,"rollout":"in"}
+
+            """)
+    }
+
+    @Test("simulate measures a flagd file: fractional splits against their weights with SRM, a disabled flag at 0%")
+    func simulate() throws {
+        let output = try CommandRunner.exporter(["simulate", "--config.file", Self.example, "--users", "20000"])
+        #expect(output.status == 0, "\(output.standardError)")
+        let lines = output.standardOutput.split(separator: "\n").map(String.init)
+        let split = try #require(lines.first { $0.hasPrefix("new-checkout ") })
+        #expect(split.contains("split") && split.contains("on 2") && split.contains("(25/2") && split.contains("SRM p="))
+        let disabled = try #require(lines.first { $0.hasPrefix("legacy-export ") })
+        #expect(disabled.contains("0%") && disabled.contains("code_default 100%"))
+    }
+
+    @Test("simulate --compare: a seed 25% rollout against flagd's 25% fractional moves about 2 x 0.25 x 0.75 of users")
+    func compare() throws {
+        let directory = try TemporaryDirectory()
+        let seed = try directory.write("flags.yaml", """
+            flags:
+              new-checkout:
+                state: rollout
+                default_variant: "off"
+                variants: {on: true, off: false}
+                rollout: {strategy: percentage, percentage: 25}
+            """)
+        let output = try CommandRunner.exporter([
+            "simulate", "--config.file", seed, "--compare", Self.example, "--users", "20000", "--environment", "development",
+            "--output", "json",
+        ])
+        #expect(output.status == 0, "\(output.standardError)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(output.standardOutput.utf8)) as? [String: Any])
+        #expect(object["only_after"] as? [String] == ["button-color", "mobile-redesign", "legacy-export"])
+        let flag = try #require((object["flags"] as? [[String: Any]])?.first)
+        #expect(flag["flag_key"] as? String == "new-checkout")
+        let changes = try #require(flag["value_changes"] as? Int)
+        // Two independent hashes: 37.5% of users change, within 1.5 points over 20,000 users.
+        #expect(abs(Double(changes) / 20_000 - 0.375) < 0.015, "\(changes)")
+        #expect((flag["moves"] as? [[String: Any]])?.compactMap { $0["from"] as? String }.sorted() == ["off", "on"])
     }
 }

@@ -60,10 +60,14 @@ struct UnleashCommandTests {
         #expect(try CommandRunner.exporter(["check", "--config.file", odd, "--strict"]).status == 1)
     }
 
-    @Test("serve refuses an Unleash payload in one line")
-    func serve() throws {
-        let output = try CommandRunner.exporter(["serve", "--config.file", Self.example])
-        #expect(output.status == 1)
-        #expect(output.standardError == "featureflag_exporter: \(Self.example) is an Unleash file; this command reads the seed format only so far (check and eval read flagd and Unleash files: docs/formats.md)\n")
+    @Test("eval --batch and simulate read an Unleash payload: the rollout strategy's percentage is the configured share")
+    func batchAndSimulate() throws {
+        let input = #"{"flag_key":"checkout.new-flow","context":{"targetingKey":"user-4","plan":"pro"}}"# + "\n"
+        let batch = try CommandRunner.exporter(["eval", "--batch", "--config.file", Self.example, "--environment", "production"], input: input)
+        #expect(batch.standardOutput == ##"{"flag_key":"checkout.new-flow","variant":"blue","value":"#1976d2","reason":"ROLLOUT_MATCH","rollout":"in"}"## + "\n")
+        let simulated = try CommandRunner.exporter(["simulate", "--config.file", Self.example, "--users", "20000", "--environment", "production"])
+        #expect(simulated.status == 0, "\(simulated.standardError)")
+        let line = try #require(simulated.standardOutput.split(separator: "\n").first { $0.hasPrefix("checkout.new-flow ") })
+        #expect(line.contains("percentage") && line.contains("25%"))
     }
 }

@@ -1,0 +1,132 @@
+public import FlagConfig
+public import FlagEngine
+
+/// `simulate --compare`: one population under two configs (any formats), and per flag how many users would be served
+/// something else, before moving a rollout from one system to another.
+public struct ComparisonReport: Sendable {
+    /// One flag present in both configs.
+    public struct FlagLine: Sendable {
+        public var key: String
+        /// Users served another value (the value decides what the application does; variant names may differ between
+        /// systems, `on` against `enabled`).
+        public var valueChanges: Int
+        /// Users served a variant of another name.
+        public var variantChanges: Int
+        /// The most frequent moves, `(before, after, users)`, by variant name, most users first.
+        public var moves: [(from: String, to: String, users: Int)]
+    }
+
+    public var users: Int
+    public var beforeSource: String
+    public var afterSource: String
+    public var flags: [FlagLine]
+    /// Keys in only one of the two configs.
+    public var onlyBefore: [String]
+    public var onlyAfter: [String]
+
+    /// Evaluates members `0 ..< population.size` of `population` under `before` and `after` at `time`, for every key in
+    /// both (or those of `flags`).
+    public static func run(before: FlagSet, after: FlagSet, population: ExporterSettings.Population, flags: [String] = [],
+                           at time: Double) -> ComparisonReport {
+        let members = SyntheticPopulation(settings: population)
+        let keys = before.definitions.map(\.key).filter { after.index(of: $0) != nil && (flags.isEmpty || flags.contains($0)) }
+        let pairs = keys.map { (before.index(of: $0)!, after.index(of: $0)!) }
+        var moves = Array(repeating: [String: Int](), count: keys.count)
+        var valueChanges = Array(repeating: 0, count: keys.count)
+        let clock = EvaluationClock.fixed(time)
+        var context = EvaluationContext()
+        for number in 0..<population.size {
+            members.fill(&context, member: number)
+            for (position, (left, right)) in pairs.enumerated() {
+                let first = before.result(for: before.evaluate(flagAt: left, in: context, clock: clock))
+                let second = after.result(for: after.evaluate(flagAt: right, in: context, clock: clock))
+                if first.value != second.value { valueChanges[position] += 1 }
+                if first.variant != second.variant { moves[position][first.variant + "\u{0}" + second.variant, default: 0] += 1 }
+            }
+        }
+        let lines = keys.indices.map { position in
+            let sorted = moves[position].sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            return FlagLine(
+                key: keys[position], valueChanges: valueChanges[position],
+                variantChanges: sorted.reduce(0) { $0 + $1.value },
+                moves: sorted.prefix(3).map { entry in
+                    let names = entry.key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+                    return (names[0], names[1], entry.value)
+                })
+        }
+        return ComparisonReport(
+            users: population.size, beforeSource: before.info.source, afterSource: after.info.source, flags: lines,
+            onlyBefore: before.definitions.map(\.key).filter { after.index(of: $0) == nil },
+            onlyAfter: after.definitions.map(\.key).filter { before.index(of: $0) == nil })
+    }
+
+    /// A table: per flag, users served another value and another variant, with the largest moves.
+    public var table: String {
+        var output = "compared \(users) users: \(beforeSource) (\(flags.isEmpty ? "no common flags" : "before")) against \(afterSource) (after)\n"
+        output += "flag".padding(40) + "value changes".padding(22) + "variant changes".padding(22) + "largest moves\n"
+        for flag in flags {
+            let moves = flag.moves.map { "\($0.from) -> \($0.to) \($0.users)" }.joined(separator: ", ")
+            output += flag.key.padding(40) + Self.count(flag.valueChanges, of: users).padding(22)
+                + Self.count(flag.variantChanges, of: users).padding(22) + (moves.isEmpty ? "-" : moves) + "\n"
+        }
+        if !onlyBefore.isEmpty { output += "only before: \(onlyBefore.joined(separator: ", "))\n" }
+        if !onlyAfter.isEmpty { output += "only after: \(onlyAfter.joined(separator: ", "))\n" }
+        return output
+    }
+
+    /// The same as JSON: `{"users", "before", "after", "flags": [{"flag_key", "value_changes", "variant_changes",
+    /// "moves": [{"from", "to", "users"}]}], "only_before", "only_after"}`.
+    public var json: String {
+        var output = "{\"users\":\(users),\"before\":"
+        JSONText.writeString(beforeSource, to: &output)
+        output += ",\"after\":"
+        JSONText.writeString(afterSource, to: &output)
+        output += ",\"flags\":["
+        for (index, flag) in flags.enumerated() {
+            if index > 0 { output += "," }
+            output += "{\"flag_key\":"
+            JSONText.writeString(flag.key, to: &output)
+            output += ",\"value_changes\":\(flag.valueChanges),\"variant_changes\":\(flag.variantChanges),\"moves\":["
+            for (position, move) in flag.moves.enumerated() {
+                if position > 0 { output += "," }
+                output += "{\"from\":"
+                JSONText.writeString(move.from, to: &output)
+                output += ",\"to\":"
+                JSONText.writeString(move.to, to: &output)
+                output += ",\"users\":\(move.users)}"
+            }
+            output += "]}"
+        }
+        output += "],\"only_before\":" + Self.list(onlyBefore) + ",\"only_after\":" + Self.list(onlyAfter) + "}"
+        return output
+    }
+
+    static func count(_ count: Int, of total: Int) -> String {
+        let share = total > 0 ? Double(count) / Double(total) * 100 : 0
+        return "\(count) (\(((share * 100).rounded() / 100).formatted2)%)"
+    }
+
+    static func list(_ keys: [String]) -> String {
+        var output = "["
+        for (index, key) in keys.enumerated() {
+            if index > 0 { output += "," }
+            JSONText.writeString(key, to: &output)
+        }
+        return output + "]"
+    }
+}
+
+extension String {
+    fileprivate func padding(_ width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+}
+
+extension Double {
+    /// The number without a trailing `.0`.
+    fileprivate var formatted2: String {
+        var text = String(self)
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        return text
+    }
+}
