@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+
+/// `serve` on a flagd file and on an Unleash payload fetched over HTTP: OFREP answers as their engines do, the
+/// OpenFeature SDK resolves through it, and the metrics (configured shares, realised shares, SRM) cover them.
+@Suite("serve: flagd and Unleash configs", .serialized)
+struct ForeignFormatServeTests {
+    static let settings = """
+        synthetic:
+          rate: 2000
+          population:
+            size: 20000
+            attributes:
+              user_type: {admin: 5, user: 95}
+              environment: {production: 100}
+              custom_attributes:
+                email: {a@example.com: 1, b@example.org: 1}
+                plan: {pro: 1, free: 1}
+
+        """
+
+    @Test("flagd: OFREP to the letter of flagd (a fractional pick is TARGETING_MATCH, a disabled flag the code default), the SDK, the split metrics")
+    func flagd() throws {
+        let directory = try TemporaryDirectory()
+        let settings = try directory.write("exporter.yaml", Self.settings)
+        let exporter = try RunningExporter(
+            ["--config.file", FlagdCommandTests.example, "--exporter.config-file", settings, "--environment", "production"],
+            directory: directory.path)
+        defer { exporter.stop() }
+        let probe = OFREPProbe(exporter)
+        let targeted = try probe.single("new-checkout", #"{"context":{"targetingKey":"user-1","email":"ana@example.com"}}"#)
+        #expect(targeted.status == 200)
+        #expect(targeted.json["reason"] as? String == "TARGETING_MATCH" && targeted.json["value"] as? Bool == true)
+        let picked = try probe.single("button-color", #"{"context":{"targetingKey":"user-2"}}"#)
+        #expect(picked.json["reason"] as? String == "TARGETING_MATCH" && picked.json["variant"] as? String == "green")
+        #expect((picked.json["metadata"] as? [String: Any])?["reason"] as? String == "SPLIT")
+        let disabled = try probe.single("legacy-export", #"{"context":{}}"#)
+        #expect(disabled.status == 200)
+        #expect(disabled.json["reason"] as? String == "DISABLED" && disabled.json["value"] == nil && disabled.json["variant"] == nil)
+        let bulk = try probe.bulk(#"{"context":{"targetingKey":"user-2"}}"#)
+        #expect((bulk.json["flags"] as? [[String: Any]])?.compactMap { $0["key"] as? String }
+            == ["new-checkout", "button-color", "mobile-redesign", "legacy-export"])
+        try probe.validate()
+
+        let sdk = try CommandRunner.run(
+            try PythonTools.executable("python3"),
+            [CommandRunner.repositoryRoot + "/Tests/Fixtures/ofrep/openfeature_flagd_client.py", exporter.baseURL])
+        #expect(sdk.status == 0, "\(sdk.standardError)")
+        var results: [String: [String: Any]] = [:]
+        for line in sdk.standardOutput.split(separator: "\n") {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            results[object["case"] as? String ?? "?"] = object
+        }
+        #expect(results["targeted"]?["value"] as? Bool == true && results["targeted"]?["variant"] as? String == "on")
+        #expect(results["fractional"]?["value"] as? String == "#388e3c")
+        // The code default: the application's own value, whatever the provider calls it.
+        #expect(results["disabled"]?["value"] as? Bool == true)
+
+        #expect(try exporter.sample("feature_flag_variant_weight_ratio", ["flag_key=\"new-checkout\"", "variant=\"on\""]) == 0.25)
+        #expect(try exporter.sample("feature_flag_info", ["flag_key=\"legacy-export\"", "state=\"disabled\""]) == 1)
+        #expect(try RunningExporter.eventually(timeout: 10) {
+            try exporter.sample("feature_flag_split_srm_p_value", ["flag_key=\"button-color\"", "source=\"synthetic\""]) != nil
+        })
+        func shares() throws -> (on: Double, off: Double) {
+            let labels = ["flag_key=\"new-checkout\"", "reason=\"SPLIT\"", "source=\"synthetic\""]
+            return (try exporter.sample("feature_flag_evaluations_total", labels + ["variant=\"on\""]) ?? 0,
+                    try exporter.sample("feature_flag_evaluations_total", labels + ["variant=\"off\""]) ?? 0)
+        }
+        #expect(try RunningExporter.eventually(timeout: 10) { let (on, off) = try shares(); return on + off > 4000 })
+        let (on, off) = try shares()
+        #expect(abs(on / (on + off) - 0.25) < 0.03, "\(on) \(off)")
+        #expect(try exporter.sample("feature_flag_evaluations_total", ["flag_key=\"legacy-export\"", "variant=\"code_default\"", "reason=\"FLAG_DISABLED\"", "source=\"synthetic\""]) ?? 0 > 0)
+    }
+
+    @Test("Unleash over HTTP: the Authorization and UNLEASH-APPNAME headers, 304 on an unchanged ETag, the rollout's realised share")
+    func unleashOverHTTP() throws {
+        let directory = try TemporaryDirectory()
+        let site = directory.path + "/site/api/client"
+        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+        try String(contentsOfFile: UnleashCommandTests.example, encoding: .utf8).write(toFile: site + "/features", atomically: true, encoding: .utf8)
+        let nginx = try ExternalServer.nginx(
+            root: directory.path + "/site", directory: directory,
+            serverDirectives: """
+                location /api/client/ {
+                    default_type application/json;
+                    if ($http_authorization != "client-token-1") { return 401; }
+                    if ($http_unleash_appname != "featureflag-exporter") { return 403; }
+                }
+                """)
+        let settings = try directory.write("exporter.yaml", Self.settings + """
+            source:
+              format: unleash
+              headers:
+                - {name: Authorization, value_from_env: UNLEASH_TOKEN}
+                - {name: UNLEASH-APPNAME, value: featureflag-exporter}
+
+            """)
+        let exporter = try RunningExporter(
+            [
+                "--config.file", "http://127.0.0.1:\(nginx.port)/api/client/features", "--exporter.config-file", settings,
+                "--environment", "production", "--refresh.mode", "periodic", "--refresh.interval", "1",
+            ] + RefreshTests.fastRefresh,
+            directory: directory.path, environment: ["UNLEASH_TOKEN": "client-token-1"])
+        defer { exporter.stop() }
+        #expect(try exporter.sample("feature_flag_rollout_percentage", ["flag_key=\"checkout.new-flow\""]) == 25)
+        // Unchanged: nginx answers 304 to the ETag; each check succeeds and nothing reloads.
+        #expect(try RunningExporter.eventually(timeout: 8) { (try exporter.sample("feature_flag_refresh_success_total") ?? 0) >= 3 })
+        #expect(try exporter.sample("feature_flag_config_reloads_total", ["status=\"success\""]) == 1)
+        #expect(!exporter.log.contains("client-token-1"))
+
+        let answer = try OFREPProbe(exporter).single("checkout.new-flow", #"{"context":{"targetingKey":"user-4","plan":"pro","environment":"production"}}"#)
+        #expect(answer.json["variant"] as? String == "blue" && answer.json["value"] as? String == "#1976d2")
+        #expect(try RunningExporter.eventually(timeout: 10) {
+            let hits = try exporter.sample("feature_flag_rollout_evaluations_total", ["flag_key=\"checkout.new-flow\"", "outcome=\"in\"", "source=\"synthetic\""]) ?? 0
+            let misses = try exporter.sample("feature_flag_rollout_evaluations_total", ["flag_key=\"checkout.new-flow\"", "outcome=\"out\"", "source=\"synthetic\""]) ?? 0
+            return hits + misses > 2000 && abs(hits / (hits + misses) - 0.25) < 0.04
+        })
+
+        // A wrong token: the store refuses, the config in use stays.
+        let refused = try RunningExporter(
+            ["--config.file", "http://127.0.0.1:\(nginx.port)/api/client/features", "--exporter.config-file", settings, "--refresh.mode", "none"],
+            directory: directory.path, environment: ["UNLEASH_TOKEN": "wrong"])
+        defer { refused.stop() }
+        #expect(try HTTP.request("\(refused.baseURL)/health").body.contains("HTTP 401"))
+    }
+}
