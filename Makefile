@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= config/feature_flags.yaml
+# The exporter settings beside an example (config/examples/flagd.flags.json: config/examples/flagd.exporter.yaml).
+EXPORTER_CONFIG ?= $(if $(filter config/examples/%,$(CONFIG)),$(basename $(basename $(CONFIG))).exporter.yaml,config/exporter.yaml)
 
 # Debian packages the build needs (libcrypto for the bucket hash, zlib for gzip'd scrapes, libcurl for every outbound
 # HTTP call, hiredis for the Redis pub/sub trigger, libcrypt for the bcrypt hashes of --web.config.file).
@@ -43,7 +45,7 @@ build: deps
 LISTEN ?= :10100
 run: build
 	$(BIN) check --config.file $(CONFIG) > /dev/null
-	$(BIN) serve --config.file $(CONFIG) --exporter.config-file config/exporter.yaml --web.listen-address $(LISTEN)
+	$(BIN) serve --config.file $(CONFIG) --exporter.config-file $(EXPORTER_CONFIG) --web.listen-address $(LISTEN)
 
 test: test-deps
 	$(SWIFT) build

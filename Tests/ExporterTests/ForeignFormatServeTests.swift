@@ -123,4 +123,25 @@ struct ForeignFormatServeTests {
         defer { refused.stop() }
         #expect(try HTTP.request("\(refused.baseURL)/health").body.contains("HTTP 401"))
     }
+
+    @Test("make run CONFIG=<example> serves it with its own exporter settings, whose canaries all pass", arguments: [
+        "config/examples/flagd.flags.json", "config/examples/unleash.features.json",
+    ])
+    func makeRunExamples(config: String) throws {
+        let plan = try CommandRunner.run("/usr/bin/make", ["-s", "-n", "-C", CommandRunner.repositoryRoot, "run", "CONFIG=\(config)"])
+        let exporterConfig = config.replacingOccurrences(of: ".flags.json", with: ".exporter.yaml")
+            .replacingOccurrences(of: ".features.json", with: ".exporter.yaml")
+        #expect(plan.standardOutput.contains("serve --config.file \(config) --exporter.config-file \(exporterConfig) "), "\(plan.standardOutput)")
+        let directory = try TemporaryDirectory()
+        let exporter = try RunningExporter(
+            ["--config.file", config, "--exporter.config-file", exporterConfig], directory: directory.path)
+        defer { exporter.stop() }
+        var canaries: [Substring] = []
+        #expect(try RunningExporter.eventually(timeout: 10) {
+            canaries = try HTTP.request("\(exporter.baseURL)/metrics").body.split(separator: "\n")
+                .filter { $0.hasPrefix("feature_flag_canary_success{") }
+            return canaries.count >= 2 && canaries.allSatisfy { $0.hasSuffix(" 1.0") }
+        }, "\(canaries)")
+        #expect(!exporter.log.contains("canary failed"), "\(exporter.log)")
+    }
 }
