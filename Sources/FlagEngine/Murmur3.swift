@@ -8,7 +8,7 @@ public enum Murmur3 {
     public static let unleashVariantSeed: UInt32 = 86_028_157
 
     /// `MurmurHash3_x86_32(bytes, seed)`.
-    @inlinable
+    @inlinable @inline(__always)
     public static func hash32(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
         let c1: UInt32 = 0xcc9e_2d51
         let c2: UInt32 = 0x1b87_3593
@@ -45,6 +45,70 @@ public enum Murmur3 {
             break
         }
         h ^= UInt32(truncatingIfNeeded: count)
+        h ^= h >> 16
+        h &*= 0x85eb_ca6b
+        h ^= h >> 13
+        h &*= 0xc2b2_ae35
+        h ^= h >> 16
+        return h
+    }
+
+    /// `MurmurHash3_x86_32` of `prefix` followed by the UTF-8 of `id`, without copying `id` when its storage is
+    /// contiguous (small strings included): the bucketing hash of the hot paths.
+    @inline(__always)
+    static func hash32(prefix: UnsafeBufferPointer<UInt8>, id: String, seed: UInt32 = 0) -> UInt32 {
+        if let hash = id.utf8.withContiguousStorageIfAvailable({ hash32(prefix: prefix, $0, seed: seed) }) { return hash }
+        var copy = id
+        return copy.withUTF8 { hash32(prefix: prefix, $0, seed: seed) }
+    }
+
+    /// The same hash over two pieces, read as one text without copying them together: the bytes of `prefix` and
+    /// then `id`, gathered into little-endian 32-bit blocks as they come (a word at a time from `id`).
+    @inline(__always)
+    static func hash32(prefix: UnsafeBufferPointer<UInt8>, _ id: UnsafeBufferPointer<UInt8>, seed: UInt32) -> UInt32 {
+        var h = seed
+        @inline(__always) func mix(_ block: UInt32) {
+            var k = block &* 0xcc9e_2d51
+            k = (k << 15) | (k >> 17)
+            k &*= 0x1b87_3593
+            h ^= k
+            h = (h << 13) | (h >> 19)
+            h = h &* 5 &+ 0xe654_6b64
+        }
+        // Bytes not yet in a block, in the low `pendingBits` bits.
+        var pending: UInt64 = 0
+        var pendingBits: UInt64 = 0
+        @inline(__always) func feed(_ byte: UInt8) {
+            pending |= UInt64(byte) << pendingBits
+            pendingBits += 8
+            if pendingBits == 32 {
+                mix(UInt32(truncatingIfNeeded: pending))
+                pending = 0
+                pendingBits = 0
+            }
+        }
+        for byte in prefix { feed(byte) }
+        var offset = 0
+        if let base = id.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while offset + 4 <= id.count {
+                pending |= UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) << pendingBits
+                mix(UInt32(truncatingIfNeeded: pending))
+                pending >>= 32
+                offset += 4
+            }
+        }
+        while offset < id.count {
+            feed(id[offset])
+            offset += 1
+        }
+        if pendingBits > 0 {
+            var k = UInt32(truncatingIfNeeded: pending) &* 0xcc9e_2d51
+            k = (k << 15) | (k >> 17)
+            k &*= 0x1b87_3593
+            h ^= k
+        }
+        h ^= UInt32(truncatingIfNeeded: prefix.count + id.count)
         h ^= h >> 16
         h &*= 0x85eb_ca6b
         h ^= h >> 13

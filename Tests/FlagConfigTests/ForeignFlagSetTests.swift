@@ -19,6 +19,9 @@ struct ForeignFlagSetTests {
                     "targeting": {"if": [{"==": [{"var": "user_type"}, "admin"]}, "on",
                                          {"===": ["beta", {"var": "plan"}]}, "off",
                                          {"fractional": [{"cat": [{"var": "$flagd.flagKey"}, {"var": "email"}]}, ["on", 25], ["off", 75], ["gone", 10]]}]}},
+          "fast": {"state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "off",
+                   "targeting": {"if": [{"==": [{"var": "user_type"}, "admin"]}, "on", {"==": ["beta", {"var": "environment"}]}, "off",
+                                        {"fractional": [{"cat": [{"var": "$flagd.flagKey"}, {"var": "targetingKey"}]}, ["on", 25], ["off", 75]]}]}},
           "general": {"state": "ENABLED", "variants": {"on": true, "off": false, "true": 1}, "defaultVariant": "off",
                       "targeting": {"if": [{"in": ["@example.com", {"var": ["email", ""]}]},
                                            {"if": [{">": [{"var": "age"}, 30]}, "on", "off"]}, {"<": [{"var": "age"}, 18]}]}},
@@ -36,7 +39,10 @@ struct ForeignFlagSetTests {
         var result: [EvaluationContext] = []
         for index in 0..<1_200 {
             var context = EvaluationContext(userID: index % 13 == 0 ? nil : "user-\(index)",
-                                            userType: index % 7 == 0 ? "admin" : index % 11 == 0 ? nil : "user")
+                                            userType: index % 7 == 0 ? "admin" : index % 11 == 0 ? nil : "user",
+                                            environment: index % 17 == 0 ? "beta" : index % 3 == 0 ? nil : "production")
+            // A well-known field given as an attribute instead (the fast path hands these to the interpreter).
+            if index % 19 == 0 { context.customAttributes["user_type"] = .string("admin") }
             if let email = emails[index % emails.count] { context.customAttributes["email"] = email }
             if let plan = plans[(index / 5) % plans.count] { context.customAttributes["plan"] = plan }
             context.customAttributes["age"] = .int(index % 60)
@@ -117,6 +123,11 @@ struct ForeignFlagSetTests {
             {"name": "red", "weight": 500, "stickiness": "userId", "payload": {"type": "json", "value": "{\\"c\\": 1}"}},
             {"name": "blue", "weight": 500, "stickiness": "userId", "payload": {"type": "number", "value": "7"}},
             {"name": "vip", "weight": 0, "stickiness": "userId", "overrides": [{"contextName": "userId", "values": ["user-3"]}]}]},
+          {"name": "plain", "enabled": true, "strategies": [
+            {"name": "default", "constraints": [{"contextName": "user_type", "operator": "IN", "values": ["admin"]}]},
+            {"name": "flexibleRollout", "parameters": {"rollout": "30", "stickiness": "default"},
+             "constraints": [{"contextName": "region", "operator": "NOT_IN", "values": ["us"], "inverted": true},
+                             {"contextName": "environment", "operator": "NOT_IN", "values": ["staging"]}]}]},
           {"name": "listed", "enabled": true, "strategies": [{"name": "userWithId", "parameters": {"userIds": "user-1,user-2"}}]},
           {"name": "child", "enabled": true, "dependencies": [{"feature": "listed"}]},
           {"name": "off", "enabled": false, "strategies": [{"name": "default"}]}
@@ -137,14 +148,26 @@ struct ForeignFlagSetTests {
         var reached = 0
         var hits = 0
         for number in 0..<3_000 {
-            var context = EvaluationContext(userID: "user-\(number)", userType: number % 9 == 0 ? "admin" : "user")
-            context.customAttributes["region"] = .string(number % 4 == 0 ? "us" : "eu")
+            var context = EvaluationContext(userID: number % 23 == 0 ? nil : "user-\(number)", userType: number % 9 == 0 ? "admin" : "user",
+                                            environment: number % 5 == 0 ? "staging" : "production")
+            context.customAttributes["region"] = number % 29 == 0 ? .int(1) : .string(number % 4 == 0 ? "us" : "eu")
+            // user_type given as an attribute wins over the context's (the fast path reads it the same way).
+            if number % 31 == 0 { context.customAttributes["user_type"] = .string("admin") }
             for name in toggles.names {
+                // Without a user id these two draw at random (their stickiness falls back to it): no answer to compare.
+                if number % 23 == 0, name == "ab" || name == "plain" { continue }
                 let expected = toggles.evaluate(name, context: UnleashContext(context), now: 0)
                 let outcome = set.evaluate(flagAt: set.index(of: name)!, in: context)
                 let variant = set.variantName(flagAt: outcome.flagIndex, variant: outcome.variantIndex)
                 #expect(variant == (expected.variantEnabled ? expected.variant : expected.enabled ? "enabled" : "disabled"), "\(name)")
-                if name == "rollout" {
+                if name == "plain", number % 23 != 0, number % 29 != 0 {
+                    // Decided by the records: the reasons the general path gives, from the same decision.
+                    let admin = number % 9 == 0 || number % 31 == 0
+                    let reached = !admin && number % 4 == 0 && number % 5 != 0
+                    #expect(outcome.rolloutOutcome == (reached ? (expected.enabled ? .hit : .miss) : nil), "\(number)")
+                    #expect(outcome.reason == (admin ? .targetingMatch : expected.enabled ? .rolloutMatch : .defaultValue), "\(number)")
+                }
+                if name == "rollout", number % 23 != 0 {
                     if let rollout = outcome.rolloutOutcome {
                         reached += 1
                         if rollout == .hit { hits += 1 }
@@ -154,7 +177,7 @@ struct ForeignFlagSetTests {
                         #expect(outcome.reason == (expected.enabled ? .targetingMatch : .defaultValue))
                     }
                 }
-                if name == "ab" { #expect(outcome.reason == (number == 3 ? .staticValue : .split)) }
+                if name == "ab", number % 23 != 0 { #expect(outcome.reason == (number == 3 ? .staticValue : .split)) }
                 if name == "off" { #expect(outcome.reason == .flagDisabled) }
                 if name == "child" { #expect(outcome.reason == (number == 1 || number == 2 ? .staticValue : .prerequisiteFailed)) }
             }
@@ -165,9 +188,9 @@ struct ForeignFlagSetTests {
     @Test("the loader detects and loads both formats; an overlay beside one is refused; strict refuses warnings")
     func loading() throws {
         let flagd = try FlagConfigLoader.load(base: ConfigText(name: "f.json", text: Self.flagdFile), environment: "production")
-        #expect(flagd.flagSet.format == .flagd && flagd.flagSet.info.version == "7" && flagd.flagSet.count == 7)
+        #expect(flagd.flagSet.format == .flagd && flagd.flagSet.info.version == "7" && flagd.flagSet.count == 8)
         let unleash = try FlagConfigLoader.load(base: ConfigText(name: "u.json", text: Self.unleashPayload), environment: "production")
-        #expect(unleash.flagSet.format == .unleash && unleash.flagSet.count == 5)
+        #expect(unleash.flagSet.format == .unleash && unleash.flagSet.count == 6)
         #expect(throws: FlagConfigError.self) {
             try FlagConfigLoader.load(base: ConfigText(name: "f.json", text: Self.flagdFile),
                                       overlay: ConfigText(name: "f_production.json", text: "{}"), environment: "production")

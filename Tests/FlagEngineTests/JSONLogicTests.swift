@@ -127,3 +127,24 @@ struct JSONLogicTests {
         do { _ = try LogicExpression.compile(rule) } catch { #expect(error.description == message) }
     }
 }
+
+/// The two-piece hash of the hot paths (flag key, then targeting key) against the one-piece hash of the same bytes.
+@Suite("Murmur3 over two pieces")
+struct Murmur3PiecesTests {
+    @Test("every split point of every length 0 to 40, multi-byte UTF-8 included, four seeds")
+    func pieces() {
+        let text = Array("ab€cdé-fg🙂hijklmnopqrstu-vwxyz0123456789".utf8)
+        for length in 0...40 {
+            let bytes = Array(text.prefix(length))
+            for seed: UInt32 in [0, 1, 86_028_157, 0xFFFF_FFFF] {
+                let whole = bytes.withUnsafeBytes { Murmur3.hash32($0, seed: seed) }
+                for split in 0...bytes.count {
+                    let pieces = Array(bytes[..<split]).withUnsafeBufferPointer { prefix in
+                        Array(bytes[split...]).withUnsafeBufferPointer { Murmur3.hash32(prefix: prefix, $0, seed: seed) }
+                    }
+                    #expect(pieces == whole, "length \(length) split \(split) seed \(seed)")
+                }
+            }
+        }
+    }
+}

@@ -80,8 +80,7 @@ enum Workloads {
         return on
     }
 
-    static func singleThread(name: String = "W", pass: (FlagSet) -> Int = passW) -> String {
-        let set = workloadFlagSet
+    static func singleThread(name: String = "W", set: FlagSet = workloadFlagSet, pass: (FlagSet) -> Int = passW) -> String {
         var on = 0
         var times: [Double] = []
         for _ in 0..<3 {

@@ -91,7 +91,12 @@ extension FlagSet {
         _ context: EvaluationContext,
         _ clock: EvaluationClock
     ) -> EvaluationOutcome {
-        if let foreign = storage.foreign { return foreign.evaluate(flagAt: index, context, clock) }
+        if let engine = storage.flagdEngine {
+            return engine._withUnsafeGuaranteedRef { $0.evaluate(flagAt: index, context, clock) }
+        }
+        if let engine = storage.unleashEngine {
+            return engine._withUnsafeGuaranteedRef { $0.evaluate(flagAt: index, context, clock) }
+        }
         let flag = storage.flags[index]
         var outcome = EvaluationOutcome(flagIndex: index, variantIndex: Int(flag.defaultIndex), reason: .defaultValue)
         if flag.state == .disabled {

@@ -22,6 +22,10 @@ final class FlagSetStorage: @unchecked Sendable {
     let keySlots: UnsafeMutableBufferPointer<Int32>
     /// The engine of a flagd or Unleash set; `nil` for the seed format, whose flags the tables above decide.
     let foreign: ForeignEngine?
+    /// The same engines unretained (``foreign`` keeps them alive), so that the hot path calls them without touching a
+    /// reference count.
+    let flagdEngine: Unmanaged<FlagdEngine>?
+    let unleashEngine: Unmanaged<UnleashEngine>?
 
     init(
         definitions: [FlagDefinition],
@@ -37,6 +41,8 @@ final class FlagSetStorage: @unchecked Sendable {
         foreign: ForeignEngine? = nil
     ) {
         self.foreign = foreign
+        if case .flagd(let engine)? = foreign { flagdEngine = Unmanaged.passUnretained(engine) } else { flagdEngine = nil }
+        if case .unleash(let engine)? = foreign { unleashEngine = Unmanaged.passUnretained(engine) } else { unleashEngine = nil }
         self.definitions = definitions
         self.settings = settings
         self.info = info
@@ -123,6 +129,8 @@ final class FlagSetStorage: @unchecked Sendable {
 /// included).
 @inline(__always)
 func utf8Equal(_ text: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    // The length is known without reading the text (native strings store it): most mismatches end here.
+    guard text.utf8.count == bytes.count else { return false }
     let result = text.utf8.withContiguousStorageIfAvailable { own in
         own.count == bytes.count && (own.isEmpty || memcmpEqual(own.baseAddress!, bytes.baseAddress!, own.count))
     }

@@ -6,14 +6,6 @@ enum ForeignEngine: Sendable {
     case flagd(FlagdEngine)
     case unleash(UnleashEngine)
 
-    @inline(__always)
-    func evaluate(flagAt index: Int, _ context: EvaluationContext, _ clock: EvaluationClock) -> EvaluationOutcome {
-        switch self {
-        case .flagd(let engine): engine.evaluate(flagAt: index, context, clock)
-        case .unleash(let engine): engine.evaluate(flagAt: index, context, clock)
-        }
-    }
-
     var format: FlagSetFormat {
         switch self {
         case .flagd: .flagd

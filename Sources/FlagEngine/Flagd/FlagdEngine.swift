@@ -24,10 +24,13 @@ final class FlagdEngine: Sendable {
     let readsTime: Bool
     /// The definitions as flagd reads them.
     let source: FlagdFlagSet
+    /// The plans of the common shape as plain records, tried first.
+    let fastPath: FlagdFastPath
 
     init(flags: [Flag], source: FlagdFlagSet) {
         self.flags = flags
         self.source = source
+        fastPath = FlagdFastPath(flags.map { ($0.key, $0.plan, $0.isEnabled, $0.defaultIndex) })
         readsTime = flags.contains(where: \.readsTime)
     }
 
@@ -37,6 +40,13 @@ final class FlagdEngine: Sendable {
     }
 
     func evaluate(flagAt index: Int, _ context: EvaluationContext, _ clock: EvaluationClock) -> EvaluationOutcome {
+        var outcome = EvaluationOutcome(flagIndex: index, variantIndex: Int(fastPath.flags[index].defaultIndex), reason: .defaultValue)
+        if fastPath.evaluate(index, context, into: &outcome) { return outcome }
+        return evaluateInterpreting(flagAt: index, context, clock)
+    }
+
+    /// The general path: the plan with the interpreter for what has no record form.
+    private func evaluateInterpreting(flagAt index: Int, _ context: EvaluationContext, _ clock: EvaluationClock) -> EvaluationOutcome {
         let flag = flags[index]
         var outcome = EvaluationOutcome(flagIndex: index, variantIndex: Int(flag.defaultIndex), reason: .defaultValue)
         guard flag.isEnabled else {

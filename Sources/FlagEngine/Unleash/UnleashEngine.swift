@@ -26,9 +26,16 @@ final class UnleashEngine: Sendable {
     let readsTime: Bool
     let mayDrawAtRandom: Bool
 
+    /// The toggles of the common shape as plain records, tried first.
+    let fastPath: UnleashFastPath
+
     init(set: UnleashToggleSet, toggles: [Toggle]) {
         self.set = set
         self.toggles = toggles
+        fastPath = UnleashFastPath(toggles.map { compiled in
+            (set.toggles[compiled.name] ?? UnleashToggle(name: compiled.name, enabled: false), compiled.rolloutStrategy,
+             compiled.staticStrategies)
+        })
         let constraints = set.toggles.values.flatMap { $0.strategies.flatMap(\.constraints) } + set.segments.values.flatMap { $0 }
         readsTime = constraints.contains { $0.contextName == "currentTime" || $0.operation == .dateAfter || $0.operation == .dateBefore }
         mayDrawAtRandom = set.toggles.values.contains { toggle in
@@ -41,6 +48,13 @@ final class UnleashEngine: Sendable {
     }
 
     func evaluate(flagAt index: Int, _ context: EvaluationContext, _ clock: EvaluationClock) -> EvaluationOutcome {
+        var outcome = EvaluationOutcome(flagIndex: index, variantIndex: Self.disabledIndex, reason: .defaultValue)
+        if fastPath.evaluate(index, context, into: &outcome) { return outcome }
+        return evaluateGenerally(flagAt: index, context, clock)
+    }
+
+    /// The general path: the toggle set's own decision.
+    private func evaluateGenerally(flagAt index: Int, _ context: EvaluationContext, _ clock: EvaluationClock) -> EvaluationOutcome {
         let compiled = toggles[index]
         var outcome = EvaluationOutcome(flagIndex: index, variantIndex: Self.disabledIndex, reason: .defaultValue)
         guard let toggle = set.toggles[compiled.name] else { return outcome }
