@@ -205,4 +205,20 @@ struct ForeignFlagSetTests {
             try FlagConfigLoader.load(base: ConfigText(name: "f.json", text: Self.flagdFile), environment: "dev", strict: true, format: .seed)
         }
     }
+
+    @Test("source.format of the exporter file: auto, seed, flagd or unleash; anything else is an error at its line and column",
+          arguments: [
+              ("auto", nil as FlagFileFormat?, nil as String?), ("flagd", .flagd, nil), ("unleash", .unleash, nil), ("seed", .seed, nil),
+              ("json", nil, "e.yaml:2:11: source.format: 'json' is not a format: auto, seed, flagd or unleash"),
+          ])
+    func sourceFormat(text: String, format: FlagFileFormat?, error expected: String?) throws {
+        let config = ConfigText(name: "e.yaml", text: "source:\n  format: \(text)\n")
+        do {
+            let settings = try ExporterSettings.load(config)
+            #expect(expected == nil)
+            #expect(settings.source.format == format)
+        } catch {
+            #expect(error.description.hasPrefix(expected ?? "no error"), "\(error.description)")
+        }
+    }
 }
