@@ -47,12 +47,12 @@ final class FlagSetStorage: @unchecked Sendable {
         self.settings = settings
         self.info = info
         self.extras = extras
-        self.flags = Self.copy(flags)
-        self.rules = Self.copy(rules)
+        self.flags = flatBuffer(flags)
+        self.rules = flatBuffer(rules)
         self.conditions = conditions
-        self.prerequisites = Self.copy(prerequisites)
-        self.keyBytes = Self.copy(keyBytes)
-        self.variantTruthiness = Self.copy(variantTruthiness)
+        self.prerequisites = flatBuffer(prerequisites)
+        self.keyBytes = flatBuffer(keyBytes)
+        self.variantTruthiness = flatBuffer(variantTruthiness)
         var capacity = 8
         while capacity < flags.count * 2 { capacity *= 2 }
         let slots = UnsafeMutableBufferPointer<Int32>.allocate(capacity: capacity)
@@ -75,11 +75,6 @@ final class FlagSetStorage: @unchecked Sendable {
         keySlots.deallocate()
     }
 
-    private static func copy<Element>(_ array: [Element]) -> UnsafeMutableBufferPointer<Element> {
-        let buffer = UnsafeMutableBufferPointer<Element>.allocate(capacity: max(array.count, 1))
-        _ = buffer.initialize(from: array)
-        return UnsafeMutableBufferPointer(rebasing: buffer[0..<array.count])
-    }
 
     /// FNV-1a over the key's UTF-8. Keys come only from the configuration, so nobody outside can flood the table;
     /// a lookup of an unknown key stops at the first empty slot.
@@ -123,6 +118,14 @@ final class FlagSetStorage: @unchecked Sendable {
             slot = (slot + 1) & mask
         }
     }
+}
+
+/// A buffer holding `array`'s elements, for the immutable tables of the compiled forms: allocated here, filled once,
+/// never written again, freed by its owner's `deinit`.
+func flatBuffer<Element>(_ array: [Element]) -> UnsafeMutableBufferPointer<Element> {
+    let buffer = UnsafeMutableBufferPointer<Element>.allocate(capacity: max(array.count, 1))
+    _ = buffer.initialize(from: array)
+    return UnsafeMutableBufferPointer(rebasing: buffer[0..<array.count])
 }
 
 /// Whether `text`'s UTF-8 is exactly `bytes`, without copying `text` when its storage is contiguous (small strings

@@ -94,11 +94,11 @@ struct FlagdFastPath: ~Copyable, @unchecked Sendable {
             }
             flags.append(flag)
         }
-        self.flags = Self.copy(flags)
-        self.branches = Self.copy(branches)
-        self.cumulative = Self.copy(cumulative)
-        self.splitVariants = Self.copy(splitVariants)
-        self.bytes = Self.copy(bytes)
+        self.flags = flatBuffer(flags)
+        self.branches = flatBuffer(branches)
+        self.cumulative = flatBuffer(cumulative)
+        self.splitVariants = flatBuffer(splitVariants)
+        self.bytes = flatBuffer(bytes)
     }
 
     deinit {
@@ -133,11 +133,6 @@ struct FlagdFastPath: ~Copyable, @unchecked Sendable {
         return (records, end, split)
     }
 
-    private static func copy<Element>(_ array: [Element]) -> UnsafeMutableBufferPointer<Element> {
-        let buffer = UnsafeMutableBufferPointer<Element>.allocate(capacity: max(array.count, 1))
-        _ = buffer.initialize(from: array)
-        return buffer
-    }
 
     /// Decides flag `index` into `outcome` (which starts at the default variant, `DEFAULT`); false when the general
     /// path must decide (see the type's note).

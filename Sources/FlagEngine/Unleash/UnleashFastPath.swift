@@ -119,11 +119,11 @@ struct UnleashFastPath: ~Copyable, @unchecked Sendable {
             }
             toggles.append(record)
         }
-        self.toggles = Self.copy(toggles)
-        self.strategies = Self.copy(strategies)
-        self.constraints = Self.copy(constraints)
-        self.values = Self.copy(values)
-        self.bytes = Self.copy(bytes)
+        self.toggles = flatBuffer(toggles)
+        self.strategies = flatBuffer(strategies)
+        self.constraints = flatBuffer(constraints)
+        self.values = flatBuffer(values)
+        self.bytes = flatBuffer(bytes)
         self.propertyNames = propertyNames
     }
 
@@ -152,11 +152,6 @@ struct UnleashFastPath: ~Copyable, @unchecked Sendable {
         }
     }
 
-    private static func copy<Element>(_ array: [Element]) -> UnsafeMutableBufferPointer<Element> {
-        let buffer = UnsafeMutableBufferPointer<Element>.allocate(capacity: max(array.count, 1))
-        _ = buffer.initialize(from: array)
-        return buffer
-    }
 
     private enum Read {
         case text(String)
