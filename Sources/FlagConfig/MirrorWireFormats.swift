@@ -36,6 +36,9 @@ public struct MirrorRecord: Sendable, Hashable {
     public var context: EvaluationContext
     /// The variant the application observed; `nil` when the line does not say (evaluated, not compared).
     public var observedVariant: String?
+    /// `enabled` (or `feature_enabled`): whether the Unleash toggle was on, for SDKs that name the variant of an
+    /// enabled toggle without variants `disabled`.
+    public var observedEnabled: Bool?
 
     /// Decodes one line; `nil` when it is malformed (not JSON, no string `flag_key`, a bad context or variant).
     public static func decode(line bytes: [UInt8]) -> MirrorRecord? {
@@ -47,9 +50,15 @@ public struct MirrorRecord: Sendable, Hashable {
         }
         guard case .object(let members) = parsed, case .string(let key)? = members["flag_key"] else { return nil }
         guard let context = try? EvaluationContext(json: members["context"] ?? .object([:])) else { return nil }
+        var enabled: Bool?
+        switch members["enabled"] ?? members["feature_enabled"] {
+        case nil, .null?: break
+        case .bool(let value)?: enabled = value
+        default: return nil
+        }
         switch members["variant"] {
-        case nil, .null?: return MirrorRecord(flagKey: key, context: context, observedVariant: nil)
-        case .string(let name)?: return MirrorRecord(flagKey: key, context: context, observedVariant: name)
+        case nil, .null?: return MirrorRecord(flagKey: key, context: context, observedVariant: nil, observedEnabled: enabled)
+        case .string(let name)?: return MirrorRecord(flagKey: key, context: context, observedVariant: name, observedEnabled: enabled)
         default: return nil
         }
     }

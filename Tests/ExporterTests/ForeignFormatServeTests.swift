@@ -144,4 +144,32 @@ struct ForeignFormatServeTests {
         }, "\(canaries)")
         #expect(!exporter.log.contains("canary failed"), "\(exporter.log)")
     }
+
+    @Test("the mirror feed compares Unleash decisions as the SDKs name them: an enabled toggle without variants is `disabled` with enabled true")
+    func unleashMirror() throws {
+        let directory = try TemporaryDirectory()
+        let feed = try directory.write("decisions.jsonl", "")
+        let settings = try directory.write("exporter.yaml", "synthetic: {enabled: false}\n")
+        let exporter = try RunningExporter(
+            ["--config.file", UnleashCommandTests.example, "--exporter.config-file", settings, "--mirror.file", feed],
+            directory: directory.path)
+        defer { exporter.stop() }
+        let lines = [
+            // qa-1 is listed by userWithId, whose strategy has no variants: the SDK says `disabled`, enabled.
+            #"{"flag_key":"checkout.new-flow","context":{"targetingKey":"qa-1","environment":"production"},"variant":"disabled","enabled":true}"#,
+            #"{"flag_key":"checkout.new-flow","context":{"targetingKey":"qa-2","environment":"production"},"variant":"disabled","feature_enabled":true}"#,
+            #"{"flag_key":"legacy.export","context":{"targetingKey":"u-1"},"variant":"disabled","enabled":false}"#,
+            #"{"flag_key":"banner.holiday","context":{"targetingKey":"u-1"},"variant":"snow","enabled":true}"#,
+            // Without `enabled` the name alone disagrees with ours: counted.
+            #"{"flag_key":"checkout.new-flow","context":{"targetingKey":"qa-1","environment":"production"},"variant":"disabled"}"#,
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: feed, atomically: false, encoding: .utf8)
+        #expect(try RunningExporter.eventually(timeout: 10) {
+            try exporter.sample("feature_flag_evaluations_total", ["source=\"mirror\""].map { $0 }) != nil
+                && (try exporter.sample("feature_flag_mirror_mismatch_total", ["flag_key=\"checkout.new-flow\""]) ?? 0) >= 1
+        })
+        #expect(try exporter.sample("feature_flag_mirror_mismatch_total", ["flag_key=\"checkout.new-flow\""]) == 1)
+        #expect(try exporter.sample("feature_flag_mirror_mismatch_total", ["flag_key=\"legacy.export\""]) == 0)
+        #expect(try exporter.sample("feature_flag_mirror_mismatch_total", ["flag_key=\"banner.holiday\""]) == 0)
+    }
 }

@@ -60,7 +60,9 @@ public struct MirrorFeed: Service {
         }
         let key = record.flagKey
         guard let evaluated = evaluator.evaluate(key, in: record.context) else { return nil }
-        guard let observed = record.observedVariant else { return nil }
+        guard var observed = record.observedVariant else { return nil }
+        // Unleash SDKs name the variant of an enabled toggle without variants `disabled`; ours is `enabled`.
+        if evaluated.flagSet.format == .unleash, observed == "disabled", record.observedEnabled == true { observed = "enabled" }
         // The application's own decision, counted beside ours: realised shares and SRM of what it really served.
         if let index = evaluated.flagSet.variantIndex(flagAt: evaluated.outcome.flagIndex, named: observed) {
             evaluator.recordObserved(evaluated.flagSet.observed(evaluated.outcome, variantIndex: index), on: evaluated.flagSet)
