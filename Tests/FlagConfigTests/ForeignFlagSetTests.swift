@@ -167,6 +167,11 @@ struct ForeignFlagSetTests {
                     #expect(outcome.rolloutOutcome == (reached ? (expected.enabled ? .hit : .miss) : nil), "\(number)")
                     #expect(outcome.reason == (admin ? .targetingMatch : expected.enabled ? .rolloutMatch : .defaultValue), "\(number)")
                 }
+                if name == "rollout", number % 23 == 0 {
+                    // No user id for `userId` stickiness: off, and not counted in the rollout's population.
+                    #expect(outcome.rolloutOutcome == nil, "\(number)")
+                    #expect(expected.enabled == (number % 9 == 0 || number % 31 == 0), "\(number)")
+                }
                 if name == "rollout", number % 23 != 0 {
                     if let rollout = outcome.rolloutOutcome {
                         reached += 1

@@ -39,6 +39,23 @@ enum UnleashStrategies {
         }
     }
 
+    /// Whether a percentage strategy has an id to bucket `context` by (`default` and `random` stickiness always do:
+    /// they fall back to a random draw).
+    static func hasBucketingID(_ strategy: UnleashStrategy, _ context: UnleashContext) -> Bool {
+        switch strategy.name {
+        case "gradualRolloutUserId": return context.userID != nil
+        case "gradualRolloutSessionId": return context.sessionID != nil
+        case "flexibleRollout":
+            switch strategy.compiled.stickiness {
+            case "default", "random": return true
+            case "userId": return context.userID != nil
+            case "sessionId": return context.sessionID != nil
+            case let field: return context.field(field, now: 0) != nil
+            }
+        default: return true
+        }
+    }
+
     /// `percentage > 0 && murmur3("<groupId>:<id>") % 100 + 1 <= percentage`; false without an id.
     static func rollout(_ percentage: Int, groupID: String, id: String?) -> Bool {
         guard let id, percentage > 0 else { return false }

@@ -65,7 +65,9 @@ public struct UnleashToggleSet: Sendable, Hashable {
         if !toggle.strategies.isEmpty {
             for (index, strategy) in toggle.strategies.enumerated() where applies(strategy, context, now) {
                 let on = UnleashStrategies.isOn(strategy, toggleName: toggle.name, context: context, hostname: hostname, random: random)
-                if index == rolloutStrategy { decision.rolloutOn = on }
+                // A user the strategy cannot bucket (no id for its stickiness) is off, but was not in the rollout's
+                // population: counting it `out` would pull the realised share below the configured one.
+                if index == rolloutStrategy, UnleashStrategies.hasBucketingID(strategy, context) { decision.rolloutOn = on }
                 if on {
                     winning = strategy
                     decision.strategyIndex = index
