@@ -56,16 +56,6 @@ public struct RefreshReport: Sendable {
         }
     }
 
-    /// The `error_type` of `feature_flag_refresh_failure_total`, for a failed check.
-    public var errorType: String? {
-        switch outcome {
-        case .applied, .unchanged: nil
-        case .rejected(let error): error.stage.rawValue
-        case .failed(let error): error.kind.rawValue
-        case .breakerOpen: "circuit_breaker_open"
-        }
-    }
-
     /// The failure, for logs and `/health`.
     public var errorDescription: String? {
         switch outcome {

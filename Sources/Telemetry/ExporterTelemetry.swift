@@ -18,7 +18,7 @@ public final class ExporterTelemetry: Sendable {
 
     // Config lifecycle.
     private let refreshSuccess: Counter
-    private let refreshFailures: [String: Counter]
+    private let refreshFailures: [RefreshErrorType: Counter]
     private let refreshDuration: ValueHistogram
     private let lastRefresh: Gauge
     private let lastChange: Gauge
@@ -42,10 +42,6 @@ public final class ExporterTelemetry: Sendable {
     private let processMaxFDs: Gauge
     private let processStart: Gauge
 
-    /// The error types of `feature_flag_refresh_failure_total`, exposed at 0 from the start.
-    public static let refreshErrorTypes = [
-        "connection", "timeout", "http_status", "io", "parse", "validation", "circuit_breaker_open",
-    ]
     /// The label that per-flag series of flags past ``maximumFlagSeries`` share.
     public static let otherFlag = "__other__"
     /// The label under which mirrored requests for flags the config does not have are counted.
@@ -63,9 +59,9 @@ public final class ExporterTelemetry: Sendable {
         refreshSuccess = registry.counter(
             name: "feature_flag_refresh_success_total",
             help: "Checks of the config source that succeeded, including not modified.")
-        refreshFailures = Self.series(for: Self.refreshErrorTypes) { type in
+        refreshFailures = Self.series(for: RefreshErrorType.allCases) { type in
             registry.counter(
-                name: "feature_flag_refresh_failure_total", labels: [("error_type", type)],
+                name: "feature_flag_refresh_failure_total", labels: [("error_type", type.rawValue)],
                 help: "Failed checks of the config source, by error type.")
         }
         refreshDuration = registry.valueHistogram(
@@ -272,13 +268,13 @@ public final class ExporterTelemetry: Sendable {
     }
 
     /// Records one check of the config source.
-    public func recordRefresh(success: Bool, errorType: String? = nil, durationSeconds: Double, at time: Double) {
+    public func recordRefresh(success: Bool, errorType: RefreshErrorType? = nil, durationSeconds: Double, at time: Double) {
         refreshDuration.record(durationSeconds)
         if success {
             refreshSuccess.increment()
             lastRefresh.set(time)
         } else {
-            refreshFailures[errorType ?? "io", default: refreshFailures["io"]!].increment()
+            refreshFailures[errorType ?? .io]?.increment()
         }
         state.withLock { state in
             if success { state.lastRefresh = time }
@@ -357,16 +353,16 @@ public final class ExporterTelemetry: Sendable {
                 }
                 let rollout = tally.rolloutCounts(flagAt: flagIndex)
                 if rollout.hits > 0 {
-                    rolloutCounter(&state, RolloutKey(flag: flagLabel, outcome: "in", source: source))
+                    rolloutCounter(&state, RolloutKey(flag: flagLabel, outcome: .hit, source: source))
                         .increment(by: Int64(clamping: rollout.hits))
                 }
                 if rollout.misses > 0 {
-                    rolloutCounter(&state, RolloutKey(flag: flagLabel, outcome: "out", source: source))
+                    rolloutCounter(&state, RolloutKey(flag: flagLabel, outcome: .miss, source: source))
                         .increment(by: Int64(clamping: rollout.misses))
                 }
                 let conditionErrors = tally.conditionErrors(flagAt: flagIndex)
                 if conditionErrors > 0 {
-                    errorCounter(&state, ErrorKey(flag: flagLabel, errorType: "type_mismatch", source: source))
+                    errorCounter(&state, ErrorKey(flag: flagLabel, errorType: .typeMismatch, source: source))
                         .increment(by: Int64(clamping: conditionErrors))
                 }
             }
@@ -384,13 +380,13 @@ public final class ExporterTelemetry: Sendable {
                 &state,
                 EvaluationKey(flag: Self.unknownFlag, variant: "default", reason: .flagNotFound, source: source)
             ).increment()
-            errorCounter(&state, ErrorKey(flag: Self.unknownFlag, errorType: "flag_not_found", source: source))
+            errorCounter(&state, ErrorKey(flag: Self.unknownFlag, errorType: .flagNotFound, source: source))
                 .increment()
         }
     }
 
     /// Counts an evaluation error that is not a condition type error (for example an invalid context).
-    public func recordError(flagKey: String, errorType: String, source: EvaluationSource) {
+    public func recordError(flagKey: String, errorType: EvaluationErrorType, source: EvaluationSource) {
         state.withLock { state in
             errorCounter(&state, ErrorKey(flag: label(for: flagKey, in: state), errorType: errorType, source: source))
                 .increment()
@@ -507,12 +503,12 @@ public final class ExporterTelemetry: Sendable {
         let key = definition.key
         if !definition.targetingRules.isEmpty {
             for source in [EvaluationSource.synthetic, .canary, .mirror] {
-                _ = errorCounter(&state, ErrorKey(flag: key, errorType: "type_mismatch", source: source))
+                _ = errorCounter(&state, ErrorKey(flag: key, errorType: .typeMismatch, source: source))
             }
         }
         if definition.state == .rollout {
             for source in [EvaluationSource.synthetic, .mirror, .mirrorObserved] {
-                for outcome in ["in", "out"] { _ = rolloutCounter(&state, RolloutKey(flag: key, outcome: outcome, source: source)) }
+                for outcome in [RolloutOutcome.hit, .miss] { _ = rolloutCounter(&state, RolloutKey(flag: key, outcome: outcome, source: source)) }
             }
         }
         _ = mismatchCounter(&state, key)
@@ -530,7 +526,7 @@ public final class ExporterTelemetry: Sendable {
         Self.cached(&state.rolloutCounters, key) {
             registry.counter(
                 name: "feature_flag_rollout_evaluations_total",
-                labels: [("flag_key", key.flag), ("outcome", key.outcome), ("source", key.source.rawValue)],
+                labels: [("flag_key", key.flag), ("outcome", key.outcome.rawValue), ("source", key.source.rawValue)],
                 help: "Evaluations that reached the rollout step; realised share = in / (in + out).")
         }
     }
@@ -539,7 +535,7 @@ public final class ExporterTelemetry: Sendable {
         Self.cached(&state.errorCounters, key) {
             registry.counter(
                 name: "feature_flag_errors_total",
-                labels: [("flag_key", key.flag), ("error_type", key.errorType), ("source", key.source.rawValue)],
+                labels: [("flag_key", key.flag), ("error_type", key.errorType.rawValue), ("source", key.source.rawValue)],
                 help: "Evaluation errors: condition type errors, unknown flags in mirrored requests.")
         }
     }
@@ -631,7 +627,6 @@ public final class ExporterTelemetry: Sendable {
     }
 
     /// The error types of `feature_flag_push_failure_total`, exposed at 0 once pushing is on.
-    public static let pushErrorTypes = ["connection", "timeout", "http_status", "invalid"]
 
     /// Registers the pusher's series (only exporters that push to a Pushgateway have them).
     public func enablePushMetrics() {
@@ -640,9 +635,9 @@ public final class ExporterTelemetry: Sendable {
             state.push = PushMetrics(
                 successes: registry.counter(
                     name: "feature_flag_push_success_total", help: "Pushes the Pushgateway accepted."),
-                failures: Self.series(for: Self.pushErrorTypes) { type in
+                failures: Self.series(for: PushErrorType.allCases) { type in
                     registry.counter(
-                        name: "feature_flag_push_failure_total", labels: [("error_type", type)],
+                        name: "feature_flag_push_failure_total", labels: [("error_type", type.rawValue)],
                         help: "Pushes that failed after their retries, by error type.")
                 },
                 duration: registry.valueHistogram(
@@ -656,7 +651,7 @@ public final class ExporterTelemetry: Sendable {
     }
 
     /// Counts one push (after its retries): accepted, or failed with `errorType`.
-    public func recordPush(success: Bool, errorType: String? = nil, durationSeconds: Double, at time: Double) {
+    public func recordPush(success: Bool, errorType: PushErrorType? = nil, durationSeconds: Double, at time: Double) {
         state.withLock { state in
             guard let push = state.push else { return }
             push.duration.record(durationSeconds)
@@ -664,14 +659,14 @@ public final class ExporterTelemetry: Sendable {
                 push.successes.increment()
                 push.lastPush.set(time)
             } else {
-                push.failures[errorType ?? "connection"]?.increment()
+                push.failures[errorType ?? .connection]?.increment()
             }
         }
     }
 
     struct PushMetrics: Sendable {
         let successes: Counter
-        let failures: [String: Counter]
+        let failures: [PushErrorType: Counter]
         let duration: ValueHistogram
         let lastPush: Gauge
     }
@@ -698,13 +693,13 @@ extension ExporterTelemetry {
 
     struct RolloutKey: Hashable {
         var flag: String
-        var outcome: String
+        var outcome: RolloutOutcome
         var source: EvaluationSource
     }
 
     struct ErrorKey: Hashable {
         var flag: String
-        var errorType: String
+        var errorType: EvaluationErrorType
         var source: EvaluationSource
     }
 

@@ -60,3 +60,33 @@ struct TelemetryTests {
         #expect(compressed.count < body.count / 10)
     }
 }
+
+/// The closed label sets are types: every value is exposed at 0 before its first increment, and a recorded value
+/// lands on its own series.
+@Suite("Telemetry: label values as types")
+struct MetricLabelTests {
+    @Test("every refresh and push error type is a series at 0 from the start; a recorded one counts on its own")
+    func errorTypes() throws {
+        let telemetry = ExporterTelemetry(version: "1", revision: "r", swiftVersion: "6.3")
+        let flags = try FlagSet(flags: [
+            FlagDefinition(key: "f", state: .enabled, defaultVariant: "off", variants: [Variant(name: "on", value: .bool(true)), Variant(name: "off", value: .bool(false))]),
+        ])
+        telemetry.configure(flags, contentChanged: true, now: 0)
+        telemetry.enablePushMetrics()
+        var text = String(decoding: telemetry.render(now: 0), as: UTF8.self)
+        for type in RefreshErrorType.allCases {
+            #expect(text.contains("feature_flag_refresh_failure_total{error_type=\"\(type.rawValue)\"} 0\n"), "\(type)")
+        }
+        for type in PushErrorType.allCases {
+            #expect(text.contains("feature_flag_push_failure_total{error_type=\"\(type.rawValue)\"} 0\n"), "\(type)")
+        }
+        telemetry.recordRefresh(success: false, errorType: .circuitBreakerOpen, durationSeconds: 0, at: 1)
+        telemetry.recordPush(success: false, errorType: .httpStatus, durationSeconds: 0, at: 1)
+        telemetry.recordError(flagKey: "f", errorType: .targetingKeyMissing, source: .mirror)
+        text = String(decoding: telemetry.render(now: 1), as: UTF8.self)
+        #expect(text.contains("feature_flag_refresh_failure_total{error_type=\"circuit_breaker_open\"} 1\n"))
+        #expect(text.contains("feature_flag_refresh_failure_total{error_type=\"io\"} 0\n"))
+        #expect(text.contains("feature_flag_push_failure_total{error_type=\"http_status\"} 1\n"))
+        #expect(text.contains("feature_flag_errors_total{flag_key=\"f\",error_type=\"targeting_key_missing\",source=\"mirror\"} 1\n"))
+    }
+}

@@ -61,7 +61,7 @@ public final class MirrorEvaluator: Sendable {
         let outcome = flagSet.evaluate(flagAt: index, in: context)
         let duration = sampled ? MonotonicClock.seconds() - started : nil
         if refusingWithoutBucketingID && outcome.lacksBucketingID {
-            telemetry.recordError(flagKey: key, errorType: "targeting_key_missing", source: .mirror)
+            telemetry.recordError(flagKey: key, errorType: .targetingKeyMissing, source: .mirror)
         } else {
             record([outcome], on: flagSet, duration: duration)
         }
@@ -84,7 +84,7 @@ public final class MirrorEvaluator: Sendable {
         let served = outcomes.filter { !$0.lacksBucketingID }
         for outcome in outcomes where outcome.lacksBucketingID {
             telemetry.recordError(
-                flagKey: flagSet.definitions[outcome.flagIndex].key, errorType: "targeting_key_missing", source: .mirror)
+                flagKey: flagSet.definitions[outcome.flagIndex].key, errorType: .targetingKeyMissing, source: .mirror)
         }
         record(served, on: flagSet, duration: duration)
         return outcomes

@@ -133,7 +133,7 @@ struct OFREPRoutes {
             throw OFREPError(.badRequest, key: key, code: .parseError, details: details)
         case .failure(.invalidContext(let details)):
             telemetry.recordMirrorDropped(.malformed)
-            if let key { telemetry.recordError(flagKey: key, errorType: "invalid_context", source: .mirror) }
+            if let key { telemetry.recordError(flagKey: key, errorType: .invalidContext, source: .mirror) }
             throw OFREPError(.badRequest, key: key, code: .invalidContext, details: details)
         }
     }

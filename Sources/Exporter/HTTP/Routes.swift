@@ -119,7 +119,7 @@ struct Routes {
         case .rejected, .failed, .breakerOpen:
             return text(
                 .internalServerError,
-                "Failed to reload config (\(report.errorType ?? "error")); keeping the config in use:\n\(report.errorDescription ?? "")\n")
+                "Failed to reload config (\(report.refreshErrorType?.rawValue ?? "error")); keeping the config in use:\n\(report.errorDescription ?? "")\n")
         }
     }
 

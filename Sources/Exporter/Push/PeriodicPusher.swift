@@ -82,7 +82,7 @@ public struct PeriodicPusher: Service {
             return nil
         case .failure(let error):
             runtime.telemetry.recordPush(
-                success: false, errorType: error.kind.rawValue, durationSeconds: finished - now, at: finished)
+                success: false, errorType: PushErrorType(error.kind), durationSeconds: finished - now, at: finished)
             if error.message != lastError {
                 logger.warning(
                     "push to the Pushgateway failed; scraping and evaluation go on",

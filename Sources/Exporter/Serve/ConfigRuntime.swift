@@ -100,7 +100,7 @@ public final class ConfigRuntime: Sendable {
 
     func record(_ report: RefreshReport) {
         telemetry.recordRefresh(
-            success: report.succeeded, errorType: report.errorType, durationSeconds: report.durationSeconds,
+            success: report.succeeded, errorType: report.refreshErrorType, durationSeconds: report.durationSeconds,
             at: report.startedAt)
         for transition in report.transitions {
             telemetry.setBreakerState(transition.to.gaugeValue, transitionedTo: transition.to.rawValue)
@@ -147,7 +147,7 @@ public final class ConfigRuntime: Sendable {
                     synchronizer.isLoaded
                         ? "config check failed; keeping the config in use"
                         : "config check failed; no config loaded yet, so not ready until a check succeeds",
-                    metadata: metadata.merging(["error_type": "\(report.errorType ?? "")", "error": "\(message)"]) { $1 })
+                    metadata: metadata.merging(["error_type": "\(report.refreshErrorType?.rawValue ?? "")", "error": "\(message)"]) { $1 })
             }
         }
     }
