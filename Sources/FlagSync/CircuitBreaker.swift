@@ -56,6 +56,9 @@ public struct CircuitBreaker: Sendable, Hashable {
         self.recoveryTimeout = max(0, recoveryTimeout)
     }
 
+    /// When an open breaker turns half-open; `nil` unless it is open.
+    public var halfOpensAt: Double? { storedState == .open ? openedAt + recoveryTimeout : nil }
+
     /// The state at `now`: an open breaker whose recovery timeout has passed is half-open.
     public mutating func state(at now: Double) -> (state: State, transition: Transition?) {
         if storedState == .open && now - openedAt >= recoveryTimeout {

@@ -101,9 +101,15 @@ public final class ConfigSynchronizer: Sendable {
     /// Whether the config in use came from the cache file (no successful check since the start).
     public var isServingCache: Bool { state.withLock { $0.servingCache } }
 
-    /// The breaker's state at `now`, with the transition to half-open if the recovery timeout just passed (the
-    /// scrape computes it, so the gauge moves even between checks).
-    public func breakerState(at now: Double) -> (state: CircuitBreaker.State, transition: CircuitBreaker.Transition?) {
+    /// The breaker's state as it stands; reading it changes nothing.
+    public var breakerState: CircuitBreaker.State { state.withLock { $0.breaker.storedState } }
+
+    /// When the open breaker turns half-open; `nil` unless it is open.
+    public var breakerHalfOpensAt: Double? { state.withLock { $0.breaker.halfOpensAt } }
+
+    /// Moves the breaker to `now`: an open breaker whose recovery timeout has passed turns half-open. Called by the
+    /// breaker's own clock (``advanceBreaker(at:)`` in `serve`) and by each check, never by a reader.
+    public func advanceBreaker(at now: Double) -> (state: CircuitBreaker.State, transition: CircuitBreaker.Transition?) {
         state.withLock { $0.breaker.state(at: now) }
     }
 

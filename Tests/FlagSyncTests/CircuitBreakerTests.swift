@@ -32,6 +32,18 @@ struct CircuitBreakerTests {
         #expect(breaker.consecutiveFailures == 0)
     }
 
+    @Test("halfOpensAt says when an open breaker turns half-open; reading the stored state moves nothing")
+    func halfOpensAt() {
+        var breaker = CircuitBreaker(failureThreshold: 1, recoveryTimeout: 10)
+        #expect(breaker.halfOpensAt == nil)
+        _ = breaker.record(success: false, at: 5)
+        #expect(breaker.halfOpensAt == 15)
+        // Long past the timeout, the stored state (what scrapes and /health read) is still open until moved.
+        #expect(breaker.storedState == .open)
+        #expect(breaker.state(at: 100).transition == .init(from: .open, to: .halfOpen))
+        #expect(breaker.storedState == .halfOpen && breaker.halfOpensAt == nil)
+    }
+
     @Test("a failed trial reopens it for another full recovery timeout")
     func trialFails() {
         var breaker = CircuitBreaker(failureThreshold: 2, recoveryTimeout: 5)

@@ -11,7 +11,7 @@ struct HealthReport {
     init(runtime: ConfigRuntime, now: Double) {
         let freshness = runtime.telemetry.freshness(now: now)
         let flagSet = runtime.store.snapshot
-        let breaker = runtime.updateScrapeTimeState(now: now)
+        let breaker = runtime.synchronizer.breakerState
         healthy = runtime.isReady && !freshness.stale && breaker != .open
         var output = "{\"healthy\":"
         output += healthy ? "true" : "false"

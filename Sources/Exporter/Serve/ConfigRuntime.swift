@@ -89,13 +89,13 @@ public final class ConfigRuntime: Sendable {
         }
     }
 
-    /// The breaker's state at `now`, brought into the gauge (an open breaker whose recovery timeout has passed is
-    /// half-open): scrapes and `/health` call it, so the gauge moves between checks too.
-    @discardableResult
-    public func updateScrapeTimeState(now: Double) -> CircuitBreaker.State {
-        let (breakerState, transition) = synchronizer.breakerState(at: now)
-        telemetry.setBreakerState(breakerState.gaugeValue, transitionedTo: transition?.to.rawValue)
-        return breakerState
+    /// Moves the breaker to `now` and brings a transition into the gauge and its counter: an open breaker whose
+    /// recovery timeout has passed turns half-open. ``BreakerClock`` calls it on time; scrapes and `/health` only read.
+    public func advanceBreaker(now: Double) {
+        let (breakerState, transition) = synchronizer.advanceBreaker(at: now)
+        guard let transition else { return }
+        telemetry.setBreakerState(breakerState.gaugeValue, transitionedTo: transition.to.rawValue)
+        logger.info("circuit breaker half-open: the next check is a trial", metadata: ["from": "\(transition.from.rawValue)", "to": "\(transition.to.rawValue)"])
     }
 
     func record(_ report: RefreshReport) {
@@ -154,11 +154,10 @@ public final class ConfigRuntime: Sendable {
 }
 
 extension ConfigRuntime {
-    /// The text exposition at `now`, as a scrape and a push see it: mirrored counts handed over, the breaker's
-    /// scrape-time state brought in, then rendered.
+    /// The text exposition at `now`, as a scrape and a push see it: mirrored counts handed over, then rendered. The
+    /// breaker's state is read as it stands (``BreakerClock`` moves it on time).
     public func exposition(flushing mirror: MirrorEvaluator?, now: Double) -> [UInt8] {
         mirror?.flush()
-        updateScrapeTimeState(now: now)
         return telemetry.render(now: now)
     }
 }

@@ -84,6 +84,7 @@ public enum ExporterServer {
             services.append(CanaryDriver(runtime: runtime, settings: settings.canaries, logger: logger))
         }
         services.append(PeriodicRefresher(runtime: runtime, plan: plan))
+        services.append(BreakerClock(runtime: runtime))
         if case .file(let path) = source, plan.watchFile {
             var paths = [path]
             if case .file(let overlay)? = try? fetcher.overlaySource() { paths.append(overlay) }

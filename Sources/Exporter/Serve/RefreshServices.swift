@@ -1,4 +1,5 @@
 public import FlagConfig
+import FlagEngine
 import FlagSync
 import Dispatch
 import Logging
@@ -66,6 +67,26 @@ struct PeriodicRefresher: Service {
         }
         // A service that returns early stops the whole group: stay until shutdown.
         try? await gracefulShutdown()
+    }
+}
+
+/// The circuit breaker's own clock: when the breaker is open, it sleeps until the recovery timeout passes and turns
+/// it half-open, so the gauge and `transitions_total{to="half_open"}` move on time whether or not anyone scrapes, and
+/// no reader (a scrape, `/health`) changes the breaker's state.
+struct BreakerClock: Service {
+    let runtime: ConfigRuntime
+    /// The longest sleep between looks: a breaker that opens meanwhile is seen within it.
+    var tick = 0.25
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let now = EvaluationClock.system.now()
+                let due = runtime.synchronizer.breakerHalfOpensAt.map { max(0, $0 - now) } ?? tick
+                try await Task.sleep(for: .seconds(min(due, tick)))
+                runtime.advanceBreaker(now: EvaluationClock.system.now())
+            }
+        }
     }
 }
 

@@ -6,6 +6,10 @@ extension PeriodicRefresher: CustomStringConvertible {
     var description: String { "periodic refresh (refresh mode \(plan.mode.rawValue), interval \(plan.interval) s)" }
 }
 
+extension BreakerClock: CustomStringConvertible {
+    var description: String { "circuit breaker clock" }
+}
+
 extension FileWatchRefresher: CustomStringConvertible {
     var description: String { "file watch (\(paths.joined(separator: ", ")))" }
 }
