@@ -23,17 +23,36 @@ struct FuzzRegressionTests {
         try! FlagConfigLoader.load(path: CommandRunner.repositoryRoot + "/config/feature_flags.yaml", environment: "production").flagSet
     }()
 
-    @Test("condition: parse, evaluate twice alike")
+    @Test("condition: what the interpreter decides, a compiled rule of a FlagSet decides too (its byte-compare fast path included)")
     func condition() throws {
         let inputs = try Self.inputs("condition")
         #expect(inputs.count >= 10)
-        let context = EvaluationContext(
-            userID: "user-42", userType: "premium", environment: "production", timestamp: 1_760_000_000,
-            customAttributes: ["plan": .string("pro"), "age": .int(37)])
+        let contexts = [
+            EvaluationContext(
+                userID: "user-42", userType: "premium", environment: "production", timestamp: 1_760_000_000,
+                customAttributes: ["plan": .string("pro"), "age": .int(37)]),
+            EvaluationContext(userID: "admin", userType: "admin"),
+            EvaluationContext(),
+        ]
+        var compared = 0
         for input in inputs {
             guard let condition = try? Condition(parsing: String(decoding: input.bytes, as: UTF8.self)) else { continue }
-            #expect(condition.evaluate(context) == condition.evaluate(context), "\(input.name)")
+            let flag = FlagDefinition(
+                key: "f", state: .enabled, defaultVariant: "off",
+                variants: [Variant(name: "on", value: .bool(true)), Variant(name: "off", value: .bool(false))],
+                targetingRules: [TargetingRule(name: "rule", condition: condition, variant: "off")])
+            let set = try FlagSet(flags: [flag])
+            for context in contexts {
+                let outcome = set.evaluate(flagAt: 0, in: context)
+                switch condition.evaluate(context) {
+                case .matched: #expect(outcome.reason == .targetingMatch && outcome.variantIndex == 1, "\(input.name)")
+                case .notMatched: #expect(outcome.reason == .staticValue && outcome.conditionErrors == 0, "\(input.name)")
+                case .typeMismatch: #expect(outcome.reason == .staticValue && outcome.conditionErrors == 1, "\(input.name)")
+                }
+                compared += 1
+            }
         }
+        #expect(compared >= 30)
     }
 
     @Test("flags file: loads or is refused with located diagnostics")

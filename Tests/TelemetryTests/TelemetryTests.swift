@@ -1,3 +1,4 @@
+import Foundation
 import FlagEngine
 import Telemetry
 import Testing
@@ -52,12 +53,25 @@ struct TelemetryTests {
         #expect(text.contains("process_resident_memory_bytes"))
     }
 
-    @Test("gzip output is a gzip stream")
+    @Test("gzip output decompresses, with Debian's gzip, to exactly the body")
     func gzip() throws {
-        let body = Array(String(repeating: "metric 1\n", count: 1000).utf8)
+        var body = Array(String(repeating: "metric 1\n", count: 1000).utf8)
+        body += (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }  // and some that do not compress
         let compressed = try #require(Gzip.compress(body))
-        #expect(compressed.prefix(2) == [0x1f, 0x8b])
-        #expect(compressed.count < body.count / 10)
+        let path = NSTemporaryDirectory() + "gzip-test-\(getpid()).gz"
+        try Data(compressed).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let gunzip = Process()
+        gunzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gunzip.arguments = ["-dc", path]
+        let output = Pipe()
+        gunzip.standardOutput = output
+        try gunzip.run()
+        let decompressed = output.fileHandleForReading.readDataToEndOfFile()
+        gunzip.waitUntilExit()
+        #expect(gunzip.terminationStatus == 0)
+        #expect(Array(decompressed) == body)
+        #expect(compressed.count < body.count / 2)
     }
 }
 
