@@ -159,7 +159,7 @@ struct PushCommand: ParsableCommand {
             let report = try plan.client.push(result.body, to: plan.group, method: plan.method)
             let milliseconds = Int((report.durationSeconds * 1000).rounded())
             print(
-                "pushed \(result.flags) flags (version \(result.configVersion)), \(result.syntheticUsers) synthetic users, "
+                "pushed \(result.flags) flags\(result.configVersion.isEmpty ? "" : " (version \(result.configVersion))"), \(result.syntheticUsers) synthetic users, "
                     + "\(result.mirroredLines) mirrored lines (\(result.mirrorMismatches) mismatches): "
                     + "\(result.body.count) bytes by \(plan.method.rawValue.uppercased()) to \(url), group {\(plan.group)}, "
                     + "in \(milliseconds) ms, \(report.attempts) attempt\(report.attempts == 1 ? "" : "s")")

@@ -172,4 +172,22 @@ struct ForeignFormatServeTests {
         #expect(try exporter.sample("feature_flag_mirror_mismatch_total", ["flag_key=\"legacy.export\""]) == 0)
         #expect(try exporter.sample("feature_flag_mirror_mismatch_total", ["flag_key=\"banner.holiday\""]) == 0)
     }
+
+    @Test("push takes an Unleash payload to a real Pushgateway: its toggles' series under the job, the rollout at 25%")
+    func pushUnleash() throws {
+        let directory = try TemporaryDirectory()
+        let gateway = try ExternalServer.pushgateway(directory: directory)
+        defer { gateway.stop() }
+        let output = try CommandRunner.exporter([
+            "push", "--config.file", UnleashCommandTests.example, "--exporter.config-file",
+            CommandRunner.repositoryRoot + "/config/examples/unleash.exporter.yaml",
+            "--gateway.url", "http://127.0.0.1:\(gateway.port)", "--job", "unleash-check",
+        ])
+        #expect(output.status == 0, "\(output.standardError)")
+        // No config version to name: the summary leaves it out rather than printing "(version )".
+        #expect(output.standardOutput.hasPrefix("pushed 4 flags, 0 synthetic users, "), "\(output.standardOutput)")
+        let body = try HTTP.request("http://127.0.0.1:\(gateway.port)/metrics").body
+        #expect(body.contains(#"feature_flag_rollout_percentage{flag_key="checkout.new-flow",instance="",job="unleash-check"} 25"#), "\(body)")
+        #expect(body.contains(#"feature_flag_info{flag_key="legacy.export",instance="",job="unleash-check",phase="",state="disabled",strategy="none"} 1"#))
+    }
 }
