@@ -48,7 +48,7 @@ let package = Package(
         ),
         .target(
             name: "FlagConfig",
-            dependencies: ["FlagEngine", "Locking", .product(name: "Yams", package: "Yams")],
+            dependencies: ["FlagEngine", "Locking", "Secrets", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         // zlib's deflate in gzip framing, for `/metrics` with `Accept-Encoding: gzip`.
@@ -63,14 +63,16 @@ let package = Package(
         // hiredis's blocking client (libhiredis-dev), for the Redis pub/sub trigger.
         .target(name: "CHiredis", linkerSettings: [.linkedLibrary("hiredis")]),
         // Every outbound HTTP call: config sources, SSM, the Pushgateway.
+        // Where a header value or credential comes from (literal, environment variable, file), read at each use.
+        .target(name: "Secrets", swiftSettings: strictSettings),
         .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: strictSettings),
         .target(
             name: "FlagSync",
-            dependencies: ["FlagConfig", "FlagEngine", "CurlHTTP", "CHiredis", "Locking"],
+            dependencies: ["FlagConfig", "FlagEngine", "CurlHTTP", "CHiredis", "Locking", "Secrets"],
             swiftSettings: strictSettings
         ),
         // Pushes the registry to a Prometheus Pushgateway (Telemetry for its gzip, CurlHTTP for the requests).
-        .target(name: "Pushgateway", dependencies: ["CurlHTTP", "Telemetry"], swiftSettings: strictSettings),
+        .target(name: "Pushgateway", dependencies: ["CurlHTTP", "Secrets", "Telemetry"], swiftSettings: strictSettings),
         // stat(2) results as plain fields, for the mirror feed's rotation and truncation checks.
         .target(name: "CFileInfo"),
         .target(
@@ -81,7 +83,7 @@ let package = Package(
         .target(
             name: "Exporter",
             dependencies: [
-                "FlagEngine", "FlagConfig", "FlagSync", "Telemetry", "Pushgateway", "CurlHTTP", "CFileInfo", "CCrypt", "Locking",
+                "FlagEngine", "FlagConfig", "FlagSync", "Telemetry", "Pushgateway", "CurlHTTP", "CFileInfo", "CCrypt", "Locking", "Secrets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -116,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlagSyncTests",
-            dependencies: ["FlagSync", "FlagConfig", "FlagEngine", "CurlHTTP", "Pushgateway"],
+            dependencies: ["FlagSync", "FlagConfig", "FlagEngine", "CurlHTTP", "Pushgateway", "Secrets"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import FlagEngine
+public import Secrets
 
 extension ExporterSettings {
     /// `push:` of `exporter.yaml`: pushing to a Prometheus Pushgateway, from `serve` (every ``interval``) and from
@@ -21,7 +22,7 @@ extension ExporterSettings {
         public var caFile: String?
         public var gzip = false
         public var basicAuth: BasicAuth?
-        public var bearerToken: HeaderValue?
+        public var bearerToken: SecretValue?
         public var headers: [Header] = []
         /// `serve` deletes its group when it stops, so a retired exporter leaves no group behind.
         public var deleteOnShutdown = false
@@ -43,9 +44,9 @@ extension ExporterSettings {
     /// HTTP basic auth; the password comes from a literal, a file or an environment variable.
     public struct BasicAuth: Sendable, Hashable {
         public var username: String
-        public var password: HeaderValue
+        public var password: SecretValue
 
-        public init(username: String, password: HeaderValue) {
+        public init(username: String, password: SecretValue) {
             self.username = username
             self.password = password
         }
@@ -62,7 +63,7 @@ extension ExporterSettingsDecoder {
                 "url", "job", "grouping", "method", "interval", "timeout", "connect_timeout", "retries", "ca_file", "gzip",
                 "basic_auth", "bearer_token_file", "bearer_token_from_env", "headers", "delete_on_shutdown",
             ], path)
-        var bearerTokens: [ExporterSettings.HeaderValue] = []
+        var bearerTokens: [SecretValue] = []
         for pair in pairs {
             let here = path + [.key(pair.key)]
             switch pair.key {
@@ -139,7 +140,7 @@ extension ExporterSettingsDecoder {
         guard let pairs = base.mapping(node, path) else { return nil }
         base.warnUnknownKeys(node, ["username", "password", "password_file", "password_from_env"], path)
         var username: String?
-        var passwords: [ExporterSettings.HeaderValue] = []
+        var passwords: [SecretValue] = []
         for pair in pairs {
             let here = path + [.key(pair.key)]
             switch pair.key {

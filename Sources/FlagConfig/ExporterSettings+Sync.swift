@@ -1,4 +1,5 @@
 public import FlagEngine
+public import Secrets
 
 /// How the config is kept fresh: `refresh.mode` of `exporter.yaml`, `--refresh.mode`, FEATURE_FLAG_REFRESH_MODE.
 public enum RefreshMode: String, Sendable, Hashable, CaseIterable {
@@ -85,23 +86,14 @@ extension ExporterSettings {
     /// One request header; its value is read when each request is made, so a rotated secret is picked up.
     public struct Header: Sendable, Hashable {
         public var name: String
-        public var value: HeaderValue
+        public var value: SecretValue
 
-        public init(name: String, value: HeaderValue) {
+        public init(name: String, value: SecretValue) {
             self.name = name
             self.value = value
         }
     }
 
-    /// Where a header's value comes from. Values are never logged.
-    public enum HeaderValue: Sendable, Hashable {
-        /// The value as written (for values that are not secret).
-        case literal(String)
-        /// The value of an environment variable.
-        case environmentVariable(String)
-        /// The contents of a file, without a final newline.
-        case file(String)
-    }
 
     /// `refresh:` of `exporter.yaml`. Unset fields take the command line, then the environment variables, then the
     /// per-environment defaults of ``RefreshMode/defaults(for:)``.
@@ -176,7 +168,7 @@ extension ExporterSettingsDecoder {
         guard let pairs = base.mapping(node, path) else { return nil }
         base.warnUnknownKeys(node, ["name", "value", "value_from_env", "value_from_file"], path)
         var name: String?
-        var values: [ExporterSettings.HeaderValue] = []
+        var values: [SecretValue] = []
         for pair in pairs {
             let here = path + [.key(pair.key)]
             switch pair.key {

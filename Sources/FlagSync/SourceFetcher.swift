@@ -1,4 +1,5 @@
 public import CurlHTTP
+import Secrets
 public import FlagConfig
 import FlagEngine
 
@@ -315,7 +316,7 @@ public struct SourceFetcher: Sendable {
         var headers: [(name: String, value: String)] = []
         for header in options.headers {
             do {
-                headers.append((header.name, try header.value.secretValue.resolve(variables: variables)))
+                headers.append((header.name, try header.value.resolve(variables: variables)))
             } catch {
                 throw FetchError(kind: .io, message: "header \(header.name): \(error.message)")
             }
@@ -337,16 +338,5 @@ extension String {
         while text.first == " " { text = text.dropFirst() }
         while text.last == " " { text = text.dropLast() }
         return String(text)
-    }
-}
-
-extension ExporterSettings.HeaderValue {
-    /// The same source of a value, as the HTTP layer reads it.
-    public var secretValue: SecretValue {
-        switch self {
-        case .literal(let value): .literal(value)
-        case .environmentVariable(let name): .environmentVariable(name)
-        case .file(let path): .file(path)
-        }
     }
 }

@@ -1,4 +1,5 @@
 public import CurlHTTP
+public import Secrets
 import Telemetry
 #if canImport(Glibc)
 import Glibc

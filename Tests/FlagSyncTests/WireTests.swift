@@ -1,3 +1,4 @@
+import Secrets
 import CurlHTTP
 import FlagConfig
 @testable import FlagSync

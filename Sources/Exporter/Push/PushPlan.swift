@@ -1,4 +1,5 @@
 import CurlHTTP
+import Secrets
 public import FlagConfig
 import FlagSync
 public import Pushgateway
@@ -58,7 +59,7 @@ public struct PushPlan: Sendable {
         configuration.connectTimeout = options.connectTimeout ?? settings.connectTimeout
         configuration.gzip = options.gzip ?? settings.gzip
         configuration.retry = RetryPolicy(retries: options.retries ?? settings.retries)
-        configuration.headers = settings.headers.map { .init(name: $0.name, value: $0.value.secretValue) }
+        configuration.headers = settings.headers.map { .init(name: $0.name, value: $0.value) }
         for line in options.headers {
             guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else {
                 throw PushSetupError(description: "header '\(line)' is not 'Name: value'")
@@ -122,14 +123,14 @@ public struct PushPlan: Sendable {
             guard let username = options.username ?? settings.basicAuth?.username else {
                 throw PushSetupError(description: "a password needs a username")
             }
-            guard let password = passwords.first ?? settings.basicAuth?.password.secretValue else {
+            guard let password = passwords.first ?? settings.basicAuth?.password else {
                 throw PushSetupError(description: "basic auth for \(username) needs a password file or variable")
             }
             return .basic(username: username, password: password)
         }
         if let token = tokens.first { return .bearer(token) }
-        if let basic = settings.basicAuth { return .basic(username: basic.username, password: basic.password.secretValue) }
-        if let token = settings.bearerToken { return .bearer(token.secretValue) }
+        if let basic = settings.basicAuth { return .basic(username: basic.username, password: basic.password) }
+        if let token = settings.bearerToken { return .bearer(token) }
         return .none
     }
 
