@@ -151,7 +151,8 @@ public enum CheckReport {
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }
 
-    private static func jsonArray(_ items: [String]) -> String {
+    /// `items` as a JSON array of strings.
+    static func jsonArray(_ items: [String]) -> String {
         var output = "["
         for (index, item) in items.enumerated() {
             if index > 0 { output += "," }

@@ -63,11 +63,12 @@ public struct ComparisonReport: Sendable {
     /// A table: per flag, users served another value and another variant, with the largest moves.
     public var table: String {
         var output = "compared \(users) users: \(beforeSource) (\(flags.isEmpty ? "no common flags" : "before")) against \(afterSource) (after)\n"
-        output += "flag".padding(40) + "value changes".padding(22) + "variant changes".padding(22) + "largest moves\n"
+        let pad = SimulationReport.pad
+        output += pad("flag", 40) + pad("value changes", 22) + pad("variant changes", 22) + "largest moves\n"
         for flag in flags {
             let moves = flag.moves.map { "\($0.from) -> \($0.to) \($0.users)" }.joined(separator: ", ")
-            output += flag.key.padding(40) + Self.count(flag.valueChanges, of: users).padding(22)
-                + Self.count(flag.variantChanges, of: users).padding(22) + (moves.isEmpty ? "-" : moves) + "\n"
+            output += pad(flag.key, 40) + pad(Self.count(flag.valueChanges, of: users), 22)
+                + pad(Self.count(flag.variantChanges, of: users), 22) + (moves.isEmpty ? "-" : moves) + "\n"
         }
         if !onlyBefore.isEmpty { output += "only before: \(onlyBefore.joined(separator: ", "))\n" }
         if !onlyAfter.isEmpty { output += "only after: \(onlyAfter.joined(separator: ", "))\n" }
@@ -97,36 +98,12 @@ public struct ComparisonReport: Sendable {
             }
             output += "]}"
         }
-        output += "],\"only_before\":" + Self.list(onlyBefore) + ",\"only_after\":" + Self.list(onlyAfter) + "}"
+        output += "],\"only_before\":" + CheckReport.jsonArray(onlyBefore) + ",\"only_after\":" + CheckReport.jsonArray(onlyAfter) + "}"
         return output
     }
 
     static func count(_ count: Int, of total: Int) -> String {
         let share = total > 0 ? Double(count) / Double(total) * 100 : 0
-        return "\(count) (\(((share * 100).rounded() / 100).formatted2)%)"
-    }
-
-    static func list(_ keys: [String]) -> String {
-        var output = "["
-        for (index, key) in keys.enumerated() {
-            if index > 0 { output += "," }
-            JSONText.writeString(key, to: &output)
-        }
-        return output + "]"
-    }
-}
-
-extension String {
-    fileprivate func padding(_ width: Int) -> String {
-        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
-    }
-}
-
-extension Double {
-    /// The number without a trailing `.0`.
-    fileprivate var formatted2: String {
-        var text = String(self)
-        if text.hasSuffix(".0") { text.removeLast(2) }
-        return text
+        return "\(count) (\(CheckReport.formatPercentage(share))%)"
     }
 }

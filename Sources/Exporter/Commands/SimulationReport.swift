@@ -74,7 +74,7 @@ public struct SimulationReport: Sendable {
     /// A fixed-width table.
     public var table: String {
         var output = "simulated \(users) users, environment \(environment)\n"
-        output += pad("flag", 40) + pad("strategy", 12) + pad("configured", 12) + pad("realised", 12) + "variants (realised share; split: configured/realised)\n"
+        output += Self.pad("flag", 40) + Self.pad("strategy", 12) + Self.pad("configured", 12) + Self.pad("realised", 12) + "variants (realised share; split: configured/realised)\n"
         for flag in flags {
             let realised = flag.realisedPercentage.map { format($0) + "%" } ?? "-"
             var variants = flag.variants.map { variant in
@@ -85,8 +85,8 @@ public struct SimulationReport: Sendable {
                 return text
             }.joined(separator: ", ")
             if let pValue = flag.splitPValue { variants += "; SRM p=\(format(pValue, digits: 4))" }
-            output += pad(flag.key, 40) + pad(flag.strategy, 12) + pad(format(flag.configuredPercentage) + "%", 12)
-                + pad(realised, 12) + variants + "\n"
+            output += Self.pad(flag.key, 40) + Self.pad(flag.strategy, 12) + Self.pad(format(flag.configuredPercentage) + "%", 12)
+                + Self.pad(realised, 12) + variants + "\n"
         }
         return output
     }
@@ -133,9 +133,11 @@ public struct SimulationReport: Sendable {
         return output
     }
 
-    private func pad(_ text: String, _ width: Int) -> String {
+    /// `text` padded to a column of `width`, with at least one space after it: the report tables' cells.
+    static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
     }
+
 
     private func format(_ value: Double, digits: Int = 2) -> String {
         var scale = 1.0

@@ -136,9 +136,8 @@ public struct PushPlan: Sendable {
 
     /// This machine's host name (the default `instance` grouping label of `serve`).
     public static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let name = FlagConfigLoader.hostname()
+        return name.isEmpty ? "unknown" : name
     }
 }
 

@@ -44,7 +44,7 @@ extension FlagSet {
                     rollout: rollout, metadata: FlagMetadata(metadata.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })))
             flags.append(
                 FlagdEngine.Flag(
-                    key: key, isEnabled: source.isEnabled, plan: plan, targeting: source.targeting,
+                    key: key, isEnabled: source.isEnabled, plan: plan,
                     defaultIndex: defaultIndex, codeDefaultIndex: codeDefaultIndex, variantIndexes: indexes,
                     readsTime: source.targeting?.readsTime ?? false))
         }

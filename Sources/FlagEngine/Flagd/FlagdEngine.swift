@@ -8,8 +8,6 @@ final class FlagdEngine: Sendable {
         var key: String
         var isEnabled: Bool
         var plan: FlagdPlan
-        /// The targeting as written, for the interpreter's paths.
-        var targeting: LogicExpression?
         /// `defaultVariant`'s index, or ``codeDefaultIndex`` when it is null.
         var defaultIndex: Int32
         /// The index of the entry that stands for "no value: the caller's default", or -1 when the flag never
