@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "CFileInfo"),
         .target(
             name: "Telemetry",
-            dependencies: ["FlagEngine", "CZlib", "Locking", .product(name: "Prometheus", package: "swift-prometheus")],
+            dependencies: ["FlagEngine", "FlagSync", "CZlib", "Locking", .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "FlagConfigTests", dependencies: ["FlagConfig", "FlagEngine"], swiftSettings: strictSettings),
         .testTarget(
             name: "TelemetryTests",
-            dependencies: ["Telemetry", "FlagEngine"],
+            dependencies: ["Telemetry", "FlagEngine", "FlagSync"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -48,6 +48,19 @@ public struct RefreshReport: Sendable {
     /// Set when the config was applied but could not be written to the cache file.
     public var cacheError: CacheError?
 
+    public init(
+        trigger: RefreshTrigger, outcome: Outcome, startedAt: Double, durationSeconds: Double,
+        transitions: [CircuitBreaker.Transition] = [], breakerState: CircuitBreaker.State, cacheError: CacheError? = nil
+    ) {
+        self.trigger = trigger
+        self.outcome = outcome
+        self.startedAt = startedAt
+        self.durationSeconds = durationSeconds
+        self.transitions = transitions
+        self.breakerState = breakerState
+        self.cacheError = cacheError
+    }
+
     /// Whether the source was checked successfully (applied or unchanged).
     public var succeeded: Bool {
         switch outcome {
@@ -83,26 +96,32 @@ public final class ConfigSynchronizer: Sendable {
     struct State {
         var breaker: CircuitBreaker
         var validator: FetchValidator?
-        var loaded = false
-        var servingCache = false
+        var status: ConfigStatus
     }
 
-    public init(fetcher: SourceFetcher, breaker: CircuitBreaker, cache: ConfigCache?, strict: Bool = false) {
+    /// - Parameter staleThreshold: seconds after the last successful check at which the config counts as stale.
+    public init(
+        fetcher: SourceFetcher, breaker: CircuitBreaker, cache: ConfigCache?, strict: Bool = false,
+        staleThreshold: Double = 300
+    ) {
         self.fetcher = fetcher
         self.cache = cache
         self.strict = strict
         store = FlagStore()
-        state = Locked(State(breaker: breaker))
+        state = Locked(State(breaker: breaker, status: ConfigStatus(staleThreshold: staleThreshold)))
     }
 
+    /// The status of the config in use as it stands; reading it changes nothing.
+    public var status: ConfigStatus { state.withLock { $0.status } }
+
     /// Whether any config is in use.
-    public var isLoaded: Bool { state.withLock { $0.loaded } }
+    public var isLoaded: Bool { status.isLoaded }
 
     /// Whether the config in use came from the cache file (no successful check since the start).
-    public var isServingCache: Bool { state.withLock { $0.servingCache } }
+    public var isServingCache: Bool { status.isServingCache }
 
     /// The breaker's state as it stands; reading it changes nothing.
-    public var breakerState: CircuitBreaker.State { state.withLock { $0.breaker.storedState } }
+    public var breakerState: CircuitBreaker.State { status.breaker }
 
     /// When the open breaker turns half-open; `nil` unless it is open.
     public var breakerHalfOpensAt: Double? { state.withLock { $0.breaker.halfOpensAt } }
@@ -110,19 +129,29 @@ public final class ConfigSynchronizer: Sendable {
     /// Moves the breaker to `now`: an open breaker whose recovery timeout has passed turns half-open. Called by the
     /// breaker's own clock (``advanceBreaker(at:)`` in `serve`) and by each check, never by a reader.
     public func advanceBreaker(at now: Double) -> (state: CircuitBreaker.State, transition: CircuitBreaker.Transition?) {
-        state.withLock { $0.breaker.state(at: now) }
+        state.withLock { state in
+            let moved = state.breaker.state(at: now)
+            state.status.breaker = moved.state
+            return moved
+        }
     }
 
     /// Checks the source now (blocking; serialised with every other check).
     public func check(trigger: RefreshTrigger) -> RefreshReport {
-        queue.sync { performCheck(trigger: trigger) }
+        queue.sync { checkAndRecord(trigger: trigger) }
     }
 
     /// Checks the source on the synchroniser's own queue, off the cooperative pool.
     public func checkAsync(trigger: RefreshTrigger) async -> RefreshReport {
         await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: self.performCheck(trigger: trigger)) }
+            queue.async { continuation.resume(returning: self.checkAndRecord(trigger: trigger)) }
         }
+    }
+
+    private func checkAndRecord(trigger: RefreshTrigger) -> RefreshReport {
+        let report = performCheck(trigger: trigger)
+        state.withLock { $0.status.record(report) }
+        return report
     }
 
     /// Serves the cache file, when the source cannot be reached at startup. The config counts as stale until a
@@ -132,8 +161,9 @@ public final class ConfigSynchronizer: Sendable {
         let loaded = try cache.load()
         store.replace(with: loaded.flagSet)
         state.withLock {
-            $0.loaded = true
-            $0.servingCache = true
+            $0.status.isLoaded = true
+            $0.status.isServingCache = true
+            $0.status.lastChange = SyncClock.unixNow()
         }
         return loaded
     }
@@ -187,19 +217,20 @@ public final class ConfigSynchronizer: Sendable {
             return report(.rejected(unknown), fetchSucceeded: true)
         }
         let current = store.snapshot
-        if let shrink = Self.shrinkError(loaded, replacing: state.withLock { $0.loaded } ? current : nil, fetched, fetcher.options) {
+        if let shrink = Self.shrinkError(loaded, replacing: state.withLock { $0.status.isLoaded } ? current : nil, fetched, fetcher.options) {
             return report(.rejected(shrink), fetchSucceeded: true)
         }
         let unchanged = state.withLock { state in
             state.validator = fetched.validator
-            let same = state.loaded && !state.servingCache && current.info.checksum == loaded.flagSet.info.checksum
+            let same = state.status.isLoaded && !state.status.isServingCache
+                && current.info.checksum == loaded.flagSet.info.checksum
             return same
         }
         if unchanged { return report(.unchanged, fetchSucceeded: true) }
         store.replace(with: loaded.flagSet)
         state.withLock {
-            $0.loaded = true
-            $0.servingCache = false
+            $0.status.isLoaded = true
+            $0.status.isServingCache = false
         }
         var cacheError: CacheError?
         if let cache {

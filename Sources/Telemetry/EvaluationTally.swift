@@ -1,9 +1,9 @@
 public import FlagEngine
 
-/// Counts of evaluations against one ``FlagSet``, kept by one driver and handed to ``ExporterTelemetry`` in batches.
+/// Counts of evaluations against one ``FlagSet``, kept by one driver and handed to ``EvaluationMetrics`` in batches.
 ///
 /// A plain value owned by one task: recording is a few array increments, with no lock and no shared cache line, so
-/// two cores evaluating the same flag never contend. ``ExporterTelemetry/flush(_:source:)`` adds the counts to the
+/// two cores evaluating the same flag never contend. ``EvaluationMetrics/flush(_:source:)`` adds the counts to the
 /// shared series and clears them.
 public struct EvaluationTally: Sendable {
     /// The set the indices below refer to.

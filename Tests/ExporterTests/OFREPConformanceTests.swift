@@ -175,6 +175,7 @@ struct OFREPConformanceTests {
         #expect(errors == ["percent": "TARGETING_KEY_MISSING", "by_plan": "INVALID_CONTEXT", "listed": "TARGETING_KEY_MISSING", "colour": "TARGETING_KEY_MISSING", "gated": "TARGETING_KEY_MISSING"])
         #expect(items.count == 12)
         // Counted as errors, never as evaluations of a variant nobody was served.
+        exporter.awaitMirrorFlush()
         #expect(try exporter.sample("feature_flag_errors_total", ["flag_key=\"percent\"", "error_type=\"targeting_key_missing\""]) == 2)
         #expect(try exporter.sample("feature_flag_evaluations_total", ["flag_key=\"percent\"", "source=\"mirror\""]) ?? 0 == 0)
         try probe.validate()
@@ -206,6 +207,7 @@ struct OFREPConformanceTests {
         let first = try probe.bulk(body)
         #expect(first.status == 200)
         let tag = try #require(first.header("ETag"))
+        exporter.awaitMirrorFlush()
         let counted = try exporter.sample("feature_flag_evaluations_total", ["flag_key=\"static_on\"", "source=\"mirror\""])
         #expect(counted == 1)
         // The bucket is now in debt: anything evaluated would be 429, a match is still 304.
@@ -215,6 +217,7 @@ struct OFREPConformanceTests {
             #expect(again.header("ETag") == tag)
         }
         #expect(try probe.bulk(body, headers: ["If-None-Match: \"other\""]).status == 429)
+        exporter.awaitMirrorFlush()
         #expect(try exporter.sample("feature_flag_evaluations_total", ["flag_key=\"static_on\"", "source=\"mirror\""]) == counted)
         // Another context is another answer.
         Thread.sleep(forTimeInterval: 3.5)  // 12 tokens taken from a bucket of 4: the 4 needed are back after 3 s

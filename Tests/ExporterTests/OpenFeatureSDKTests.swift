@@ -46,6 +46,7 @@ struct OpenFeatureSDKTests {
         #expect(metadata["owner"] as? String == "team-a")
         #expect(metadata["reason"] as? String == "STATIC")
         // What the SDK asked is counted as mirrored traffic.
+        exporter.awaitMirrorFlush()
         #expect(try exporter.sample("feature_flag_evaluations_total", ["flag_key=\"gated\"", "source=\"mirror\"", "reason=\"TARGETING_MATCH\""]) == 2)
         #expect(try exporter.sample("feature_flag_errors_total", ["flag_key=\"percent\"", "error_type=\"targeting_key_missing\""]) == 1)
     }

@@ -56,18 +56,18 @@ struct RealisedShareTests {
     func srmGaugeResets() throws {
         let telemetry = ExporterTelemetry(version: "t", revision: "t", swiftVersion: "t")
         let loaded = try FlagConfigLoader.load(base: ConfigText(name: "split.yaml", text: Self.splitFlags), environment: "production")
-        telemetry.configure(loaded.flagSet, contentChanged: true, now: Self.now)
+        telemetry.configure(loaded.flagSet, now: Self.now)
         var population = ExporterSettings.Population()
         population.size = 20_000
         var runner = SyntheticRunner(population: SyntheticPopulation(settings: population), flags: [])
         runner.run(contexts: 20_000, on: loaded.flagSet)
         runner.flush(into: telemetry, source: .synthetic)
-        #expect(telemetry.splitCounts(flagKey: "colour", source: .synthetic)?.reduce(0, +) == 20_000)
+        #expect(telemetry.evaluations.splitCounts(flagKey: "colour", source: .synthetic)?.reduce(0, +) == 20_000)
         let changed = try FlagConfigLoader.load(
             base: ConfigText(name: "split.yaml", text: Self.splitFlags.replacingOccurrences(of: "blue: 30, green: 20", with: "blue: 25, green: 25")),
             environment: "production")
-        telemetry.configure(changed.flagSet, contentChanged: true, now: Self.now)
-        #expect(telemetry.splitCounts(flagKey: "colour", source: .synthetic) == nil)
+        telemetry.configure(changed.flagSet, now: Self.now)
+        #expect(telemetry.evaluations.splitCounts(flagKey: "colour", source: .synthetic) == nil)
         let rendered = String(decoding: telemetry.render(now: Self.now), as: UTF8.self)
         #expect(!rendered.contains("feature_flag_split_srm_p_value{"))
     }

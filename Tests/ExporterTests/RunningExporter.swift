@@ -94,6 +94,13 @@ final class RunningExporter {
         return nil
     }
 
+    /// Waits out one period of the exporter's mirror flusher (1 s), so that every mirrored evaluation made so far is in
+    /// the series: a scrape only reads, it never hands pending mirrored counts over. Without it, a check that a count
+    /// did *not* move could pass only because the count had not arrived yet.
+    func awaitMirrorFlush() {
+        Thread.sleep(forTimeInterval: 1.5)
+    }
+
     /// Polls `condition` every 100 ms until it holds or `timeout` passes.
     static func eventually(timeout: Double, _ condition: () throws -> Bool) rethrows -> Bool {
         let deadline = Date().addingTimeInterval(timeout)

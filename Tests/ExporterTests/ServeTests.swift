@@ -124,6 +124,7 @@ struct ServeTests {
         let etag = try #require(bulk.header("ETag"))
         let again = try probe.bulk(#"{"context":{"targetingKey":"u-1"}}"#, headers: ["If-None-Match: \(etag)"])
         #expect(again.status == 304)
+        exporter.awaitMirrorFlush()
         #expect(try exporter.sample("feature_flag_evaluations_total", ["flag_key=\"checkout\"", "source=\"mirror\"", "reason=\"TARGETING_MATCH\""]) == 1)
         try probe.validate()
     }

@@ -89,12 +89,12 @@ struct PushBodyTests {
     func exporterExposition() throws {
         let loaded = try FlagConfigLoader.load(path: repositoryRoot + "/config/feature_flags.yaml", environment: "production")
         let telemetry = ExporterTelemetry(version: "1", revision: "r", swiftVersion: "6")
-        telemetry.configure(loaded.flagSet, contentChanged: true, now: 1_700_000_000)
-        telemetry.enablePushMetrics()
-        telemetry.recordPush(success: true, durationSeconds: 0.01, at: 1_700_000_000)
+        telemetry.configure(loaded.flagSet, now: 1_700_000_000)
+        telemetry.push.enable()
+        telemetry.push.recordSuccess(durationSeconds: 0.01, at: 1_700_000_000)
         var tally = EvaluationTally(flagSet: loaded.flagSet)
         tally.record(loaded.flagSet.evaluate(flagAt: 0, in: EvaluationContext(userID: "u1")))
-        telemetry.flush(&tally, source: .synthetic)
+        telemetry.evaluations.flush(&tally, source: .synthetic)
         try PushBody.validate(telemetry.render(now: 1_700_000_001))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import FlagEngine
+import FlagSync
 import Telemetry
 import Testing
 
@@ -30,12 +31,12 @@ struct TelemetryTests {
     func flushAndFold() throws {
         let set = try Self.flagSet(3)
         let telemetry = ExporterTelemetry(version: "1", revision: "r", swiftVersion: "6.3", maximumFlagSeries: 2)
-        telemetry.configure(set, contentChanged: true, now: 0)
+        telemetry.configure(set, now: 0)
         var tally = EvaluationTally(flagSet: set)
         for number in 0..<1000 {
             for index in 0..<3 { tally.record(set.evaluate(flagAt: index, in: EvaluationContext(userID: "u\(number)"))) }
         }
-        telemetry.flush(&tally, source: .synthetic)
+        telemetry.evaluations.flush(&tally, source: .synthetic)
         #expect(tally.pending == 0)
         let text = String(decoding: telemetry.render(now: 0), as: UTF8.self)
         let lines = text.split(separator: "\n")
@@ -85,8 +86,8 @@ struct MetricLabelTests {
         let flags = try FlagSet(flags: [
             FlagDefinition(key: "f", state: .enabled, defaultVariant: "off", variants: [Variant(name: "on", value: .bool(true)), Variant(name: "off", value: .bool(false))]),
         ])
-        telemetry.configure(flags, contentChanged: true, now: 0)
-        telemetry.enablePushMetrics()
+        telemetry.configure(flags, now: 0)
+        telemetry.push.enable()
         var text = String(decoding: telemetry.render(now: 0), as: UTF8.self)
         for type in RefreshErrorType.allCases {
             #expect(text.contains("feature_flag_refresh_failure_total{error_type=\"\(type.rawValue)\"} 0\n"), "\(type)")
@@ -94,9 +95,10 @@ struct MetricLabelTests {
         for type in PushErrorType.allCases {
             #expect(text.contains("feature_flag_push_failure_total{error_type=\"\(type.rawValue)\"} 0\n"), "\(type)")
         }
-        telemetry.recordRefresh(success: false, errorType: .circuitBreakerOpen, durationSeconds: 0, at: 1)
-        telemetry.recordPush(success: false, errorType: .httpStatus, durationSeconds: 0, at: 1)
-        telemetry.recordError(flagKey: "f", errorType: .targetingKeyMissing, source: .mirror)
+        telemetry.config.record(
+            RefreshReport(trigger: .periodic, outcome: .breakerOpen, startedAt: 1, durationSeconds: 0, breakerState: .open))
+        telemetry.push.recordFailure(.httpStatus, durationSeconds: 0)
+        telemetry.evaluations.recordError(flagKey: "f", errorType: .targetingKeyMissing, source: .mirror)
         text = String(decoding: telemetry.render(now: 1), as: UTF8.self)
         #expect(text.contains("feature_flag_refresh_failure_total{error_type=\"circuit_breaker_open\"} 1\n"))
         #expect(text.contains("feature_flag_refresh_failure_total{error_type=\"io\"} 0\n"))

@@ -25,7 +25,7 @@ enum ExporterWorkloads {
         let yaml = GeneratedConfig.yaml(flags: 1_000)
         let loaded = try! FlagConfigLoader.load(base: ConfigText(name: "generated.yaml", text: yaml), environment: "production")
         let telemetry = ExporterTelemetry(version: "bench", revision: "bench", swiftVersion: "6.3")
-        telemetry.configure(loaded.flagSet, contentChanged: true, now: 0)
+        telemetry.configure(loaded.flagSet, now: 0)
         var population = ExporterSettings.Population()
         population.size = 5_000
         population.userTypes = [.init(value: .string("admin"), weight: 10), .init(value: .string("user"), weight: 90)]
@@ -47,7 +47,7 @@ enum ExporterWorkloads {
         population.size = 100_000
         population.userTypes = [.init(value: .string("admin"), weight: 2), .init(value: .string("developer"), weight: 8), .init(value: .string("user"), weight: 90)]
         let telemetry = ExporterTelemetry(version: "bench", revision: "bench", swiftVersion: "6.3")
-        telemetry.configure(loaded.flagSet, contentChanged: true, now: 0)
+        telemetry.configure(loaded.flagSet, now: 0)
         let synthetic = SyntheticPopulation(settings: population)
         var withCounting: [Double] = []
         var evaluateOnly: [Double] = []

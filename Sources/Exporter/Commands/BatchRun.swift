@@ -113,7 +113,7 @@ public struct BatchRun: Sendable {
                     lines += 1
                     if feed.process(bytes) == true { mismatches += 1 }
                 case .tooLong:
-                    evaluator.telemetry.recordMirrorDropped(.tooLarge)
+                    evaluator.telemetry.mirror.recordDropped(.tooLarge)
                 }
             }
         }

@@ -24,7 +24,7 @@ public struct CanaryDriver: Service {
 
     public func run() async throws {
         guard !settings.checks.isEmpty else { return }
-        runtime.telemetry.retainCanaries(Set(settings.checks.map(\.name)))
+        runtime.telemetry.canaries.retain(Set(settings.checks.map(\.name)))
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 checkAll()
@@ -67,9 +67,9 @@ public struct CanaryDriver: Service {
                 logger.info("canary recovered", metadata: identity)
             }
             if !success { failed.append(canary.name) }
-            runtime.telemetry.recordCanary(name: canary.name, flagKey: canary.flag, success: success)
+            runtime.telemetry.canaries.record(name: canary.name, flagKey: canary.flag, success: success)
         }
-        runtime.telemetry.flush(&tally, source: .canary)
+        runtime.telemetry.evaluations.flush(&tally, source: .canary)
         return failed
     }
 }

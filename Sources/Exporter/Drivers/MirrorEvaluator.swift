@@ -7,7 +7,8 @@ import Telemetry
 /// Evaluates mirrored traffic (OFREP requests and the JSONL feed) and counts it as `source="mirror"`.
 ///
 /// Requests arrive on many tasks at once, so counts go into one of several independently locked tallies chosen
-/// round-robin; ``flush()`` (every second, and before each scrape) hands them to telemetry. A token bucket caps
+/// round-robin; ``flush()`` (every second, on ``MirrorFlusher``'s clock, and before each push) hands them to telemetry; a scrape
+/// only reads. A token bucket caps
 /// the rate; refused input is counted in `feature_flag_mirror_dropped_total`.
 public final class MirrorEvaluator: Sendable {
     let runtime: ConfigRuntime
@@ -38,7 +39,7 @@ public final class MirrorEvaluator: Sendable {
         let now = MonotonicClock.seconds()
         let wait = bucket.withLock { $0.take(Double(count), now: now) }
         guard let wait else { return nil }
-        telemetry.recordMirrorDropped(.rateLimited)
+        telemetry.mirror.recordDropped(.rateLimited)
         return max(1, Int(min(wait, 3600).rounded(.up)))
     }
 
@@ -53,7 +54,7 @@ public final class MirrorEvaluator: Sendable {
     {
         let flagSet = runtime.store.snapshot
         guard let index = flagSet.index(of: key) else {
-            telemetry.recordUnknownFlag(source: .mirror)
+            telemetry.evaluations.recordUnknownFlag(source: .mirror)
             return nil
         }
         let sampled = evaluationCount.add(1, ordering: .relaxed).oldValue % Self.durationSampleEvery == 0
@@ -61,7 +62,7 @@ public final class MirrorEvaluator: Sendable {
         let outcome = flagSet.evaluate(flagAt: index, in: context)
         let duration = sampled ? MonotonicClock.seconds() - started : nil
         if refusingWithoutBucketingID && outcome.lacksBucketingID {
-            telemetry.recordError(flagKey: key, errorType: .targetingKeyMissing, source: .mirror)
+            telemetry.evaluations.recordError(flagKey: key, errorType: .targetingKeyMissing, source: .mirror)
         } else {
             record([outcome], on: flagSet, duration: duration)
         }
@@ -83,7 +84,7 @@ public final class MirrorEvaluator: Sendable {
         let duration = sampled && !outcomes.isEmpty ? (MonotonicClock.seconds() - started) / Double(outcomes.count) : nil
         let served = outcomes.filter { !$0.lacksBucketingID }
         for outcome in outcomes where outcome.lacksBucketingID {
-            telemetry.recordError(
+            telemetry.evaluations.recordError(
                 flagKey: flagSet.definitions[outcome.flagIndex].key, errorType: .targetingKeyMissing, source: .mirror)
         }
         record(served, on: flagSet, duration: duration)
@@ -111,7 +112,7 @@ public final class MirrorEvaluator: Sendable {
             for outcome in outcomes { tally!.record(outcome) }
             if let duration { tally!.recordDuration(seconds: duration) }
         }
-        if var stale { telemetry.flush(&stale, source: source) }
+        if var stale { telemetry.evaluations.flush(&stale, source: source) }
     }
 
     /// Hands every shard's counts to telemetry.
@@ -129,7 +130,7 @@ public final class MirrorEvaluator: Sendable {
                     tally = EvaluationTally(flagSet: current.flagSet)
                 }
             }
-            if var taken { telemetry.flush(&taken, source: source) }
+            if var taken { telemetry.evaluations.flush(&taken, source: source) }
         }
     }
 }

@@ -72,7 +72,7 @@ public struct SyntheticRunner: Sendable {
     /// Hands the counts so far to `telemetry`.
     public mutating func flush(into telemetry: ExporterTelemetry, source: EvaluationSource) {
         guard tally != nil else { return }
-        telemetry.flush(&tally!, source: source)
+        telemetry.evaluations.flush(&tally!, source: source)
     }
 
     /// Evaluates the next `contexts` members against `flagSet` (starting a new tally when the set changed).

@@ -57,7 +57,7 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         return channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
             if !admitted {
-                telemetry.recordHTTPRefused(.connectionLimit)
+                telemetry.http.recordRefused(.connectionLimit)
                 try pipeline.addHandler(OverCapacityRefusal(plainHTTP: tls == nil))
             }
             try pipeline.addHandler(RequestReadDeadline(timeout: readTimeout, telemetry: telemetry))
@@ -99,7 +99,7 @@ final class ConnectionGate: Sendable {
     /// counts until it closes).
     func open(_ channel: any Channel) -> Bool {
         let now = count.add(1, ordering: .relaxed).newValue
-        telemetry.setHTTPConnections(now)
+        telemetry.http.setConnections(now)
         let identifier = ObjectIdentifier(channel)
         let threshold = MonotonicClock.seconds() - Self.minimumIdleSeconds
         let evicted: (any Channel)? = connections.withLock { connections in
@@ -115,7 +115,7 @@ final class ConnectionGate: Sendable {
             return oldest?.1
         }
         if let evicted {
-            telemetry.recordHTTPRefused(.idleEvicted)
+            telemetry.http.recordRefused(.idleEvicted)
             evicted.close(promise: nil)
             return true
         }
@@ -124,7 +124,7 @@ final class ConnectionGate: Sendable {
 
     func close(_ channel: any Channel) {
         _ = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
-        telemetry.setHTTPConnections(count.subtract(1, ordering: .relaxed).newValue)
+        telemetry.http.setConnections(count.subtract(1, ordering: .relaxed).newValue)
     }
 
     /// The connection answered its request in full and waits for the next.
@@ -219,7 +219,7 @@ final class RequestReadDeadline: ChannelInboundHandler, RemovableChannelHandler 
         guard context.channel.isActive, pending == nil else { return }
         pending = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
             pending = nil
-            telemetry.recordHTTPRefused(.readTimeout)
+            telemetry.http.recordRefused(.readTimeout)
             context.close(promise: nil)
         }
     }
@@ -292,7 +292,7 @@ final class RequestLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 context.fireErrorCaught(error)
                 return
             }
-            telemetry.recordHTTPRefused(.tlsHandshake)
+            telemetry.http.recordRefused(.tlsHandshake)
             context.close(promise: nil)
             return
         }
@@ -304,7 +304,7 @@ final class RequestLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     ) {
         guard !refused else { return }
         refused = true
-        telemetry.recordHTTPRefused(reason)
+        telemetry.http.recordRefused(reason)
         var head = HTTPResponse(status: status)
         head.headerFields[.contentType] = "text/plain; charset=utf-8"
         head.headerFields[.contentLength] = String(message.utf8.count)

@@ -1,59 +1,90 @@
 import FlagConfig
-import FlagSync
 import FlagEngine
-import Telemetry
+import FlagSync
+import Foundation
 
-/// The `/health` JSON of docs/metrics.md.
-struct HealthReport {
+/// The `/health` JSON of docs/metrics.md: a reading of FlagSync's ``ConfigStatus`` and the config in use at one
+/// instant. Building it changes nothing.
+struct HealthReport: Encodable, Equatable {
     var healthy: Bool
-    var json: String
+    var configAgeSeconds: Double?
+    var configStale: Bool
+    var circuitBreakerState: String
+    var lastRefresh: String?
+    var lastChange: String?
+    var refreshFailures: Int
+    var refreshMode: String
+    var cacheSize: Int
+    var version: String?
+    var environment: String
+    var source: String
+    var servingCache: Bool
+    var lastError: String?
 
-    init(runtime: ConfigRuntime, now: Double) {
-        let freshness = runtime.telemetry.freshness(now: now)
-        let flagSet = runtime.store.snapshot
-        let breaker = runtime.synchronizer.breakerState
-        healthy = runtime.isReady && !freshness.stale && breaker != .open
-        var output = "{\"healthy\":"
-        output += healthy ? "true" : "false"
-        output += ",\"config_age_seconds\":"
-        if let age = freshness.ageSeconds { JSONText.writeNumber((age * 1000).rounded() / 1000, to: &output) } else { output += "null" }
-        output += ",\"config_stale\":"
-        output += freshness.stale ? "true" : "false"
-        output += ",\"circuit_breaker_state\":"
-        JSONText.writeString(breaker.healthName, to: &output)
-        output += ",\"last_refresh\":"
-        Self.writeTime(freshness.lastRefresh, to: &output)
-        output += ",\"last_change\":"
-        Self.writeTime(freshness.lastChange, to: &output)
-        output += ",\"refresh_failures\":"
-        output += String(freshness.consecutiveFailures)
-        output += ",\"refresh_mode\":"
-        JSONText.writeString(runtime.refreshMode.rawValue, to: &output)
-        output += ",\"cache_size\":"
-        output += String(runtime.isReady ? flagSet.count : 0)
-        output += ",\"version\":"
-        if runtime.isReady { JSONText.writeString(flagSet.info.version, to: &output) } else { output += "null" }
-        output += ",\"environment\":"
-        JSONText.writeString(runtime.environment, to: &output)
-        output += ",\"source\":"
-        JSONText.writeString(runtime.source.description, to: &output)
-        output += ",\"serving_cache\":"
-        output += runtime.synchronizer.isServingCache ? "true" : "false"
-        if let error = runtime.lastError {
-            output += ",\"last_error\":"
-            JSONText.writeString(error, to: &output)
-        }
-        output += "}"
-        json = output
+    init(status: ConfigStatus, flagSet: FlagSet, refreshMode: RefreshMode, environment: String, source: ConfigSource, now: Double) {
+        healthy = status.isHealthy(at: now)
+        configAgeSeconds = status.ageSeconds(at: now).map { ($0 * 1000).rounded() / 1000 }
+        configStale = status.isStale(at: now)
+        circuitBreakerState = status.breaker.healthName
+        lastRefresh = status.lastRefresh.map { RFC3339Time.format($0) }
+        lastChange = status.lastChange.map { RFC3339Time.format($0) }
+        refreshFailures = status.consecutiveFailures
+        self.refreshMode = refreshMode.rawValue
+        cacheSize = status.isLoaded ? flagSet.count : 0
+        version = status.isLoaded ? flagSet.info.version : nil
+        self.environment = environment
+        self.source = source.description
+        servingCache = status.isServingCache
+        lastError = status.lastError
     }
 
-    static func writeTime(_ seconds: Double?, to output: inout String) {
-        guard let seconds else {
-            output += "null"
-            return
-        }
-        output += "\""
-        output += RFC3339Time.format(seconds)
-        output += "\""
+    init(runtime: ConfigRuntime, now: Double) {
+        self.init(
+            status: runtime.status, flagSet: runtime.store.snapshot, refreshMode: runtime.refreshMode,
+            environment: runtime.environment, source: runtime.source, now: now)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case healthy
+        case configAgeSeconds = "config_age_seconds"
+        case configStale = "config_stale"
+        case circuitBreakerState = "circuit_breaker_state"
+        case lastRefresh = "last_refresh"
+        case lastChange = "last_change"
+        case refreshFailures = "refresh_failures"
+        case refreshMode = "refresh_mode"
+        case cacheSize = "cache_size"
+        case version
+        case environment
+        case source
+        case servingCache = "serving_cache"
+        case lastError = "last_error"
+    }
+
+    /// Every key but `last_error` is always there (`null` when unknown); `last_error` only after a failed check.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(healthy, forKey: .healthy)
+        try container.encode(configAgeSeconds, forKey: .configAgeSeconds)
+        try container.encode(configStale, forKey: .configStale)
+        try container.encode(circuitBreakerState, forKey: .circuitBreakerState)
+        try container.encode(lastRefresh, forKey: .lastRefresh)
+        try container.encode(lastChange, forKey: .lastChange)
+        try container.encode(refreshFailures, forKey: .refreshFailures)
+        try container.encode(refreshMode, forKey: .refreshMode)
+        try container.encode(cacheSize, forKey: .cacheSize)
+        try container.encode(version, forKey: .version)
+        try container.encode(environment, forKey: .environment)
+        try container.encode(source, forKey: .source)
+        try container.encode(servingCache, forKey: .servingCache)
+        try container.encodeIfPresent(lastError, forKey: .lastError)
+    }
+
+    /// The report as JSON text.
+    var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Encoding strings, numbers and booleans cannot fail.
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

@@ -51,7 +51,7 @@ struct OFREPRoutes {
         try requireReady(key: key)
         let context = try await readContext(request, key: key)
         if let wait = mirror.admit() {
-            telemetry.recordHTTPRefused(.rateLimited)
+            telemetry.http.recordRefused(.rateLimited)
             throw OFREPError(.tooManyRequests, key: key, code: .general, details: "mirror rate limit exceeded", retryAfter: wait)
         }
         guard let evaluated = mirror.evaluate(key, in: context, refusingWithoutBucketingID: true) else {
@@ -83,7 +83,7 @@ struct OFREPRoutes {
             return Response(status: .notModified, headers: [.eTag: tag])
         }
         if let wait = mirror.admit(count: max(1, flagSet.count)) {
-            telemetry.recordHTTPRefused(.rateLimited)
+            telemetry.http.recordRefused(.rateLimited)
             throw OFREPError(.tooManyRequests, key: nil, code: .general, details: "mirror rate limit exceeded", retryAfter: wait)
         }
         let outcomes = mirror.evaluateAll(in: context, on: flagSet)
@@ -129,18 +129,18 @@ struct OFREPRoutes {
         case .success(let context):
             return (bytes, context)
         case .failure(.malformed(let details)):
-            telemetry.recordMirrorDropped(.malformed)
+            telemetry.mirror.recordDropped(.malformed)
             throw OFREPError(.badRequest, key: key, code: .parseError, details: details)
         case .failure(.invalidContext(let details)):
-            telemetry.recordMirrorDropped(.malformed)
-            if let key { telemetry.recordError(flagKey: key, errorType: .invalidContext, source: .mirror) }
+            telemetry.mirror.recordDropped(.malformed)
+            if let key { telemetry.evaluations.recordError(flagKey: key, errorType: .invalidContext, source: .mirror) }
             throw OFREPError(.badRequest, key: key, code: .invalidContext, details: details)
         }
     }
 
     private func refuseTooLarge() {
-        telemetry.recordMirrorDropped(.tooLarge)
-        telemetry.recordHTTPRefused(.bodyTooLarge)
+        telemetry.mirror.recordDropped(.tooLarge)
+        telemetry.http.recordRefused(.bodyTooLarge)
     }
 
     static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {

@@ -14,12 +14,12 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let handler = handlerName(request.uri.path)
         do {
             let response = try await next(request, context)
-            telemetry.recordRequest(
+            telemetry.http.recordRequest(
                 handler: handler, code: Int(response.status.code), durationSeconds: MonotonicClock.seconds() - started)
             return response
         } catch {
             let code = (error as? any HTTPResponseError)?.status.code ?? 500
-            telemetry.recordRequest(handler: handler, code: Int(code), durationSeconds: MonotonicClock.seconds() - started)
+            telemetry.http.recordRequest(handler: handler, code: Int(code), durationSeconds: MonotonicClock.seconds() - started)
             throw error
         }
     }

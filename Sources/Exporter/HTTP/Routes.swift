@@ -75,7 +75,8 @@ struct Routes {
     }
 
     func metrics(_ request: Request) -> Response {
-        let body = runtime.exposition(flushing: mirror, now: EvaluationClock.system.now())
+        // A scrape only reads: mirrored counts reach the series on the mirror's own clock (``MirrorFlusher``).
+        let body = runtime.telemetry.render(now: EvaluationClock.system.now())
         // The body depends on Accept-Encoding: caches between a scraper and us must key on it (RFC 9110 §12.5.5).
         var headers: HTTPFields = [.contentType: "text/plain; version=0.0.4; charset=utf-8", .vary: "Accept-Encoding"]
         let acceptsGzip = Self.accepts("gzip", in: request.headers[values: .acceptEncoding])

@@ -48,7 +48,7 @@ final class WebConfigReloader: Sendable {
         } catch {
             throw ServeSetupError(description: "invalid --web.config.file:\n\(error.description)")
         }
-        telemetry.setWebConfigReloadSuccessful(true)
+        telemetry.http.setWebConfigReloadSuccessful(true)
     }
 
     /// The configuration last read, without reading again (for requests on a connection already set up).
@@ -70,7 +70,7 @@ final class WebConfigReloader: Sendable {
                 return state.lastError != nil
             }
             if recovered { logger.info("web config read again successfully", metadata: ["file": "\(path)"]) }
-            telemetry.setWebConfigReloadSuccessful(true)
+            telemetry.http.setWebConfigReloadSuccessful(true)
             return active
         } catch {
             let message = error.description
@@ -82,7 +82,7 @@ final class WebConfigReloader: Sendable {
                 logger.error(
                     "web config unusable; keeping the previous one", metadata: ["file": "\(path)", "error": "\(message)"])
             }
-            telemetry.setWebConfigReloadSuccessful(false)
+            telemetry.http.setWebConfigReloadSuccessful(false)
             return previous
         }
     }

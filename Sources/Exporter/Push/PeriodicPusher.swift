@@ -25,7 +25,7 @@ public struct PeriodicPusher: Service {
         self.runtime = runtime
         self.mirror = mirror
         self.logger = logger
-        runtime.telemetry.enablePushMetrics()
+        runtime.telemetry.push.enable()
     }
 
     public func run() async throws {
@@ -75,14 +75,13 @@ public struct PeriodicPusher: Service {
         let finished = EvaluationClock.system.now()
         switch outcome {
         case .success(let report):
-            runtime.telemetry.recordPush(success: true, durationSeconds: report.durationSeconds, at: finished)
+            runtime.telemetry.push.recordSuccess(durationSeconds: report.durationSeconds, at: finished)
             if lastError != nil {
                 logger.info("pushing to the Pushgateway works again", metadata: ["attempts": .stringConvertible(report.attempts)])
             }
             return nil
         case .failure(let error):
-            runtime.telemetry.recordPush(
-                success: false, errorType: PushErrorType(error.kind), durationSeconds: finished - now, at: finished)
+            runtime.telemetry.push.recordFailure(PushErrorType(error.kind), durationSeconds: finished - now)
             if error.message != lastError {
                 logger.warning(
                     "push to the Pushgateway failed; scraping and evaluation go on",

@@ -19,8 +19,8 @@ public final class ConfigRuntime: Sendable {
     let logger: Logger
     private let state: Locked<State>
 
+    /// The last error logged, so that a failure repeating on every check is logged once.
     struct State {
-        var lastError: String?
         var loggedError: String?
     }
 
@@ -34,6 +34,7 @@ public final class ConfigRuntime: Sendable {
         self.refreshMode = refreshMode
         self.logger = logger
         state = Locked(State())
+        telemetry.config.readStatus { [synchronizer] in synchronizer.status }
     }
 
     /// A runtime over a local flags file with no cache, for commands and tests.
@@ -51,8 +52,8 @@ public final class ConfigRuntime: Sendable {
     /// Whether a config has been loaded (what `/-/ready` reports).
     public var isReady: Bool { synchronizer.isLoaded }
 
-    /// The last failed check's message, until a check succeeds.
-    public var lastError: String? { state.withLock { $0.lastError } }
+    /// How the config in use stands, as FlagSync keeps it.
+    public var status: ConfigStatus { synchronizer.status }
 
     /// Checks the source now, blocking the calling thread (startup, commands, tests).
     @discardableResult
@@ -75,7 +76,7 @@ public final class ConfigRuntime: Sendable {
     public func serveCache() -> LoadedConfig? {
         do {
             guard let loaded = try synchronizer.loadCache() else { return nil }
-            telemetry.configure(loaded.flagSet, contentChanged: true, now: EvaluationClock.system.now())
+            telemetry.configure(loaded.flagSet, now: EvaluationClock.system.now())
             logger.warning(
                 "serving the cached config, marked stale until the source answers",
                 metadata: [
@@ -89,21 +90,18 @@ public final class ConfigRuntime: Sendable {
         }
     }
 
-    /// Moves the breaker to `now` and brings a transition into the gauge and its counter: an open breaker whose
-    /// recovery timeout has passed turns half-open. ``BreakerClock`` calls it on time; scrapes and `/health` only read.
+    /// Moves the breaker to `now` and counts a transition: an open breaker whose recovery timeout has passed turns
+    /// half-open. ``BreakerClock`` calls it on time; scrapes and `/health` only read.
     public func advanceBreaker(now: Double) {
-        let (breakerState, transition) = synchronizer.advanceBreaker(at: now)
+        let (_, transition) = synchronizer.advanceBreaker(at: now)
         guard let transition else { return }
-        telemetry.setBreakerState(breakerState.gaugeValue, transitionedTo: transition.to.rawValue)
+        telemetry.config.recordBreakerTransition(to: transition.to)
         logger.info("circuit breaker half-open: the next check is a trial", metadata: ["from": "\(transition.from.rawValue)", "to": "\(transition.to.rawValue)"])
     }
 
     func record(_ report: RefreshReport) {
-        telemetry.recordRefresh(
-            success: report.succeeded, errorType: report.refreshErrorType, durationSeconds: report.durationSeconds,
-            at: report.startedAt)
+        telemetry.config.record(report)
         for transition in report.transitions {
-            telemetry.setBreakerState(transition.to.gaugeValue, transitionedTo: transition.to.rawValue)
             let metadata: Logger.Metadata = ["from": "\(transition.from.rawValue)", "to": "\(transition.to.rawValue)"]
             if transition.to == .open {
                 logger.warning("circuit breaker opened: checks fail fast until the recovery timeout", metadata: metadata)
@@ -111,16 +109,11 @@ public final class ConfigRuntime: Sendable {
                 logger.info("circuit breaker \(transition.to == .closed ? "closed" : "half-open")", metadata: metadata)
             }
         }
-        telemetry.setBreakerState(report.breakerState.gaugeValue, transitionedTo: nil)
         let metadata: Logger.Metadata = ["trigger": "\(report.trigger.rawValue)", "source": "\(source)"]
         switch report.outcome {
         case .applied(let loaded):
-            telemetry.configure(loaded.flagSet, contentChanged: true, now: report.startedAt)
-            telemetry.recordReload(success: true)
-            state.withLock {
-                $0.lastError = nil
-                $0.loggedError = nil
-            }
+            telemetry.configure(loaded.flagSet, now: report.startedAt)
+            state.withLock { $0.loggedError = nil }
             logger.info(
                 "config applied",
                 metadata: metadata.merging(
@@ -130,15 +123,10 @@ public final class ConfigRuntime: Sendable {
                 logger.error("could not write the cache file", metadata: ["error": "\(cacheError.description)"])
             }
         case .unchanged:
-            state.withLock {
-                $0.lastError = nil
-                $0.loggedError = nil
-            }
+            state.withLock { $0.loggedError = nil }
         case .rejected, .failed, .breakerOpen:
-            if case .rejected = report.outcome { telemetry.recordReload(success: false) }
             let message = report.errorDescription ?? "unknown"
             let firstTime = state.withLock { state in
-                state.lastError = message
                 defer { state.loggedError = message }
                 return state.loggedError != message
             }
@@ -154,8 +142,8 @@ public final class ConfigRuntime: Sendable {
 }
 
 extension ConfigRuntime {
-    /// The text exposition at `now`, as a scrape and a push see it: mirrored counts handed over, then rendered. The
-    /// breaker's state is read as it stands (``BreakerClock`` moves it on time).
+    /// The text exposition at `now` as a push sends it: mirrored counts handed over first, so that a push (the last
+    /// one at shutdown included) carries everything counted. A scrape renders without handing over (it only reads).
     public func exposition(flushing mirror: MirrorEvaluator?, now: Double) -> [UInt8] {
         mirror?.flush()
         return telemetry.render(now: now)

@@ -44,7 +44,6 @@ public enum ExporterServer {
         }
         let source = fetcher.source
         var plan = try RefreshPlan.resolve(options: options, settings: settings)
-        telemetry.setStaleThreshold(seconds: plan.staleThreshold)
 
         let cache = (options.cacheFile ?? settings.source.cacheFile).map {
             ConfigCache(path: $0, environment: options.environment)
@@ -53,7 +52,7 @@ public enum ExporterServer {
             fetcher: fetcher,
             breaker: CircuitBreaker(
                 failureThreshold: settings.refresh.failureThreshold, recoveryTimeout: settings.refresh.recoveryTimeout),
-            cache: cache)
+            cache: cache, staleThreshold: plan.staleThreshold)
         let runtime = ConfigRuntime(
             synchronizer: synchronizer, telemetry: telemetry, environment: options.environment, refreshMode: plan.mode,
             logger: logger)
@@ -94,7 +93,7 @@ public enum ExporterServer {
             if let redisURL = plan.redisURL {
                 do {
                     let endpoint = try RedisEndpoint(parsing: redisURL)
-                    telemetry.enablePubSubMetrics()
+                    telemetry.pubSub.enable()
                     services.append(RedisRefresher(runtime: runtime, endpoint: endpoint, channel: plan.channel, logger: logger))
                 } catch {
                     throw ServeSetupError(description: error.description)
@@ -184,7 +183,7 @@ public enum ExporterServer {
     }
 }
 
-/// Hands mirrored counts to telemetry every second (scrapes flush too).
+/// Hands mirrored counts to telemetry every second, and once more at shutdown. Scrapes never flush: a GET only reads.
 struct MirrorFlusher: Service {
     let mirror: MirrorEvaluator
 

@@ -156,18 +156,18 @@ struct RedisRefresher: Service {
         for await event in events {
             switch event {
             case .subscribed(let attempt):
-                telemetry.setPubSubConnected(true)
-                if attempt > 0 { telemetry.recordPubSubReconnect() }
+                telemetry.pubSub.setConnected(true)
+                if attempt > 0 { telemetry.pubSub.recordReconnect() }
                 logger.info(
                     attempt == 0 ? "subscribed" : "resubscribed",
                     metadata: ["redis": "\(endpoint)", "channel": "\(channel)", "attempt": .stringConvertible(attempt)])
                 // A change published while we were away would be missed: check now.
                 if attempt > 0 { requestCheck.yield() }
             case .message:
-                telemetry.recordPubSubMessage()
+                telemetry.pubSub.recordMessage()
                 requestCheck.yield()
             case .disconnected(let error, let retryIn):
-                telemetry.setPubSubConnected(false)
+                telemetry.pubSub.setConnected(false)
                 logger.warning(
                     "redis subscription lost; reconnecting",
                     metadata: ["redis": "\(endpoint)", "error": "\(error.description)", "retry_in_seconds": .stringConvertible(Double(Int(retryIn * 1000)) / 1000)])

@@ -20,7 +20,7 @@ public enum EvaluationErrorCode: String, Sendable, Hashable {
 }
 
 /// Whether an evaluation that reached the rollout step was a hit.
-public enum RolloutOutcome: String, Sendable, Hashable {
+public enum RolloutOutcome: String, Sendable, Hashable, CaseIterable {
     case hit = "in"
     case miss = "out"
 }

@@ -1,11 +1,9 @@
-import FlagConfig
-import FlagSync
-import Pushgateway
-import Telemetry
+public import FlagConfig
+public import FlagSync
 
 extension RefreshReport {
     /// The `error_type` of `feature_flag_refresh_failure_total` for a failed check; `nil` for a successful one.
-    var refreshErrorType: RefreshErrorType? {
+    public var refreshErrorType: RefreshErrorType? {
         switch outcome {
         case .applied, .unchanged: nil
         case .rejected(let error): RefreshErrorType(error.stage)
@@ -32,18 +30,6 @@ extension RefreshErrorType {
         case .io: self = .io
         case .parse: self = .parse
         case .validation: self = .validation
-        }
-    }
-}
-
-extension PushErrorType {
-    /// A push that failed after its retries.
-    init(_ kind: PushError.Kind) {
-        switch kind {
-        case .connection: self = .connection
-        case .timeout: self = .timeout
-        case .httpStatus: self = .httpStatus
-        case .invalid: self = .invalid
         }
     }
 }
