@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "FlagConfigTests", dependencies: ["FlagConfig", "FlagEngine"], swiftSettings: strictSettings),
         .testTarget(
             name: "TelemetryTests",
-            dependencies: ["Telemetry", "FlagEngine", "FlagSync"],
+            dependencies: ["Telemetry", "FlagEngine", "FlagSync", "FlagConfig", "Locking"],
             swiftSettings: strictSettings
         ),
         .testTarget(

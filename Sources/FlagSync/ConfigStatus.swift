@@ -39,8 +39,8 @@ public struct ConfigStatus: Sendable, Hashable {
         isLoaded && !isStale(at: now) && breaker != .open
     }
 
-    /// Takes in the end of one check.
-    mutating func record(_ report: RefreshReport) {
+    /// Takes in the end of one check (what ``ConfigSynchronizer`` does after each).
+    public mutating func record(_ report: RefreshReport) {
         breaker = report.breakerState
         if report.succeeded {
             lastRefresh = report.startedAt

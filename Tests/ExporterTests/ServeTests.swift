@@ -211,6 +211,7 @@ struct ServeTests {
         #expect(try RunningExporter.eventually(timeout: 5) {
             try exporter.sample("feature_flag_mirror_mismatch_total", ["flag_key=\"checkout\""]) == 2
         })
+        exporter.awaitMirrorFlush()
         #expect(try exporter.sample("feature_flag_evaluations_total", ["source=\"mirror\""]) != nil)
     }
 

@@ -80,10 +80,10 @@ struct HealthReport: Encodable, Equatable {
         try container.encodeIfPresent(lastError, forKey: .lastError)
     }
 
-    /// The report as JSON text.
+    /// The report as JSON text, keys sorted (the same status always prints the same bytes).
     var json: String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding strings, numbers and booleans cannot fail.
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
