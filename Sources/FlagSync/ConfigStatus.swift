@@ -57,3 +57,12 @@ public struct ConfigStatus: Sendable, Hashable {
         }
     }
 }
+
+/// Reads how the config in use stands. ``ConfigSynchronizer`` owns the status; `/health`, `/-/ready`, OFREP's
+/// readiness and the config gauges receive a reader and nothing more.
+public protocol ConfigStatusReading: Sendable {
+    /// The status as it stands; reading it changes nothing.
+    var status: ConfigStatus { get }
+}
+
+extension ConfigSynchronizer: ConfigStatusReading {}

@@ -22,7 +22,7 @@ struct HostileInputTests {
         let directory = try TemporaryDirectory()
         let hash = try Self.bcrypt("prometheus", "secret", cost: 4)
         let path = try directory.write("web.yml", "basic_auth_users:\n  prometheus: \"\(hash)\"\n")
-        let reloader = try WebConfigReloader(path: path, telemetry: Self.telemetry, logger: Logger(label: "test"))
+        let reloader = try WebConfigReloader(path: path, metrics: Self.telemetry.http, logger: Logger(label: "test"))
         for weaker in ["", "# nothing\n", "basic_auth_users: {}\n", "basic_auth_users:\n"] {
             _ = try directory.write("web.yml", weaker)
             let active = reloader.reload()

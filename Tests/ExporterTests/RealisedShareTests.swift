@@ -61,7 +61,7 @@ struct RealisedShareTests {
         population.size = 20_000
         var runner = SyntheticRunner(population: SyntheticPopulation(settings: population), flags: [])
         runner.run(contexts: 20_000, on: loaded.flagSet)
-        runner.flush(into: telemetry, source: .synthetic)
+        runner.flush(into: telemetry.evaluations, source: .synthetic)
         #expect(telemetry.evaluations.splitCounts(flagKey: "colour", source: .synthetic)?.reduce(0, +) == 20_000)
         let changed = try FlagConfigLoader.load(
             base: ConfigText(name: "split.yaml", text: Self.splitFlags.replacingOccurrences(of: "blue: 30, green: 20", with: "blue: 25, green: 25")),

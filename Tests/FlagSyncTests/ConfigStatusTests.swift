@@ -63,13 +63,13 @@ struct ConfigStatusTests {
             fetcher: fetcher, breaker: CircuitBreaker(failureThreshold: 2, recoveryTimeout: 30), cache: nil, staleThreshold: 45)
         #expect(synchronizer.status == ConfigStatus(staleThreshold: 45))
 
-        synchronizer.check(trigger: .startup)
+        _ = synchronizer.check(trigger: .startup)
         let applied = synchronizer.status
         #expect(applied.isLoaded && applied.consecutiveFailures == 0 && applied.lastRefresh != nil)
 
         try FileManager.default.removeItem(atPath: path)
-        synchronizer.check(trigger: .periodic)
-        synchronizer.check(trigger: .periodic)
+        _ = synchronizer.check(trigger: .periodic)
+        _ = synchronizer.check(trigger: .periodic)
         let failing = synchronizer.status
         #expect(failing.consecutiveFailures == 2 && failing.breaker == .open)
         #expect(failing.lastError?.contains(path) == true, "\(failing.lastError ?? "no error")")

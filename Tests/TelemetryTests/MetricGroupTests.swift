@@ -25,9 +25,9 @@ struct MetricGroupTests {
         let telemetry = ExporterTelemetry(version: "1", revision: "r", swiftVersion: "6.3")
         #expect(Self.text(telemetry, at: 0).contains("feature_flag_stale_config 1.0\n"))
 
-        let status = Locked(ConfigStatus(staleThreshold: 60))
-        telemetry.config.readStatus { status.withLock { $0 } }
-        status.withLock { status in
+        let status = StatusBox(ConfigStatus(staleThreshold: 60))
+        telemetry.config.readStatus(from: status)
+        status.update { status in
             status.isLoaded = true
             status.lastRefresh = 1000
             status.lastChange = 900
@@ -43,7 +43,7 @@ struct MetricGroupTests {
         }
         text = Self.text(telemetry, at: 1061)
         #expect(text.contains("feature_flag_stale_config 1.0\n"), "stale once the threshold passes, with no check in between")
-        #expect(status.withLock { $0.breaker } == .halfOpen, "scraping moved nothing")
+        #expect(status.status.breaker == .halfOpen, "scraping moved nothing")
     }
 
     @Test("a check's report is counted once: success or its error type, reload success or failure, transitions")
@@ -149,4 +149,12 @@ struct MetricGroupTests {
         }
         #expect(!text.contains("canary=\"old\""))
     }
+}
+
+/// A status a test sets by hand, read as FlagSync's is.
+final class StatusBox: ConfigStatusReading {
+    private let value: Locked<ConfigStatus>
+    init(_ status: ConfigStatus) { value = Locked(status) }
+    var status: ConfigStatus { value.withLock { $0 } }
+    func update(_ body: (inout ConfigStatus) -> Void) { value.withLock { body(&$0) } }
 }

@@ -72,7 +72,7 @@ public struct BatchRun: Sendable {
             while done < users {
                 let slice = min(10_000, users - done)
                 runner.run(contexts: slice, on: flagSet)
-                runner.flush(into: telemetry, source: .synthetic)
+                runner.flush(into: telemetry.evaluations, source: .synthetic)
                 done += slice
             }
             result.syntheticUsers = done
@@ -83,13 +83,15 @@ public struct BatchRun: Sendable {
             // A replay is a batch: the live-traffic rate limit does not apply.
             var limits = settings.mirror
             limits.rateLimit = 1e15
-            let evaluator = MirrorEvaluator(runtime: runtime, settings: limits, shardCount: 1)
+            let evaluator = MirrorEvaluator(
+                store: runtime.store, evaluations: telemetry.evaluations, mirrorMetrics: telemetry.mirror,
+                settings: limits, shardCount: 1)
             mirror = evaluator
             let counts = try Self.replay(mirrorFile, into: evaluator, logger: logger)
             result.mirroredLines = counts.lines
             result.mirrorMismatches = counts.mismatches
         }
-        result.body = runtime.exposition(flushing: mirror, now: EvaluationClock.system.now())
+        result.body = telemetry.exposition(flushing: mirror, now: EvaluationClock.system.now())
         return result
     }
 
@@ -113,7 +115,7 @@ public struct BatchRun: Sendable {
                     lines += 1
                     if feed.process(bytes) == true { mismatches += 1 }
                 case .tooLong:
-                    evaluator.telemetry.mirror.recordDropped(.tooLarge)
+                    evaluator.mirrorMetrics.recordDropped(.tooLarge)
                 }
             }
         }

@@ -1,30 +1,37 @@
 public import FlagConfig
-import FlagEngine
+public import FlagEngine
 import Locking
 public import Logging
 public import ServiceLifecycle
-import Telemetry
+public import Telemetry
 
 /// Checks every canary once per interval: `feature_flag_canary_success{canary,flag_key}` is 1 when the flag served
 /// the expected variant for the canary's context, 0 otherwise (also when the flag is gone).
 ///
 /// Logs transitions only, as the pusher does: a canary's first failure, and its recovery; not every failing check.
 public struct CanaryDriver: Service {
-    let runtime: ConfigRuntime
+    let store: FlagStore
+    let evaluations: EvaluationMetrics
+    let results: CanaryMetrics
     let settings: ExporterSettings.Canaries
     let logger: Logger
     /// Whether each canary passed its last check; a canary not yet checked is absent.
     private let lastResults = Locked<[String: Bool]>([:])
 
-    public init(runtime: ConfigRuntime, settings: ExporterSettings.Canaries, logger: Logger) {
-        self.runtime = runtime
+    public init(
+        store: FlagStore, evaluations: EvaluationMetrics, results: CanaryMetrics, settings: ExporterSettings.Canaries,
+        logger: Logger
+    ) {
+        self.store = store
+        self.evaluations = evaluations
+        self.results = results
         self.settings = settings
         self.logger = logger
     }
 
     public func run() async throws {
         guard !settings.checks.isEmpty else { return }
-        runtime.telemetry.canaries.retain(Set(settings.checks.map(\.name)))
+        results.retain(Set(settings.checks.map(\.name)))
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 checkAll()
@@ -36,7 +43,7 @@ public struct CanaryDriver: Service {
     /// Runs every canary once against the config in use; returns the names of those that failed.
     @discardableResult
     public func checkAll() -> [String] {
-        let flagSet = runtime.store.snapshot
+        let flagSet = store.snapshot
         var tally = EvaluationTally(flagSet: flagSet)
         var failed: [String] = []
         for canary in settings.checks {
@@ -67,9 +74,9 @@ public struct CanaryDriver: Service {
                 logger.info("canary recovered", metadata: identity)
             }
             if !success { failed.append(canary.name) }
-            runtime.telemetry.canaries.record(name: canary.name, flagKey: canary.flag, success: success)
+            results.record(name: canary.name, flagKey: canary.flag, success: success)
         }
-        runtime.telemetry.evaluations.flush(&tally, source: .canary)
+        evaluations.flush(&tally, source: .canary)
         return failed
     }
 }

@@ -2,7 +2,7 @@ public import FlagConfig
 public import FlagEngine
 import Locking
 import Synchronization
-import Telemetry
+public import Telemetry
 
 /// Evaluates mirrored traffic (OFREP requests and the JSONL feed) and counts it as `source="mirror"`.
 ///
@@ -11,7 +11,9 @@ import Telemetry
 /// only reads. A token bucket caps
 /// the rate; refused input is counted in `feature_flag_mirror_dropped_total`.
 public final class MirrorEvaluator: Sendable {
-    let runtime: ConfigRuntime
+    let store: FlagStore
+    let evaluations: EvaluationMetrics
+    let mirrorMetrics: MirrorMetrics
     public let settings: ExporterSettings.Mirror
     private let shards: [Locked<EvaluationTally?>]
     /// The application's reported decisions (`source="mirror_observed"`), tallied like ours.
@@ -22,15 +24,18 @@ public final class MirrorEvaluator: Sendable {
     static let durationSampleEvery = 256
     private let bucket: Locked<TokenBucket>
 
-    public init(runtime: ConfigRuntime, settings: ExporterSettings.Mirror, shardCount: Int = 8) {
-        self.runtime = runtime
+    public init(
+        store: FlagStore, evaluations: EvaluationMetrics, mirrorMetrics: MirrorMetrics, settings: ExporterSettings.Mirror,
+        shardCount: Int = 8
+    ) {
+        self.store = store
+        self.evaluations = evaluations
+        self.mirrorMetrics = mirrorMetrics
         self.settings = settings
         shards = (0..<max(1, shardCount)).map { _ in Locked<EvaluationTally?>(nil) }
         observedShards = (0..<max(1, shardCount)).map { _ in Locked<EvaluationTally?>(nil) }
         bucket = Locked(TokenBucket(rate: settings.rateLimit, burst: max(1, settings.rateLimit)))
     }
-
-    var telemetry: ExporterTelemetry { runtime.telemetry }
 
     /// Takes `count` tokens: `nil` when admitted, else the whole seconds until a retry can be (counted as
     /// `rate_limited`). A call for more tokens than the burst holds is admitted with a full bucket and leaves it in
@@ -39,7 +44,7 @@ public final class MirrorEvaluator: Sendable {
         let now = MonotonicClock.seconds()
         let wait = bucket.withLock { $0.take(Double(count), now: now) }
         guard let wait else { return nil }
-        telemetry.mirror.recordDropped(.rateLimited)
+        mirrorMetrics.recordDropped(.rateLimited)
         return max(1, Int(min(wait, 3600).rounded(.up)))
     }
 
@@ -52,9 +57,9 @@ public final class MirrorEvaluator: Sendable {
     public func evaluate(_ key: String, in context: EvaluationContext, refusingWithoutBucketingID: Bool = false)
         -> (result: EvaluationResult, outcome: EvaluationOutcome, flagSet: FlagSet)?
     {
-        let flagSet = runtime.store.snapshot
+        let flagSet = store.snapshot
         guard let index = flagSet.index(of: key) else {
-            telemetry.evaluations.recordUnknownFlag(source: .mirror)
+            evaluations.recordUnknownFlag(source: .mirror)
             return nil
         }
         let sampled = evaluationCount.add(1, ordering: .relaxed).oldValue % Self.durationSampleEvery == 0
@@ -62,11 +67,21 @@ public final class MirrorEvaluator: Sendable {
         let outcome = flagSet.evaluate(flagAt: index, in: context)
         let duration = sampled ? MonotonicClock.seconds() - started : nil
         if refusingWithoutBucketingID && outcome.lacksBucketingID {
-            telemetry.evaluations.recordError(flagKey: key, errorType: .targetingKeyMissing, source: .mirror)
+            evaluations.recordError(flagKey: key, errorType: .targetingKeyMissing, source: .mirror)
         } else {
             record([outcome], on: flagSet, duration: duration)
         }
         return (flagSet.result(for: outcome), outcome, flagSet)
+    }
+
+    /// Counts mirrored input refused before evaluating.
+    public func recordRefused(_ reason: MirrorDropReason) {
+        mirrorMetrics.recordDropped(reason)
+    }
+
+    /// Counts a mirrored call for `key` whose context was refused (`invalid_context`).
+    public func recordInvalidContext(flagKey: String) {
+        evaluations.recordError(flagKey: flagKey, errorType: .invalidContext, source: .mirror)
     }
 
     /// Counts what the application reported serving for an evaluation of ours (`source="mirror_observed"`).
@@ -84,7 +99,7 @@ public final class MirrorEvaluator: Sendable {
         let duration = sampled && !outcomes.isEmpty ? (MonotonicClock.seconds() - started) / Double(outcomes.count) : nil
         let served = outcomes.filter { !$0.lacksBucketingID }
         for outcome in outcomes where outcome.lacksBucketingID {
-            telemetry.evaluations.recordError(
+            evaluations.recordError(
                 flagKey: flagSet.definitions[outcome.flagIndex].key, errorType: .targetingKeyMissing, source: .mirror)
         }
         record(served, on: flagSet, duration: duration)
@@ -112,7 +127,7 @@ public final class MirrorEvaluator: Sendable {
             for outcome in outcomes { tally!.record(outcome) }
             if let duration { tally!.recordDuration(seconds: duration) }
         }
-        if var stale { telemetry.evaluations.flush(&stale, source: source) }
+        if var stale { evaluations.flush(&stale, source: source) }
     }
 
     /// Hands every shard's counts to telemetry.
@@ -130,7 +145,7 @@ public final class MirrorEvaluator: Sendable {
                     tally = EvaluationTally(flagSet: current.flagSet)
                 }
             }
-            if var taken { telemetry.evaluations.flush(&taken, source: source) }
+            if var taken { evaluations.flush(&taken, source: source) }
         }
     }
 }

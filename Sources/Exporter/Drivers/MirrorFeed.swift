@@ -39,7 +39,7 @@ public struct MirrorFeed: Service {
                 for event in batch.events {
                     switch event {
                     case .line(let bytes): process(bytes)
-                    case .tooLong: evaluator.telemetry.mirror.recordDropped(.tooLarge)
+                    case .tooLong: evaluator.mirrorMetrics.recordDropped(.tooLarge)
                     }
                 }
                 // Wait only when nothing was read: an over-long line being skipped yields no events but is read
@@ -55,7 +55,7 @@ public struct MirrorFeed: Service {
     public func process(_ bytes: [UInt8]) -> Bool? {
         guard evaluator.admit() == nil else { return nil }
         guard let record = MirrorRecord.decode(line: bytes) else {
-            evaluator.telemetry.mirror.recordDropped(.malformed)
+            evaluator.mirrorMetrics.recordDropped(.malformed)
             return nil
         }
         let key = record.flagKey
@@ -68,7 +68,7 @@ public struct MirrorFeed: Service {
             evaluator.recordObserved(evaluated.flagSet.observed(evaluated.outcome, variantIndex: index), on: evaluated.flagSet)
         }
         if observed != evaluated.result.variant {
-            evaluator.telemetry.mirror.recordMismatch(flagKey: key)
+            evaluator.mirrorMetrics.recordMismatch(flagKey: key)
             return true
         }
         return false

@@ -7,7 +7,8 @@ public import Telemetry
 /// Evaluates the modelled population at the configured rate, every 100 ms a slice, and hands the counts to
 /// telemetry once per slice.
 public struct SyntheticDriver: Service {
-    let runtime: ConfigRuntime
+    let store: FlagStore
+    let evaluations: EvaluationMetrics
     let settings: ExporterSettings.Synthetic
     let population: SyntheticPopulation
     let logger: Logger
@@ -15,8 +16,12 @@ public struct SyntheticDriver: Service {
     static let durationSampleEvery = 1024
     static let tick = 0.1
 
-    public init(runtime: ConfigRuntime, settings: ExporterSettings.Synthetic, shard: PopulationShard, logger: Logger) {
-        self.runtime = runtime
+    public init(
+        store: FlagStore, evaluations: EvaluationMetrics, settings: ExporterSettings.Synthetic, shard: PopulationShard,
+        logger: Logger
+    ) {
+        self.store = store
+        self.evaluations = evaluations
         self.settings = settings
         self.population = SyntheticPopulation(settings: settings.population, shard: shard)
         self.logger = logger
@@ -37,13 +42,13 @@ public struct SyntheticDriver: Service {
         var carry = 0.0
         while !Task.isCancelled {
             let started = MonotonicClock.seconds()
-            let flagSet = runtime.store.snapshot
+            let flagSet = store.snapshot
             if flagSet.count > 0 && population.count > 0 {
                 carry = min(carry + settings.rate * Self.tick, settings.rate)
                 let contexts = Int(carry)
                 carry -= Double(contexts)
                 runner.run(contexts: contexts, on: flagSet)
-                runner.flush(into: runtime.telemetry, source: .synthetic)
+                runner.flush(into: evaluations, source: .synthetic)
             }
             let elapsed = MonotonicClock.seconds() - started
             try await Task.sleep(for: .seconds(max(0.001, Self.tick - elapsed)))
@@ -69,10 +74,10 @@ public struct SyntheticRunner: Sendable {
         self.flagKeys = flags
     }
 
-    /// Hands the counts so far to `telemetry`.
-    public mutating func flush(into telemetry: ExporterTelemetry, source: EvaluationSource) {
+    /// Hands the counts so far to `evaluations`.
+    public mutating func flush(into evaluations: EvaluationMetrics, source: EvaluationSource) {
         guard tally != nil else { return }
-        telemetry.evaluations.flush(&tally!, source: source)
+        evaluations.flush(&tally!, source: source)
     }
 
     /// Evaluates the next `contexts` members against `flagSet` (starting a new tally when the set changed).

@@ -23,18 +23,18 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     let limits: HTTPLimits
     let gate: ConnectionGate
     let webConfig: WebConfigReloader?
-    let telemetry: ExporterTelemetry
+    let metrics: HTTPMetrics
 
     var responder: HTTPChannelHandler.Responder { base.responder }
 
     init(
         responder: @escaping HTTPChannelHandler.Responder, limits: HTTPLimits, webConfig: WebConfigReloader?,
-        telemetry: ExporterTelemetry
+        metrics: HTTPMetrics
     ) {
-        let gate = ConnectionGate(maximum: limits.maximumConnections, telemetry: telemetry)
+        let gate = ConnectionGate(maximum: limits.maximumConnections, metrics: metrics)
         var configuration = HTTP1Channel.Configuration(
             additionalChannelHandlers: [
-                RequestLimitHandler(maximumHeaderBytes: limits.maximumHeaderBytes, telemetry: telemetry, gate: gate)
+                RequestLimitHandler(maximumHeaderBytes: limits.maximumHeaderBytes, metrics: metrics, gate: gate)
             ],
             idleTimeout: .nanoseconds(Int64(limits.idleTimeout * 1e9)))
         configuration.httpDecoder = .init(
@@ -43,7 +43,7 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         base = HTTP1Channel(responder: responder, configuration: configuration)
         self.limits = limits
         self.webConfig = webConfig
-        self.telemetry = telemetry
+        self.metrics = metrics
         self.gate = gate
     }
 
@@ -57,10 +57,10 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         return channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
             if !admitted {
-                telemetry.http.recordRefused(.connectionLimit)
+                metrics.recordRefused(.connectionLimit)
                 try pipeline.addHandler(OverCapacityRefusal(plainHTTP: tls == nil))
             }
-            try pipeline.addHandler(RequestReadDeadline(timeout: readTimeout, telemetry: telemetry))
+            try pipeline.addHandler(RequestReadDeadline(timeout: readTimeout, metrics: metrics))
             if let tls {
                 try pipeline.addHandler(
                     NIOSSLServerHandler(
@@ -86,20 +86,20 @@ final class ConnectionGate: Sendable {
     /// A keep-alive connection must have been idle this long to be closed for a newcomer.
     static let minimumIdleSeconds = 1.0
     private let count = Atomic<Int>(0)
-    private let telemetry: ExporterTelemetry
+    private let metrics: HTTPMetrics
     /// Open connections, with the monotonic time each became idle (after its last response), or nil while busy.
     private let connections = Locked<[ObjectIdentifier: (channel: any Channel, idleSince: Double?)]>([:])
 
-    init(maximum: Int, telemetry: ExporterTelemetry) {
+    init(maximum: Int, metrics: HTTPMetrics) {
         self.maximum = maximum
-        self.telemetry = telemetry
+        self.metrics = metrics
     }
 
     /// Counts a new connection; `false` when it is over the cap and no idle connection could make room (it still
     /// counts until it closes).
     func open(_ channel: any Channel) -> Bool {
         let now = count.add(1, ordering: .relaxed).newValue
-        telemetry.http.setConnections(now)
+        metrics.setConnections(now)
         let identifier = ObjectIdentifier(channel)
         let threshold = MonotonicClock.seconds() - Self.minimumIdleSeconds
         let evicted: (any Channel)? = connections.withLock { connections in
@@ -115,7 +115,7 @@ final class ConnectionGate: Sendable {
             return oldest?.1
         }
         if let evicted {
-            telemetry.http.recordRefused(.idleEvicted)
+            metrics.recordRefused(.idleEvicted)
             evicted.close(promise: nil)
             return true
         }
@@ -124,7 +124,7 @@ final class ConnectionGate: Sendable {
 
     func close(_ channel: any Channel) {
         _ = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
-        telemetry.http.setConnections(count.subtract(1, ordering: .relaxed).newValue)
+        metrics.setConnections(count.subtract(1, ordering: .relaxed).newValue)
     }
 
     /// The connection answered its request in full and waits for the next.
@@ -182,12 +182,12 @@ final class RequestReadDeadline: ChannelInboundHandler, RemovableChannelHandler 
     typealias InboundIn = ByteBuffer
 
     private let timeout: TimeAmount
-    private let telemetry: ExporterTelemetry
+    private let metrics: HTTPMetrics
     private var pending: Scheduled<Void>?
 
-    init(timeout: TimeAmount, telemetry: ExporterTelemetry) {
+    init(timeout: TimeAmount, metrics: HTTPMetrics) {
         self.timeout = timeout
-        self.telemetry = telemetry
+        self.metrics = metrics
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -219,7 +219,7 @@ final class RequestReadDeadline: ChannelInboundHandler, RemovableChannelHandler 
         guard context.channel.isActive, pending == nil else { return }
         pending = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
             pending = nil
-            telemetry.http.recordRefused(.readTimeout)
+            metrics.recordRefused(.readTimeout)
             context.close(promise: nil)
         }
     }
@@ -235,15 +235,15 @@ final class RequestLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPResponsePart
 
     private let maximumHeaderBytes: Int
-    private let telemetry: ExporterTelemetry
+    private let metrics: HTTPMetrics
     private let gate: ConnectionGate
     private weak var deadline: RequestReadDeadline?
     private var sawRequest = false
     private var refused = false
 
-    init(maximumHeaderBytes: Int, telemetry: ExporterTelemetry, gate: ConnectionGate) {
+    init(maximumHeaderBytes: Int, metrics: HTTPMetrics, gate: ConnectionGate) {
         self.maximumHeaderBytes = maximumHeaderBytes
-        self.telemetry = telemetry
+        self.metrics = metrics
         self.gate = gate
     }
 
@@ -292,7 +292,7 @@ final class RequestLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 context.fireErrorCaught(error)
                 return
             }
-            telemetry.http.recordRefused(.tlsHandshake)
+            metrics.recordRefused(.tlsHandshake)
             context.close(promise: nil)
             return
         }
@@ -304,7 +304,7 @@ final class RequestLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     ) {
         guard !refused else { return }
         refused = true
-        telemetry.http.recordRefused(reason)
+        metrics.recordRefused(reason)
         var head = HTTPResponse(status: status)
         head.headerFields[.contentType] = "text/plain; charset=utf-8"
         head.headerFields[.contentLength] = String(message.utf8.count)

@@ -1,6 +1,7 @@
 import FlagConfig
 import Foundation
 import FlagEngine
+import FlagSync
 import Hummingbird
 import Telemetry
 
@@ -8,11 +9,13 @@ import Telemetry
 /// `POST /ofrep/v1/evaluate/flags`. Every other method on them is 405 with `Allow`; `OPTIONS` answers CORS
 /// preflights (``OFREPAccess``).
 struct OFREPRoutes {
-    let runtime: ConfigRuntime
+    /// Whether a config is loaded yet.
+    let status: any ConfigStatusReading
+    let store: FlagStore
+    /// Evaluates and counts the calls, as mirrored traffic.
     let mirror: MirrorEvaluator
+    let http: HTTPMetrics
     let access: OFREPAccess
-
-    var telemetry: ExporterTelemetry { runtime.telemetry }
 
     static let singlePath: RouterPath = "/ofrep/v1/evaluate/flags/{key}"
     static let bulkPath: RouterPath = "/ofrep/v1/evaluate/flags"
@@ -40,7 +43,7 @@ struct OFREPRoutes {
 
     /// Before any config has loaded, OFREP says so (503, `Retry-After`) instead of calling every flag unknown.
     func requireReady(key: String?) throws(OFREPError) {
-        guard runtime.isReady else {
+        guard status.status.isLoaded else {
             throw OFREPError(
                 .serviceUnavailable, key: key, code: .general,
                 details: "the exporter has not loaded a config yet; see /health for why", retryAfter: 5)
@@ -51,7 +54,7 @@ struct OFREPRoutes {
         try requireReady(key: key)
         let context = try await readContext(request, key: key)
         if let wait = mirror.admit() {
-            telemetry.http.recordRefused(.rateLimited)
+            http.recordRefused(.rateLimited)
             throw OFREPError(.tooManyRequests, key: key, code: .general, details: "mirror rate limit exceeded", retryAfter: wait)
         }
         guard let evaluated = mirror.evaluate(key, in: context, refusingWithoutBucketingID: true) else {
@@ -73,7 +76,7 @@ struct OFREPRoutes {
         try requireReady(key: nil)
         let (bytes, decoded) = try await readBody(request, key: nil)
         var context = decoded
-        let flagSet = runtime.store.snapshot
+        let flagSet = store.snapshot
         // One instant for the whole answer and its tag: gradual rollouts are evaluated at it.
         let now = EvaluationClock.system.now()
         let timeIsPinned = context.timestamp != nil
@@ -83,7 +86,7 @@ struct OFREPRoutes {
             return Response(status: .notModified, headers: [.eTag: tag])
         }
         if let wait = mirror.admit(count: max(1, flagSet.count)) {
-            telemetry.http.recordRefused(.rateLimited)
+            http.recordRefused(.rateLimited)
             throw OFREPError(.tooManyRequests, key: nil, code: .general, details: "mirror rate limit exceeded", retryAfter: wait)
         }
         let outcomes = mirror.evaluateAll(in: context, on: flagSet)
@@ -129,18 +132,18 @@ struct OFREPRoutes {
         case .success(let context):
             return (bytes, context)
         case .failure(.malformed(let details)):
-            telemetry.mirror.recordDropped(.malformed)
+            mirror.recordRefused(.malformed)
             throw OFREPError(.badRequest, key: key, code: .parseError, details: details)
         case .failure(.invalidContext(let details)):
-            telemetry.mirror.recordDropped(.malformed)
-            if let key { telemetry.evaluations.recordError(flagKey: key, errorType: .invalidContext, source: .mirror) }
+            mirror.recordRefused(.malformed)
+            if let key { mirror.recordInvalidContext(flagKey: key) }
             throw OFREPError(.badRequest, key: key, code: .invalidContext, details: details)
         }
     }
 
     private func refuseTooLarge() {
-        telemetry.mirror.recordDropped(.tooLarge)
-        telemetry.http.recordRefused(.bodyTooLarge)
+        mirror.recordRefused(.tooLarge)
+        http.recordRefused(.bodyTooLarge)
     }
 
     static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {

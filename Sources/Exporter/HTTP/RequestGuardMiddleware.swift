@@ -13,7 +13,7 @@ struct RequestGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     /// API keys and CORS for the OFREP routes.
     let ofrep: OFREPAccess
     let maximumBodyBytes: Int
-    let telemetry: ExporterTelemetry
+    let metrics: HTTPMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -23,7 +23,7 @@ struct RequestGuardMiddleware<Context: RequestContext>: RouterMiddleware {
         let codings = request.headers[values: .transferEncoding].flatMap { $0.split(separator: ",") }
             .map { String($0.filter { $0 != " " && $0 != "\t" }).lowercased() }
         if !codings.isEmpty && codings != ["chunked"] {
-            telemetry.http.recordRefused(.malformed)
+            metrics.recordRefused(.malformed)
             return Response(
                 status: .notImplemented, headers: [.contentType: "text/plain; charset=utf-8", .connection: "close"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: "Transfer-Encoding other than chunked is not supported.\n")))
@@ -32,13 +32,13 @@ struct RequestGuardMiddleware<Context: RequestContext>: RouterMiddleware {
         // A browser's CORS preflight carries no credentials: answered before authentication, and says nothing.
         if isOFREP && request.method == .options { return ofrep.preflight(request) }
         if let refusal = await authenticate(request, isOFREP: isOFREP) {
-            telemetry.http.recordRefused(.unauthorized)
+            metrics.recordRefused(.unauthorized)
             var response = refusal
             if isOFREP { ofrep.addCORSHeaders(to: &response, for: request) }
             return response
         }
         if !request.uri.path.hasPrefix("/ofrep/"), let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maximumBodyBytes {
-            telemetry.http.recordRefused(.bodyTooLarge)
+            metrics.recordRefused(.bodyTooLarge)
             return Response(
                 status: .contentTooLarge, headers: [.contentType: "text/plain; charset=utf-8", .connection: "close"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: "Request body is over \(maximumBodyBytes) bytes.\n")))

@@ -4,7 +4,7 @@ import Telemetry
 /// Counts every request in `feature_flag_exporter_http_requests_total{handler,code}` and its latency, with the
 /// handler named by route (the flag key of an OFREP path is not a label).
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    let telemetry: ExporterTelemetry
+    let metrics: HTTPMetrics
     let telemetryPath: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -14,12 +14,12 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let handler = handlerName(request.uri.path)
         do {
             let response = try await next(request, context)
-            telemetry.http.recordRequest(
+            metrics.recordRequest(
                 handler: handler, code: Int(response.status.code), durationSeconds: MonotonicClock.seconds() - started)
             return response
         } catch {
             let code = (error as? any HTTPResponseError)?.status.code ?? 500
-            telemetry.http.recordRequest(handler: handler, code: Int(code), durationSeconds: MonotonicClock.seconds() - started)
+            metrics.recordRequest(handler: handler, code: Int(code), durationSeconds: MonotonicClock.seconds() - started)
             throw error
         }
     }

@@ -5,15 +5,16 @@ import Hummingbird
 import Logging
 import Telemetry
 
-/// The exporter's HTTP routes.
+/// The exporter's HTTP routes: the landing page, `/metrics`, `/health`, readiness, the lifecycle API and OFREP.
 struct Routes {
+    /// The config side: the flags in use, their status, and checks on request (`/-/reload`).
     let runtime: ConfigRuntime
+    /// What `/metrics` renders.
+    let telemetry: ExporterTelemetry
     let mirror: MirrorEvaluator
     let options: ServeOptions
     let access: OFREPAccess
     let logger: Logger
-
-    var telemetry: ExporterTelemetry { runtime.telemetry }
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/") { _, _ in landingPage() }
@@ -30,7 +31,8 @@ struct Routes {
         }
         router.post("/-/reload") { _, _ in await reload() }
         router.put("/-/reload") { _, _ in await reload() }
-        OFREPRoutes(runtime: runtime, mirror: mirror, access: access).register(on: router)
+        OFREPRoutes(status: runtime, store: runtime.store, mirror: mirror, http: telemetry.http, access: access)
+            .register(on: router)
     }
 
     // MARK: - Pages
@@ -76,7 +78,7 @@ struct Routes {
 
     func metrics(_ request: Request) -> Response {
         // A scrape only reads: mirrored counts reach the series on the mirror's own clock (``MirrorFlusher``).
-        let body = runtime.telemetry.render(now: EvaluationClock.system.now())
+        let body = telemetry.render(now: EvaluationClock.system.now())
         // The body depends on Accept-Encoding: caches between a scraper and us must key on it (RFC 9110 §12.5.5).
         var headers: HTTPFields = [.contentType: "text/plain; version=0.0.4; charset=utf-8", .vary: "Accept-Encoding"]
         let acceptsGzip = Self.accepts("gzip", in: request.headers[values: .acceptEncoding])

@@ -29,7 +29,7 @@ final class WebConfigReloader: Sendable {
     }
 
     let path: String
-    private let telemetry: ExporterTelemetry
+    private let metrics: HTTPMetrics
     private let logger: Logger
     private let state: Locked<State>
 
@@ -39,16 +39,16 @@ final class WebConfigReloader: Sendable {
     }
 
     /// Loads the file for the first time; an error here stops `serve` from starting.
-    init(path: String, telemetry: ExporterTelemetry, logger: Logger) throws(ServeSetupError) {
+    init(path: String, metrics: HTTPMetrics, logger: Logger) throws(ServeSetupError) {
         self.path = path
-        self.telemetry = telemetry
+        self.metrics = metrics
         self.logger = logger
         do {
             state = Locked(State(active: try Self.load(path: path, reusing: nil)))
         } catch {
             throw ServeSetupError(description: "invalid --web.config.file:\n\(error.description)")
         }
-        telemetry.http.setWebConfigReloadSuccessful(true)
+        metrics.setWebConfigReloadSuccessful(true)
     }
 
     /// The configuration last read, without reading again (for requests on a connection already set up).
@@ -70,7 +70,7 @@ final class WebConfigReloader: Sendable {
                 return state.lastError != nil
             }
             if recovered { logger.info("web config read again successfully", metadata: ["file": "\(path)"]) }
-            telemetry.http.setWebConfigReloadSuccessful(true)
+            metrics.setWebConfigReloadSuccessful(true)
             return active
         } catch {
             let message = error.description
@@ -82,7 +82,7 @@ final class WebConfigReloader: Sendable {
                 logger.error(
                     "web config unusable; keeping the previous one", metadata: ["file": "\(path)", "error": "\(message)"])
             }
-            telemetry.http.setWebConfigReloadSuccessful(false)
+            metrics.setWebConfigReloadSuccessful(false)
             return previous
         }
     }

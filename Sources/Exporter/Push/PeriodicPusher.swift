@@ -4,7 +4,7 @@ import Locking
 public import Logging
 import Pushgateway
 public import ServiceLifecycle
-import Telemetry
+public import Telemetry
 
 /// Pushes the registry `/metrics` serves to a Pushgateway every ``PushPlan/interval`` (`--push.gateway-url`), for
 /// exporters that Prometheus cannot scrape.
@@ -15,17 +15,17 @@ import Telemetry
 /// ``PushPlan/deleteOnShutdown`` is set.
 public struct PeriodicPusher: Service {
     let plan: PushPlan
-    let runtime: ConfigRuntime
+    let telemetry: ExporterTelemetry
     let mirror: MirrorEvaluator?
     let logger: Logger
     private let queue = DispatchQueue(label: "featureflag_exporter.pushgateway")
 
-    public init(plan: PushPlan, runtime: ConfigRuntime, mirror: MirrorEvaluator?, logger: Logger) {
+    public init(plan: PushPlan, telemetry: ExporterTelemetry, mirror: MirrorEvaluator?, logger: Logger) {
         self.plan = plan
-        self.runtime = runtime
+        self.telemetry = telemetry
         self.mirror = mirror
         self.logger = logger
-        runtime.telemetry.push.enable()
+        telemetry.push.enable()
     }
 
     public func run() async throws {
@@ -65,7 +65,7 @@ public struct PeriodicPusher: Service {
     /// One push; returns its error message (nil when accepted), logging only changes.
     private func pushOnce(lastError: String?) async -> String? {
         let now = EvaluationClock.system.now()
-        let body = runtime.exposition(flushing: mirror, now: now)
+        let body = telemetry.exposition(flushing: mirror, now: now)
         let client = plan.client
         let group = plan.group
         let method = plan.method
@@ -75,13 +75,13 @@ public struct PeriodicPusher: Service {
         let finished = EvaluationClock.system.now()
         switch outcome {
         case .success(let report):
-            runtime.telemetry.push.recordSuccess(durationSeconds: report.durationSeconds, at: finished)
+            telemetry.push.recordSuccess(durationSeconds: report.durationSeconds, at: finished)
             if lastError != nil {
                 logger.info("pushing to the Pushgateway works again", metadata: ["attempts": .stringConvertible(report.attempts)])
             }
             return nil
         case .failure(let error):
-            runtime.telemetry.push.recordFailure(PushErrorType(error.kind), durationSeconds: finished - now)
+            telemetry.push.recordFailure(PushErrorType(error.kind), durationSeconds: finished - now)
             if error.message != lastError {
                 logger.warning(
                     "push to the Pushgateway failed; scraping and evaluation go on",

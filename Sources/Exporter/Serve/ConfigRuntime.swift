@@ -5,15 +5,16 @@ public import Logging
 public import Telemetry
 import Locking
 
-/// The config in use and how it stays fresh: a ``ConfigSynchronizer`` for the source, with every check counted in
-/// telemetry and logged.
+/// The config side of the exporter: a ``ConfigSynchronizer`` for the source, with every check counted in the config
+/// and flag metrics and logged. Refreshers, `/-/reload` and SIGHUP ask it to check; readers get its ``store`` (the
+/// flags in use) and its ``status`` (how they stand), never the synchroniser or the telemetry behind it.
 ///
 /// A failed fetch, a parse error or a validation error never replaces the config in use; it is counted
 /// (`feature_flag_config_reloads_total{status="failure"}`, `feature_flag_refresh_failure_total{error_type}`),
 /// logged once per distinct error, and shown in `/health` as `last_error`.
-public final class ConfigRuntime: Sendable {
-    public let synchronizer: ConfigSynchronizer
-    public let telemetry: ExporterTelemetry
+public final class ConfigRuntime: ConfigStatusReading {
+    private let synchronizer: ConfigSynchronizer
+    private let telemetry: ExporterTelemetry
     public let environment: String
     public let refreshMode: RefreshMode
     let logger: Logger
@@ -34,7 +35,7 @@ public final class ConfigRuntime: Sendable {
         self.refreshMode = refreshMode
         self.logger = logger
         state = Locked(State())
-        telemetry.config.readStatus { [synchronizer] in synchronizer.status }
+        telemetry.config.readStatus(from: synchronizer)
     }
 
     /// A runtime over a local flags file with no cache, for commands and tests.
@@ -54,6 +55,9 @@ public final class ConfigRuntime: Sendable {
 
     /// How the config in use stands, as FlagSync keeps it.
     public var status: ConfigStatus { synchronizer.status }
+
+    /// When the open breaker turns half-open; `nil` unless it is open.
+    public var breakerHalfOpensAt: Double? { synchronizer.breakerHalfOpensAt }
 
     /// Checks the source now, blocking the calling thread (startup, commands, tests).
     @discardableResult
@@ -141,11 +145,11 @@ public final class ConfigRuntime: Sendable {
     }
 }
 
-extension ConfigRuntime {
+extension ExporterTelemetry {
     /// The text exposition at `now` as a push sends it: mirrored counts handed over first, so that a push (the last
     /// one at shutdown included) carries everything counted. A scrape renders without handing over (it only reads).
     public func exposition(flushing mirror: MirrorEvaluator?, now: Double) -> [UInt8] {
         mirror?.flush()
-        return telemetry.render(now: now)
+        return render(now: now)
     }
 }

@@ -71,16 +71,24 @@ public enum ExporterServer {
             }
         }
         if runtime.isReady { plan.watchFile = runtime.store.snapshot.settings.hotReloadEnabled }
-        let mirror = MirrorEvaluator(runtime: runtime, settings: settings.mirror)
+        let mirror = MirrorEvaluator(
+            store: runtime.store, evaluations: telemetry.evaluations, mirrorMetrics: telemetry.mirror,
+            settings: settings.mirror)
         var services: [any Service] = [MirrorFlusher(mirror: mirror)]
         var synthetic = settings.synthetic
         if let enabled = options.syntheticEnabled { synthetic.enabled = enabled }
         if let rate = options.syntheticRate { synthetic.rate = rate }
         if synthetic.enabled {
-            services.append(SyntheticDriver(runtime: runtime, settings: synthetic, shard: options.shard, logger: logger))
+            services.append(
+                SyntheticDriver(
+                    store: runtime.store, evaluations: telemetry.evaluations, settings: synthetic, shard: options.shard,
+                    logger: logger))
         }
         if !settings.canaries.checks.isEmpty {
-            services.append(CanaryDriver(runtime: runtime, settings: settings.canaries, logger: logger))
+            services.append(
+                CanaryDriver(
+                    store: runtime.store, evaluations: telemetry.evaluations, results: telemetry.canaries,
+                    settings: settings.canaries, logger: logger))
         }
         services.append(PeriodicRefresher(runtime: runtime, plan: plan))
         services.append(BreakerClock(runtime: runtime))
@@ -94,7 +102,10 @@ public enum ExporterServer {
                 do {
                     let endpoint = try RedisEndpoint(parsing: redisURL)
                     telemetry.pubSub.enable()
-                    services.append(RedisRefresher(runtime: runtime, endpoint: endpoint, channel: plan.channel, logger: logger))
+                    services.append(
+                        RedisRefresher(
+                            runtime: runtime, metrics: telemetry.pubSub, endpoint: endpoint, channel: plan.channel,
+                            logger: logger))
                 } catch {
                     throw ServeSetupError(description: error.description)
                 }
@@ -111,32 +122,33 @@ public enum ExporterServer {
                 options: options.push, settings: settings.push, variables: options.environmentVariables,
                 defaultInstance: PushPlan.hostName())
             {
-                services.append(PeriodicPusher(plan: pushPlan, runtime: runtime, mirror: mirror, logger: logger))
+                services.append(PeriodicPusher(plan: pushPlan, telemetry: telemetry, mirror: mirror, logger: logger))
             }
         } catch {
             throw ServeSetupError(description: "push: \(error.description)")
         }
 
         let webConfig = try options.webConfigFile.map { path throws(ServeSetupError) in
-            try WebConfigReloader(path: path, telemetry: telemetry, logger: logger)
+            try WebConfigReloader(path: path, metrics: telemetry.http, logger: logger)
         }
         let access = OFREPAccess(
             apiKeys: try options.ofrepAPIKeyFile.map { path throws(ServeSetupError) in try APIKeyFile(path: path) },
             allowedOrigins: options.ofrepCORSOrigins)
         services.append(HangupReloader(runtime: runtime, webConfig: webConfig, apiKeys: access.apiKeys, logger: logger))
         let router = Router()
-        router.add(middleware: RequestMetricsMiddleware(telemetry: telemetry, telemetryPath: options.telemetryPath))
+        router.add(middleware: RequestMetricsMiddleware(metrics: telemetry.http, telemetryPath: options.telemetryPath))
         router.add(
             middleware: RequestGuardMiddleware(
                 webConfig: webConfig, authenticator: BasicAuthenticator(), ofrep: access,
-                maximumBodyBytes: settings.mirror.maximumLineBytes, telemetry: telemetry))
-        Routes(runtime: runtime, mirror: mirror, options: options, access: access, logger: logger).register(on: router)
+                maximumBodyBytes: settings.mirror.maximumLineBytes, metrics: telemetry.http))
+        Routes(runtime: runtime, telemetry: telemetry, mirror: mirror, options: options, access: access, logger: logger)
+            .register(on: router)
         /// One HTTP server on `host:port`: every address serves the same router, limits and web config.
         func application(host: String, port: Int, services: [any Service], primary: Bool) -> some ApplicationProtocol {
             Application(
                 router: router,
                 server: HTTPServerBuilder { responder in
-                    GuardedHTTPChannel(responder: responder, limits: options.limits, webConfig: webConfig, telemetry: telemetry)
+                    GuardedHTTPChannel(responder: responder, limits: options.limits, webConfig: webConfig, metrics: telemetry.http)
                 },
                 configuration: ApplicationConfiguration(
                     address: .hostname(host, port: port),

@@ -52,7 +52,8 @@ struct PeriodicRefresher: Service {
         try? await cancelWhenGracefulShutdown {
             var backoff = 1.0
             while !Task.isCancelled {
-                let loadedFromSource = runtime.isReady && !runtime.synchronizer.isServingCache
+                let status = runtime.status
+                let loadedFromSource = status.isLoaded && !status.isServingCache
                 if !loadedFromSource {
                     // Not serving the source's config yet: keep trying, quickly at first.
                     try await Task.sleep(for: .seconds(min(backoff, plan.mode.polls ? plan.interval : 30)))
@@ -82,7 +83,7 @@ struct BreakerClock: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let now = EvaluationClock.system.now()
-                let due = runtime.synchronizer.breakerHalfOpensAt.map { max(0, $0 - now) } ?? tick
+                let due = runtime.breakerHalfOpensAt.map { max(0, $0 - now) } ?? tick
                 try await Task.sleep(for: .seconds(min(due, tick)))
                 runtime.advanceBreaker(now: EvaluationClock.system.now())
             }
@@ -125,6 +126,7 @@ struct FileWatchRefresher: Service {
 /// says so in the logs and in `feature_flag_pubsub_*`.
 struct RedisRefresher: Service {
     let runtime: ConfigRuntime
+    let metrics: PubSubMetrics
     let endpoint: RedisEndpoint
     let channel: String
     let logger: Logger
@@ -133,7 +135,6 @@ struct RedisRefresher: Service {
         let (events, continuation) = AsyncStream.makeStream(of: RedisSubscriberEvent.self)
         let subscriber = RedisSubscriber(endpoint: endpoint, channel: channel) { event in continuation.yield(event) }
         defer { subscriber.stop() }
-        let telemetry = runtime.telemetry
         // Checks are coalesced: at most one in flight and one queued, however many messages arrive meanwhile, so a
         // flood of PUBLISHes costs a few fetches, not one each.
         let (checks, requestCheck) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -142,7 +143,7 @@ struct RedisRefresher: Service {
                 group.addTask {
                     for await _ in checks { await runtime.refresh(trigger: .pubsub) }
                 }
-                await handle(events, telemetry: telemetry, requestCheck: requestCheck)
+                await handle(events, requestCheck: requestCheck)
                 requestCheck.finish()
             }
         }
@@ -150,24 +151,23 @@ struct RedisRefresher: Service {
     }
 
     private func handle(
-        _ events: AsyncStream<RedisSubscriberEvent>, telemetry: ExporterTelemetry,
-        requestCheck: AsyncStream<Void>.Continuation
+        _ events: AsyncStream<RedisSubscriberEvent>, requestCheck: AsyncStream<Void>.Continuation
     ) async {
         for await event in events {
             switch event {
             case .subscribed(let attempt):
-                telemetry.pubSub.setConnected(true)
-                if attempt > 0 { telemetry.pubSub.recordReconnect() }
+                metrics.setConnected(true)
+                if attempt > 0 { metrics.recordReconnect() }
                 logger.info(
                     attempt == 0 ? "subscribed" : "resubscribed",
                     metadata: ["redis": "\(endpoint)", "channel": "\(channel)", "attempt": .stringConvertible(attempt)])
                 // A change published while we were away would be missed: check now.
                 if attempt > 0 { requestCheck.yield() }
             case .message:
-                telemetry.pubSub.recordMessage()
+                metrics.recordMessage()
                 requestCheck.yield()
             case .disconnected(let error, let retryIn):
-                telemetry.pubSub.setConnected(false)
+                metrics.setConnected(false)
                 logger.warning(
                     "redis subscription lost; reconnecting",
                     metadata: ["redis": "\(endpoint)", "error": "\(error.description)", "retry_in_seconds": .stringConvertible(Double(Int(retryIn * 1000)) / 1000)])

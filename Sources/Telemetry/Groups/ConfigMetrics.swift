@@ -18,7 +18,7 @@ public final class ConfigMetrics: ScrapeTimeCollector {
     private let staleConfig: Gauge
     private let staleThreshold: Gauge
     private let breakerState: Gauge
-    private let statusReader: Locked<(@Sendable () -> ConfigStatus)?>
+    private let statusReader: Locked<(any ConfigStatusReading)?>
 
     init(registry: PrometheusCollectorRegistry) {
         statusReader = Locked(nil)
@@ -59,8 +59,8 @@ public final class ConfigMetrics: ScrapeTimeCollector {
             name: "feature_flag_circuit_breaker_state", help: "Circuit breaker: 0 closed, 1 open, 2 half-open.")
     }
 
-    /// Reads the status the gauges show from `reader` at each scrape (FlagSync's ``ConfigSynchronizer/status``).
-    public func readStatus(from reader: @escaping @Sendable () -> ConfigStatus) {
+    /// Reads the status the gauges show from `reader` at each scrape (FlagSync's ``ConfigSynchronizer``).
+    public func readStatus(from reader: any ConfigStatusReading) {
         statusReader.withLock { $0 = reader }
     }
 
@@ -87,7 +87,7 @@ public final class ConfigMetrics: ScrapeTimeCollector {
     }
 
     func collect(at now: Double) {
-        let status = statusReader.withLock { $0 }?() ?? ConfigStatus()
+        let status = statusReader.withLock { $0 }?.status ?? ConfigStatus()
         if let refreshed = status.lastRefresh { lastRefresh.set(refreshed) }
         if let changed = status.lastChange { lastChange.set(changed) }
         staleConfig.set(to: status.isStale(at: now) ? 1.0 : 0.0)
