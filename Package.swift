@@ -126,7 +126,8 @@ let package = Package(
         .testTarget(
             name: "ExporterTests",
             dependencies: [
-                "Exporter", "FlagConfig", "FlagEngine", "Telemetry", .product(name: "Yams", package: "Yams"),
+                "Exporter", "FlagConfig", "FlagEngine", "FlagSync", "Telemetry", .product(name: "Yams", package: "Yams"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
         ),

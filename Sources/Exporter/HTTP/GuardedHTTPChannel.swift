@@ -10,7 +10,8 @@ import Synchronization
 import Telemetry
 
 /// Hummingbird's HTTP/1.1 child channel with the exporter's guards in front of it: the connection cap, TLS from
-/// `--web.config.file` (read again for each connection), the request read timeout, the header size limit, and a
+/// `--web.config.file` (the configuration last read; ``WebConfigWatcher`` reads the files when they change, never the
+/// event loop setting up a connection), the request read timeout, the header size limit, and a
 /// counted refusal for each.
 ///
 /// The pipeline of one connection, from the socket in:
@@ -52,7 +53,7 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         // like any other and refused (503 on plain HTTP, then closed) as soon as it becomes active.
         let admitted = gate.open(channel)
         channel.closeFuture.whenComplete { [gate] _ in gate.close(channel) }
-        let tls = webConfig?.reload().tls
+        let tls = webConfig?.latest.tls
         let readTimeout = TimeAmount.nanoseconds(Int64(limits.readTimeout * 1e9))
         return channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations

@@ -16,6 +16,20 @@ struct Routes {
     let access: OFREPAccess
     let logger: Logger
 
+    /// The exporter's router: request metrics first, then the guards (basic auth or an OFREP API key, CORS, the
+    /// declared body size), then the routes. Built once and shared by every listen address; tests build it in
+    /// process and drive it with HummingbirdTesting.
+    func router(webConfig: WebConfigReloader?, maximumBodyBytes: Int) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: RequestMetricsMiddleware(metrics: telemetry.http, telemetryPath: options.telemetryPath))
+        router.add(
+            middleware: RequestGuardMiddleware(
+                webConfig: webConfig, authenticator: BasicAuthenticator(), ofrep: access,
+                maximumBodyBytes: maximumBodyBytes, metrics: telemetry.http))
+        register(on: router)
+        return router
+    }
+
     func register(on router: Router<BasicRequestContext>) {
         router.get("/") { _, _ in landingPage() }
         router.get(RouterPath(stringLiteral: options.telemetryPath)) { request, _ in metrics(request) }

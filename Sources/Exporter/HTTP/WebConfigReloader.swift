@@ -4,11 +4,11 @@ import Logging
 import NIOSSL
 import Telemetry
 
-/// `--web.config.file`, read again for each new connection as exporter-toolkit does, so a rotated certificate, key,
-/// client CA or user list applies without a restart.
+/// `--web.config.file`, read again when it or a certificate file it names changes (``WebConfigWatcher``) and on
+/// SIGHUP, so a rotated certificate, key, client CA or user list applies without a restart. A new
+/// connection takes ``latest``: no file is read on an event loop.
 ///
-/// The file and the certificate files it names are re-read each time; the TLS context is rebuilt only when their
-/// bytes change. A broken file (or certificate) never takes the server down and never opens it up: the last good
+/// The TLS context is rebuilt only when the files' bytes change. A broken file (or certificate) never takes the server down and never opens it up: the last good
 /// configuration stays in use, the error is logged once, and
 /// `feature_flag_exporter_web_config_last_reload_successful` reads 0 until a good one is back.
 final class WebConfigReloader: Sendable {
@@ -54,7 +54,19 @@ final class WebConfigReloader: Sendable {
     /// The configuration last read, without reading again (for requests on a connection already set up).
     var latest: Active { state.withLock { $0.active } }
 
-    /// Reads the files again and returns the configuration for a new connection.
+    /// The files the configuration in use was read from: the web config and the certificate files it names.
+    var watchedPaths: [String] {
+        let config = latest.config
+        var paths = [path]
+        if let tls = config.tls {
+            // Resolved against the web config's folder when it was read.
+            paths += [tls.certificateFile, tls.keyFile] + (tls.clientCAFile.map { [$0] } ?? [])
+        }
+        return paths
+    }
+
+    /// Reads the files again (blocking: call it off the event loops) and returns the configuration now in use.
+    @discardableResult
     func reload() -> Active {
         let previous = latest
         do throws(WebConfigError) {

@@ -62,7 +62,8 @@ public enum ExporterServer {
                 "source": "\(source)", "environment": "\(options.environment)", "refresh_mode": "\(plan.mode.rawValue)",
                 "refresh_interval": .stringConvertible(plan.interval), "stale_threshold": .stringConvertible(plan.staleThreshold),
             ])
-        let first = runtime.check(trigger: .startup)
+        // On the synchroniser's own queue: a blocking fetch never holds a thread of the cooperative pool.
+        let first = await runtime.refresh(trigger: .startup)
         if !first.succeeded {
             if runtime.serveCache() == nil {
                 logger.error(
@@ -135,14 +136,10 @@ public enum ExporterServer {
             apiKeys: try options.ofrepAPIKeyFile.map { path throws(ServeSetupError) in try APIKeyFile(path: path) },
             allowedOrigins: options.ofrepCORSOrigins)
         services.append(HangupReloader(runtime: runtime, webConfig: webConfig, apiKeys: access.apiKeys, logger: logger))
-        let router = Router()
-        router.add(middleware: RequestMetricsMiddleware(metrics: telemetry.http, telemetryPath: options.telemetryPath))
-        router.add(
-            middleware: RequestGuardMiddleware(
-                webConfig: webConfig, authenticator: BasicAuthenticator(), ofrep: access,
-                maximumBodyBytes: settings.mirror.maximumLineBytes, metrics: telemetry.http))
-        Routes(runtime: runtime, telemetry: telemetry, mirror: mirror, options: options, access: access, logger: logger)
-            .register(on: router)
+        if let webConfig { services.append(WebConfigWatcher(reloader: webConfig, logger: logger)) }
+        let router = Routes(
+            runtime: runtime, telemetry: telemetry, mirror: mirror, options: options, access: access, logger: logger
+        ).router(webConfig: webConfig, maximumBodyBytes: settings.mirror.maximumLineBytes)
         /// One HTTP server on `host:port`: every address serves the same router, limits and web config.
         func application(host: String, port: Int, services: [any Service], primary: Bool) -> some ApplicationProtocol {
             Application(
