@@ -153,6 +153,12 @@ struct RouteTests {
             #expect(text.contains("feature_flag_exporter_http_requests_total{handler=\"/health\",code=\"200\"} 1\n"))
             #expect(text.contains("feature_flag_exporter_http_requests_total{handler=\"/ofrep/v1/evaluate/flags/{key}\",code=\"404\"} 1\n"))
             #expect(!text.contains("/no/such/page"), "an unknown path must not become a label value")
+            #expect(text.contains("feature_flag_exporter_http_requests_total{handler=\"other\",code=\"404\"} 1\n"))
+            for handler in ["/", "/metrics", "/-/ready"] {
+                _ = try await client.execute(uri: handler, method: .get)
+                let after = String(decoding: fixture.telemetry.render(now: 0), as: UTF8.self)
+                #expect(after.contains("feature_flag_exporter_http_requests_total{handler=\"\(handler)\",code=\"200\"}"), "\(handler)")
+            }
         }
     }
 

@@ -21,7 +21,7 @@ struct Routes {
     /// process and drive it with HummingbirdTesting.
     func router(webConfig: WebConfigReloader?, maximumBodyBytes: Int) -> Router<BasicRequestContext> {
         let router = Router()
-        router.add(middleware: RequestMetricsMiddleware(metrics: telemetry.http, telemetryPath: options.telemetryPath))
+        router.add(middleware: RequestMetricsMiddleware(metrics: telemetry.http))
         router.add(
             middleware: RequestGuardMiddleware(
                 webConfig: webConfig, authenticator: BasicAuthenticator(), ofrep: access,
