@@ -22,8 +22,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("config.stale-threshold"), help: "Seconds after the last successful check at which the config is stale (default 300 production, 600 staging, 3600 otherwise).")
     var staleThreshold: Double?
 
-    @Option(name: .customLong("web.listen-address"), help: "Address to listen on, host:port or :port; repeat it to listen on several (default :\(ServeOptions.defaultPort)).")
-    var listenAddresses: [String] = []
+    @Option(
+        name: .customLong("web.listen-address"),
+        help: "Address to listen on, host:port or :port; repeat it to listen on several (default :\(ServeOptions.defaultPort)).",
+        transform: ServeOptions.ListenAddress.init(option:))
+    var listenAddresses: [ServeOptions.ListenAddress] = []
 
     @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose metrics.")
     var telemetryPath = "/metrics"
@@ -48,11 +51,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("web.max-header-bytes"), help: "Bytes of request target, and of header fields, per request (at most 81920).")
     var maximumHeaderBytes = HTTPLimits().maximumHeaderBytes
 
-    @Option(name: .customLong("log.level"), help: "debug, info, warn or error.")
-    var logLevel = "info"
+    @Option(name: .customLong("log.level"), help: "debug, info, warn or error.", transform: Logger.Level.init(option:))
+    var logLevel = Logger.Level.info
 
-    @Option(name: .customLong("log.format"), help: "logfmt or json.")
-    var logFormat = "logfmt"
+    @Option(name: .customLong("log.format"), help: "logfmt or json.", transform: LogFormat.init(option:))
+    var logFormat = LogFormat.logfmt
 
     @Option(name: .customLong("synthetic.shard"), help: "i/n: evaluate the members m with m % n == i of the population; auto/n takes i from the pod's ordinal ($POD_NAME, else the host name), as a StatefulSet names its pods.")
     var shard = "0/1"
@@ -69,8 +72,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("metrics.max-flags"), help: "Flags with their own series; later ones fold into __other__.")
     var maximumFlagSeries = 2000
 
-    @Option(name: .customLong("refresh.mode"), help: "periodic, pubsub, both or none (default: $FEATURE_FLAG_REFRESH_MODE, refresh.mode, else by environment).")
-    var refreshMode: String?
+    @Option(
+        name: .customLong("refresh.mode"),
+        help: "periodic, pubsub, both or none (default: $FEATURE_FLAG_REFRESH_MODE, refresh.mode, else by environment).",
+        transform: RefreshMode.init(option:))
+    var refreshMode: RefreshMode?
 
     @Option(name: .customLong("refresh.interval"), help: "Seconds between periodic checks, at least 10 (default: $FEATURE_FLAG_REFRESH_INTERVAL, refresh.interval, else by environment).")
     var refreshInterval: Double?
@@ -100,20 +106,11 @@ struct ServeCommand: AsyncParsableCommand {
     var minimumRefreshInterval = 10.0
 
     func validate() throws {
-        for listenAddress in listenAddresses where ServeOptions.parseListenAddress(listenAddress) == nil {
-            throw ValidationError("--web.listen-address '\(listenAddress)' is not host:port")
-        }
         if Set(listenAddresses).count != listenAddresses.count {
             throw ValidationError("--web.listen-address names the same address twice")
         }
         guard PopulationShard(parsing: shard) != nil || PopulationShard.autoCount(parsing: shard) != nil else {
             throw ValidationError("--synthetic.shard '\(shard)' is not i/n with 0 <= i < n, or auto/n")
-        }
-        guard Logger.Level(flagValue: logLevel) != nil else {
-            throw ValidationError("--log.level '\(logLevel)' is not one of debug, info, warn, error")
-        }
-        guard LogFormat(rawValue: logFormat) != nil else {
-            throw ValidationError("--log.format '\(logFormat)' is not logfmt or json")
         }
         guard telemetryPath.hasPrefix("/"), telemetryPath.count > 1 else {
             throw ValidationError("--web.telemetry-path must start with / and name a path")
@@ -122,9 +119,6 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--web.telemetry-path \(telemetryPath) collides with the exporter's own \(taken); choose another, such as /metrics")
         }
         guard maximumFlagSeries >= 1 else { throw ValidationError("--metrics.max-flags must be at least 1") }
-        if let refreshMode, RefreshMode(rawValue: refreshMode) == nil {
-            throw ValidationError("--refresh.mode '\(refreshMode)' is not one of periodic, pubsub, both, none")
-        }
         if let refreshInterval, !(refreshInterval >= minimumRefreshInterval) {
             throw ValidationError("--refresh.interval must be at least \(Int(minimumRefreshInterval)) seconds")
         }
@@ -153,11 +147,11 @@ struct ServeCommand: AsyncParsableCommand {
         options.environment = selection.environment
         options.environmentIsExplicit = selection.environmentIsExplicit
         options.overlay = config.overlay
-        let addresses = (listenAddresses.isEmpty ? [":\(ServeOptions.defaultPort)"] : listenAddresses)
-            .map { ServeOptions.parseListenAddress($0)! }
+        let addresses = listenAddresses.isEmpty
+            ? [ServeOptions.ListenAddress(host: "0.0.0.0", port: ServeOptions.defaultPort)] : listenAddresses
         options.listenHost = addresses[0].host
         options.listenPort = addresses[0].port
-        options.additionalListenAddresses = addresses.dropFirst().map { ServeOptions.ListenAddress(host: $0.host, port: $0.port) }
+        options.additionalListenAddresses = Array(addresses.dropFirst())
         options.telemetryPath = telemetryPath
         options.enableLifecycle = enableLifecycle
         options.webConfigFile = webConfigFile
@@ -167,8 +161,8 @@ struct ServeCommand: AsyncParsableCommand {
         options.limits.readTimeout = readTimeout
         options.limits.idleTimeout = idleTimeout
         options.limits.maximumHeaderBytes = maximumHeaderBytes
-        options.logLevel = Logger.Level(flagValue: logLevel)!
-        options.logFormat = LogFormat(rawValue: logFormat)!
+        options.logLevel = logLevel
+        options.logFormat = logFormat
         switch PopulationShard.resolve(shard, podName: options.environmentVariables["POD_NAME"] ?? PushPlan.hostName()) {
         case .success(let resolved): options.shard = resolved
         case .failure(let error):
@@ -179,7 +173,7 @@ struct ServeCommand: AsyncParsableCommand {
         if noSynthetic { options.syntheticEnabled = false }
         options.mirrorFile = mirrorFile
         options.maximumFlagSeries = maximumFlagSeries
-        options.refreshMode = refreshMode.flatMap(RefreshMode.init(rawValue:))
+        options.refreshMode = refreshMode
         options.refreshInterval = refreshInterval
         options.minimumRefreshInterval = minimumRefreshInterval
         options.staleThreshold = staleThreshold
@@ -207,13 +201,39 @@ struct ServeCommand: AsyncParsableCommand {
 
 extension Logger.Level {
     /// `--log.level` values, with Prometheus's `warn` for swift-log's `warning`.
-    init?(flagValue: String) {
-        switch flagValue {
+    init(option text: String) throws {
+        switch text {
         case "debug": self = .debug
         case "info": self = .info
         case "warn", "warning": self = .warning
         case "error": self = .error
-        default: return nil
+        default: throw ValidationError("'\(text)' is not one of debug, info, warn, error")
         }
+    }
+}
+
+extension LogFormat {
+    /// `--log.format` values.
+    init(option text: String) throws {
+        guard let format = LogFormat(rawValue: text) else { throw ValidationError("'\(text)' is not logfmt or json") }
+        self = format
+    }
+}
+
+extension RefreshMode {
+    /// `--refresh.mode` values.
+    init(option text: String) throws {
+        guard let mode = RefreshMode(rawValue: text) else {
+            throw ValidationError("'\(text)' is not one of periodic, pubsub, both, none")
+        }
+        self = mode
+    }
+}
+
+extension ServeOptions.ListenAddress {
+    /// `--web.listen-address` values: host:port, :port, [v6]:port.
+    init(option text: String) throws {
+        guard let (host, port) = ServeOptions.parseListenAddress(text) else { throw ValidationError("'\(text)' is not host:port") }
+        self.init(host: host, port: port)
     }
 }

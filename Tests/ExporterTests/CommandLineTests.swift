@@ -184,6 +184,19 @@ struct CommandLineTests {
         #expect(!output.standardError.contains("msg=listening"))
     }
 
+    @Test("serve's typed options are parsed once, by the argument parser, with the value and why it is refused", arguments: [
+        (["--web.listen-address", "nope"], "The value 'nope' is invalid for '--web.listen-address <web.listen-address>': 'nope' is not host:port"),
+        (["--log.level", "loud"], "'loud' is not one of debug, info, warn, error"),
+        (["--log.format", "xml"], "'xml' is not logfmt or json"),
+        (["--refresh.mode", "sometimes"], "'sometimes' is not one of periodic, pubsub, both, none"),
+        (["--web.listen-address", ":0", "--web.listen-address", ":0"], "--web.listen-address names the same address twice"),
+    ])
+    func serveTypedOptions(arguments: [String], message: String) throws {
+        let result = try CommandRunner.exporter(["serve", "--no-synthetic"] + arguments)
+        #expect(result.status == 64, "\(result.standardError)")
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+    }
+
     @Test("serve refuses bad refresh and source settings, a bad FEATURE_FLAG_REFRESH_MODE and an unknown scheme")
     func serveBadRefreshSettings() throws {
         let path = NSTemporaryDirectory() + "exporter-\(UUID().uuidString).yaml"
