@@ -41,14 +41,16 @@ let package = Package(
         ),
         // A pthread_mutex_t-backed value lock that ThreadSanitizer can see (Synchronization.Mutex it cannot, on Linux).
         .target(name: "Locking", swiftSettings: strictSettings),
+        // Clocks, thread sleeps and bounded whole-file reads, written once for every module.
+        .target(name: "SystemIO", swiftSettings: strictSettings),
         .target(
             name: "FlagEngine",
-            dependencies: ["CSHA256", "Locking"],
+            dependencies: ["CSHA256", "Locking", "SystemIO"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "FlagConfig",
-            dependencies: ["FlagEngine", "Locking", "Secrets", .product(name: "Yams", package: "Yams")],
+            dependencies: ["FlagEngine", "Locking", "Secrets", "SystemIO", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         // zlib's deflate in gzip framing, for `/metrics` with `Accept-Encoding: gzip`.
@@ -64,26 +66,29 @@ let package = Package(
         .target(name: "CHiredis", linkerSettings: [.linkedLibrary("hiredis")]),
         // Every outbound HTTP call: config sources, SSM, the Pushgateway.
         // Where a header value or credential comes from (literal, environment variable, file), read at each use.
-        .target(name: "Secrets", swiftSettings: strictSettings),
+        .target(name: "Secrets", dependencies: ["SystemIO"], swiftSettings: strictSettings),
         .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: strictSettings),
         .target(
             name: "FlagSync",
-            dependencies: ["FlagConfig", "FlagEngine", "CurlHTTP", "CHiredis", "Locking", "Secrets"],
+            dependencies: ["FlagConfig", "FlagEngine", "CurlHTTP", "CHiredis", "Locking", "Secrets", "SystemIO"],
             swiftSettings: strictSettings
         ),
         // Pushes the registry to a Prometheus Pushgateway (Telemetry for its gzip, CurlHTTP for the requests).
-        .target(name: "Pushgateway", dependencies: ["CurlHTTP", "Secrets", "Telemetry"], swiftSettings: strictSettings),
+        .target(name: "Pushgateway", dependencies: ["CurlHTTP", "Secrets", "SystemIO", "Telemetry"], swiftSettings: strictSettings),
         // stat(2) results as plain fields, for the mirror feed's rotation and truncation checks.
         .target(name: "CFileInfo"),
         .target(
             name: "Telemetry",
-            dependencies: ["FlagEngine", "FlagSync", "CZlib", "Locking", .product(name: "Prometheus", package: "swift-prometheus")],
+            dependencies: [
+                "FlagEngine", "FlagSync", "CZlib", "Locking", "SystemIO", .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
             name: "Exporter",
             dependencies: [
                 "FlagEngine", "FlagConfig", "FlagSync", "Telemetry", "Pushgateway", "CurlHTTP", "CFileInfo", "CCrypt", "Locking", "Secrets",
+                "SystemIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -110,6 +115,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "FlagEngineTests", dependencies: ["FlagEngine"], swiftSettings: strictSettings),
+        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"], swiftSettings: strictSettings),
         .testTarget(name: "FlagConfigTests", dependencies: ["FlagConfig", "FlagEngine"], swiftSettings: strictSettings),
         .testTarget(
             name: "TelemetryTests",

@@ -1,3 +1,4 @@
+import SystemIO
 public import FlagEngine
 #if canImport(Glibc)
 import Glibc
@@ -216,18 +217,6 @@ public enum FlagConfigLoader {
     }
 
     /// "a directory", "a FIFO"...: what a `stat` mode names, for errors.
-    static func fileKindName(_ mode: mode_t) -> String {
-        switch mode & S_IFMT {
-        case S_IFDIR: "a directory"
-        case S_IFIFO: "a FIFO (named pipe)"
-        case S_IFSOCK: "a socket"
-        case S_IFCHR: "a character device"
-        case S_IFBLK: "a block device"
-        case S_IFLNK: "a symbolic link"
-        default: "not a regular file"
-        }
-    }
-
     /// Whether anything is at `path`: a file of any kind, a directory, or a symbolic link (even a dangling one).
     public static func pathExists(_ path: String) -> Bool {
         var status = stat()
@@ -250,36 +239,11 @@ public enum FlagConfigLoader {
                 ConfigDiagnostic(severity: .error, location: SourceLocation(file: path), path: "", message: message)
             ], stage: .io)
         }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard descriptor >= 0 else {
-            let reason = errno
-            var link = stat()
-            if reason == ENOENT, lstat(path, &link) == 0, (link.st_mode & S_IFMT) == S_IFLNK {
-                throw failure("is a symbolic link to a file that does not exist")
-            }
-            throw failure("cannot open: \(String(cString: strerror(reason)))")
-        }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw failure("cannot stat: \(String(cString: strerror(errno)))") }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw failure("is \(fileKindName(status.st_mode)), not a regular file")
-        }
-        guard Int(status.st_size) <= maximumFileSize else {
-            throw failure("file is \(status.st_size) bytes, over the limit of \(maximumFileSize)")
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(status.st_size))
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw failure("read failed: \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { break }
-            bytes += chunk[0..<count]
-            if bytes.count > maximumFileSize { throw failure("file is over the limit of \(maximumFileSize) bytes") }
+        var bytes: [UInt8]
+        do {
+            bytes = try FileBytes.read(path, limit: maximumFileSize)
+        } catch {
+            throw failure(error.description)
         }
         // A UTF-8 byte order mark is allowed at the start, as PyYAML allows it, and dropped.
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }

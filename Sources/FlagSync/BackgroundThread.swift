@@ -25,19 +25,6 @@ enum BackgroundThread {
         precondition(result == 0, "pthread_create failed: \(result)")
         pthread_detach(thread)
     }
-
-    /// Sleeps `seconds` in slices of at most 100 ms, returning early (false) once `keepGoing` turns false.
-    static func sleep(_ seconds: Double, while keepGoing: () -> Bool) -> Bool {
-        var remaining = seconds
-        while remaining > 0 {
-            guard keepGoing() else { return false }
-            let slice = min(remaining, 0.1)
-            var request = timespec(tv_sec: Int(slice), tv_nsec: Int((slice - Double(Int(slice))) * 1e9))
-            nanosleep(&request, nil)
-            remaining -= slice
-        }
-        return keepGoing()
-    }
 }
 
 /// A running flag shared between a background loop and the object that stops it.

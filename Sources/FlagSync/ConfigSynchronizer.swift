@@ -2,6 +2,7 @@ import Dispatch
 public import FlagConfig
 public import FlagEngine
 import Locking
+import SystemIO
 
 #if canImport(Glibc)
     import Glibc
@@ -163,14 +164,14 @@ public final class ConfigSynchronizer: Sendable {
         state.withLock {
             $0.status.isLoaded = true
             $0.status.isServingCache = true
-            $0.status.lastChange = SyncClock.unixNow()
+            $0.status.lastChange = SystemClock.unixSeconds()
         }
         return loaded
     }
 
     private func performCheck(trigger: RefreshTrigger) -> RefreshReport {
-        let startedAt = SyncClock.unixNow()
-        let started = SyncClock.monotonicNow()
+        let startedAt = SystemClock.unixSeconds()
+        let started = SystemClock.monotonicSeconds()
         var transitions: [CircuitBreaker.Transition] = []
         let (permit, transition, validator) = state.withLock { state in
             let (permit, transition) = state.breaker.permit(at: startedAt)
@@ -178,7 +179,7 @@ public final class ConfigSynchronizer: Sendable {
         }
         if let transition { transitions.append(transition) }
         func report(_ outcome: RefreshReport.Outcome, fetchSucceeded: Bool?, cacheError: CacheError? = nil) -> RefreshReport {
-            let finished = SyncClock.unixNow()
+            let finished = SystemClock.unixSeconds()
             let breakerState = state.withLock { state in
                 if let fetchSucceeded, let transition = state.breaker.record(success: fetchSucceeded, at: finished) {
                     transitions.append(transition)
@@ -187,7 +188,7 @@ public final class ConfigSynchronizer: Sendable {
             }
             return RefreshReport(
                 trigger: trigger, outcome: outcome, startedAt: startedAt,
-                durationSeconds: SyncClock.monotonicNow() - started, transitions: transitions, breakerState: breakerState,
+                durationSeconds: SystemClock.monotonicSeconds() - started, transitions: transitions, breakerState: breakerState,
                 cacheError: cacheError)
         }
         guard permit != .refused else { return report(.breakerOpen, fetchSucceeded: nil) }
@@ -265,20 +266,5 @@ extension ConfigSynchronizer {
             "the new config drops \(lost) of the \(current.count) flags in use at once, more than source.max_flag_loss "
                 + "(\(options.maximumFlagLoss)); refused, the config in use stays. Raise max_flag_loss (1 allows any loss) if "
                 + "this is intended")
-    }
-}
-
-/// The two clocks of FlagSync: unix time for reports, monotonic time for durations and debouncing.
-enum SyncClock {
-    static func unixNow() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
-
-    static func monotonicNow() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }

@@ -1,4 +1,5 @@
 import Synchronization
+import SystemIO
 
 #if canImport(Glibc)
     import Glibc
@@ -63,16 +64,16 @@ public final class FileWatcher: Sendable {
     ) {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var changedAt: Double?
-        var lastCheck = SyncClock.monotonicNow()
+        var lastCheck = SystemClock.monotonicSeconds()
         while running.isRunning {
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             let waitMilliseconds: Int32 = changedAt == nil ? 250 : Int32(max(1, debounce * 1000 / 2))
             let ready = poll(&poller, 1, waitMilliseconds)
             if ready > 0 {
                 let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
-                if count > 0 && relevant(buffer, count: count, watched: watched) { changedAt = SyncClock.monotonicNow() }
+                if count > 0 && relevant(buffer, count: count, watched: watched) { changedAt = SystemClock.monotonicSeconds() }
             }
-            let now = SyncClock.monotonicNow()
+            let now = SystemClock.monotonicSeconds()
             if let changed = changedAt, now - changed >= debounce {
                 changedAt = nil
                 lastCheck = now

@@ -1,5 +1,6 @@
 internal import CHiredis
 import Synchronization
+import SystemIO
 
 #if canImport(Glibc)
     import Glibc
@@ -97,7 +98,7 @@ public final class RedisSubscriber: Sendable {
             // Full jitter on top of the doubling, so many exporters do not reconnect at the same instant.
             let wait = backoff * (0.5 + Double.random(in: 0..<0.5))
             onEvent(.disconnected(error: error, retryIn: wait))
-            guard BackgroundThread.sleep(wait, while: { running.isRunning }) else { return }
+            guard ThreadSleep.sleep(wait, while: { running.isRunning }) else { return }
             backoff = min(maximumBackoff, backoff * 2)
             attempt += 1
         }

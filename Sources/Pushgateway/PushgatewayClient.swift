@@ -1,6 +1,7 @@
 public import CurlHTTP
 public import Secrets
 import Telemetry
+import SystemIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -150,7 +151,7 @@ public struct PushgatewayClient: Sendable {
             throw PushError(kind: .invalid, message: "not pushed to \(shownURL): \(error.message)", attempts: 0)
         }
 
-        let started = Self.monotonicSeconds()
+        let started = SystemClock.monotonicSeconds()
         var attempt = 0
         var generator = SystemRandomNumberGenerator()
         while true {
@@ -159,7 +160,7 @@ public struct PushgatewayClient: Sendable {
             switch Result(catching: { () throws(CurlError) in try CurlHTTPClient.perform(request) }) {
             case .success(let response) where (200..<300).contains(response.status):
                 return PushReport(
-                    status: response.status, attempts: attempt, durationSeconds: Self.monotonicSeconds() - started)
+                    status: response.status, attempts: attempt, durationSeconds: SystemClock.monotonicSeconds() - started)
             case .success(let response):
                 let reason = Self.reason(from: response.text)
                 let retried = response.status >= 500
@@ -191,7 +192,7 @@ public struct PushgatewayClient: Sendable {
                 throw final
             }
             let wait = configuration.retry.backoff(beforeRetry: attempt, random: Double.random(in: 0..<1, using: &generator))
-            Self.sleep(seconds: wait)
+            ThreadSleep.sleep(seconds: wait)
         }
     }
 
@@ -207,19 +208,6 @@ public struct PushgatewayClient: Sendable {
     /// libcurl's message starts with the URL; the error adds it already.
     static func strippingURL(_ message: String, url: String) -> String {
         message.hasPrefix(url + ": ") ? String(message.dropFirst(url.count + 2)) : message
-    }
-
-    static func monotonicSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
-
-    static func sleep(seconds: Double) {
-        guard seconds > 0 else { return }
-        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
     }
 }
 

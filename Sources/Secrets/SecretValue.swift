@@ -1,3 +1,4 @@
+import SystemIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,26 +34,13 @@ public enum SecretValue: Sendable, Hashable {
     }
 
     private static func readFile(_ path: String) throws(SecretValueError) -> String {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw SecretValueError(message: "cannot read \(path): \(String(cString: strerror(errno)))")
+        do {
+            return String(decoding: try FileBytes.read(path, limit: maximumFileBytes), as: UTF8.self)
+        } catch .tooLarge {
+            throw SecretValueError(message: "\(path) is over \(maximumFileBytes) bytes; it cannot be a secret")
+        } catch {
+            throw SecretValueError(message: "cannot read \(path): \(error.description)")
         }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SecretValueError(message: "cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { break }
-            bytes += chunk[0..<count]
-            guard bytes.count <= maximumFileBytes else {
-                throw SecretValueError(message: "\(path) is over \(maximumFileBytes) bytes; it cannot be a secret")
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

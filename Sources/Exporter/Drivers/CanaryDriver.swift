@@ -4,6 +4,7 @@ import Locking
 public import Logging
 public import ServiceLifecycle
 public import Telemetry
+import SystemIO
 
 /// Checks every canary once per interval: `feature_flag_canary_success{canary,flag_key}` is 1 when the flag served
 /// the expected variant for the canary's context, 0 otherwise (also when the flag is gone).
@@ -49,9 +50,9 @@ public struct CanaryDriver: Service {
         for canary in settings.checks {
             var failure: Logger.Metadata?
             if let index = flagSet.index(of: canary.flag) {
-                let started = MonotonicClock.seconds()
+                let started = SystemClock.monotonicSeconds()
                 let outcome = flagSet.evaluate(flagAt: index, in: canary.context)
-                tally.recordDuration(seconds: MonotonicClock.seconds() - started)
+                tally.recordDuration(seconds: SystemClock.monotonicSeconds() - started)
                 tally.record(outcome)
                 let served = flagSet.variantName(flagAt: index, variant: outcome.variantIndex)
                 if served != canary.expectedVariant {

@@ -3,6 +3,7 @@ public import FlagEngine
 import Locking
 import Synchronization
 public import Telemetry
+import SystemIO
 
 /// Evaluates mirrored traffic (OFREP requests and the JSONL feed) and counts it as `source="mirror"`.
 ///
@@ -41,7 +42,7 @@ public final class MirrorEvaluator: Sendable {
     /// `rate_limited`). A call for more tokens than the burst holds is admitted with a full bucket and leaves it in
     /// debt, so a bulk call over every flag can succeed while the long-run rate stays the limit.
     public func admit(count: Int = 1) -> Int? {
-        let now = MonotonicClock.seconds()
+        let now = SystemClock.monotonicSeconds()
         let wait = bucket.withLock { $0.take(Double(count), now: now) }
         guard let wait else { return nil }
         mirrorMetrics.recordDropped(.rateLimited)
@@ -63,9 +64,9 @@ public final class MirrorEvaluator: Sendable {
             return nil
         }
         let sampled = evaluationCount.add(1, ordering: .relaxed).oldValue % Self.durationSampleEvery == 0
-        let started = sampled ? MonotonicClock.seconds() : 0
+        let started = sampled ? SystemClock.monotonicSeconds() : 0
         let outcome = flagSet.evaluate(flagAt: index, in: context)
-        let duration = sampled ? MonotonicClock.seconds() - started : nil
+        let duration = sampled ? SystemClock.monotonicSeconds() - started : nil
         if refusingWithoutBucketingID && outcome.lacksBucketingID {
             evaluations.recordError(flagKey: key, errorType: .targetingKeyMissing, source: .mirror)
         } else {
@@ -93,10 +94,10 @@ public final class MirrorEvaluator: Sendable {
     /// rollout lacked a bucketing id counts as a `targeting_key_missing` error instead.
     public func evaluateAll(in context: EvaluationContext, on flagSet: FlagSet) -> [EvaluationOutcome] {
         let sampled = evaluationCount.add(1, ordering: .relaxed).oldValue % Self.durationSampleEvery == 0
-        let started = sampled ? MonotonicClock.seconds() : 0
+        let started = sampled ? SystemClock.monotonicSeconds() : 0
         let outcomes = (0..<flagSet.count).map { flagSet.evaluate(flagAt: $0, in: context) }
         // One sample per timed bulk call: the mean time of its evaluations.
-        let duration = sampled && !outcomes.isEmpty ? (MonotonicClock.seconds() - started) / Double(outcomes.count) : nil
+        let duration = sampled && !outcomes.isEmpty ? (SystemClock.monotonicSeconds() - started) / Double(outcomes.count) : nil
         let served = outcomes.filter { !$0.lacksBucketingID }
         for outcome in outcomes where outcome.lacksBucketingID {
             evaluations.recordError(

@@ -3,6 +3,7 @@ public import FlagEngine
 public import Logging
 public import ServiceLifecycle
 public import Telemetry
+import SystemIO
 
 /// Evaluates the modelled population at the configured rate, every 100 ms a slice, and hands the counts to
 /// telemetry once per slice.
@@ -41,7 +42,7 @@ public struct SyntheticDriver: Service {
         var runner = SyntheticRunner(population: population, flags: settings.flags)
         var carry = 0.0
         while !Task.isCancelled {
-            let started = MonotonicClock.seconds()
+            let started = SystemClock.monotonicSeconds()
             let flagSet = store.snapshot
             if flagSet.count > 0 && population.count > 0 {
                 carry = min(carry + settings.rate * Self.tick, settings.rate)
@@ -50,7 +51,7 @@ public struct SyntheticDriver: Service {
                 runner.run(contexts: contexts, on: flagSet)
                 runner.flush(into: evaluations, source: .synthetic)
             }
-            let elapsed = MonotonicClock.seconds() - started
+            let elapsed = SystemClock.monotonicSeconds() - started
             try await Task.sleep(for: .seconds(max(0.001, Self.tick - elapsed)))
         }
     }
@@ -110,9 +111,9 @@ public struct SyntheticRunner: Sendable {
             sampledSlot = sampledSlot < flagIndices.count - 1 ? sampledSlot + 1 : 0
             for (slot, index) in flagIndices.enumerated() {
                 if slot == sampledSlot {
-                    let started = MonotonicClock.seconds()
+                    let started = SystemClock.monotonicSeconds()
                     let outcome = flagSet.evaluate(flagAt: index, in: context, clock: clock)
-                    counts.recordDuration(seconds: MonotonicClock.seconds() - started)
+                    counts.recordDuration(seconds: SystemClock.monotonicSeconds() - started)
                     counts.record(outcome)
                 } else {
                     counts.record(flagSet.evaluate(flagAt: index, in: context, clock: clock))

@@ -8,6 +8,7 @@ import NIOHTTPTypes
 import NIOSSL
 import Synchronization
 import Telemetry
+import SystemIO
 
 /// Hummingbird's HTTP/1.1 child channel with the exporter's guards in front of it: the connection cap, TLS from
 /// `--web.config.file` (the configuration last read; ``WebConfigWatcher`` reads the files when they change, never the
@@ -102,7 +103,7 @@ final class ConnectionGate: Sendable {
         let now = count.add(1, ordering: .relaxed).newValue
         metrics.setConnections(now)
         let identifier = ObjectIdentifier(channel)
-        let threshold = MonotonicClock.seconds() - Self.minimumIdleSeconds
+        let threshold = SystemClock.monotonicSeconds() - Self.minimumIdleSeconds
         let evicted: (any Channel)? = connections.withLock { connections in
             var oldest: (ObjectIdentifier, any Channel, Double)?
             if now > maximum {
@@ -130,7 +131,7 @@ final class ConnectionGate: Sendable {
 
     /// The connection answered its request in full and waits for the next.
     func markIdle(_ channel: any Channel) {
-        let now = MonotonicClock.seconds()
+        let now = SystemClock.monotonicSeconds()
         connections.withLock { connections in
             let identifier = ObjectIdentifier(channel)
             if let entry = connections[identifier] { connections[identifier] = (entry.channel, now) }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemIO
 
 /// Where gradual rollouts read the time from; injectable so tests and simulations can fix or move it.
 ///
@@ -19,9 +15,7 @@ public enum EvaluationClock: Sendable {
     public func now() -> Double {
         switch self {
         case .system:
-            var spec = timespec()
-            clock_gettime(CLOCK_REALTIME, &spec)
-            return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+            return SystemClock.unixSeconds()
         case .fixed(let time):
             return time
         case .custom(let read):
