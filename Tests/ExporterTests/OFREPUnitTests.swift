@@ -65,10 +65,10 @@ struct OFREPUnitTests {
         for reason in EvaluationReason.allCases {
             for outcome in [RolloutOutcome?.none, .hit, .miss] {
                 let result = EvaluationResult(flagKey: "f", variant: "v", value: .bool(true), reason: reason, rolloutOutcome: outcome)
-                #expect(wire.contains(OFREP.reason(result, definition: nil)), "\(reason)")
+                #expect(wire.contains(OFREP.reason(result, definition: nil).rawValue), "\(reason)")
             }
         }
         let miss = EvaluationResult(flagKey: "f", variant: "off", value: .bool(false), reason: .defaultValue, rolloutOutcome: .miss)
-        #expect(OFREP.reason(miss, definition: nil) == "SPLIT")
+        #expect(OFREP.reason(miss, definition: nil) == .split)
     }
 }

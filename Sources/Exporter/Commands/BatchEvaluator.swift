@@ -22,14 +22,19 @@ public struct BatchEvaluator: Sendable {
         self.clock = clock
     }
 
+    /// `{"line", "error", "message"}` for a line that could not be evaluated.
+    static func failureLine(_ lineNumber: Int, _ code: String, _ message: String) -> String {
+        JSONWriter.object(reservingCapacity: 128) { json in
+            json.add("line", lineNumber)
+            json.add("error", code)
+            json.add("message", message)
+        }
+    }
+
     /// The output line for input line number `lineNumber` (1-based), or `nil` for a blank line.
     public func evaluateLine(_ bytes: UnsafeBufferPointer<UInt8>, lineNumber: Int) -> String? {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
-        func failure(_ code: String, _ message: String) -> String {
-            var output = "{\"line\":\(lineNumber),\"error\":\"\(code)\",\"message\":"
-            JSONText.writeString(message, to: &output)
-            return output + "}"
-        }
+        func failure(_ code: String, _ message: String) -> String { Self.failureLine(lineNumber, code, message) }
         if bytes.count > Self.maximumLineBytes {
             return failure("PARSE_ERROR", "line is \(bytes.count) bytes, over the limit of \(Self.maximumLineBytes)")
         }
@@ -70,9 +75,8 @@ public struct BatchEvaluator: Sendable {
             case .complete(let bytes):
                 result = bytes.withUnsafeBufferPointer { evaluateLine($0, lineNumber: lineNumber) }
             case .oversized(let length):
-                var message = "{\"line\":\(lineNumber),\"error\":\"PARSE_ERROR\",\"message\":"
-                JSONText.writeString("line is over \(length) bytes, over the limit of \(Self.maximumLineBytes)", to: &message)
-                result = message + "}"
+                result = Self.failureLine(
+                    lineNumber, "PARSE_ERROR", "line is over \(length) bytes, over the limit of \(Self.maximumLineBytes)")
             }
             if let result {
                 try writer.write(result)

@@ -55,38 +55,32 @@ public enum CheckReport {
         let info = loaded.flagSet.info
         switch format {
         case .json:
-            var output = "{\"ok\":true,\"environment\":"
-            JSONText.writeString(loaded.environment, to: &output)
-            output += ",\"sources\":" + jsonArray(loaded.sources)
-            output += ",\"version\":"
-            JSONText.writeString(info.version, to: &output)
-            output += ",\"schema_version\":"
-            JSONText.writeString(info.schemaVersion, to: &output)
-            output += ",\"checksum\":\"\(info.checksum)\""
-            output += ",\"global_rollout_percentage\":"
-            if let percentage = loaded.globalRolloutPercentage {
-                JSONText.writeNumber(percentage, to: &output)
-            } else {
-                output += "null"
+            return JSONWriter.object { json in
+                json.add("ok", true)
+                json.add("environment", loaded.environment)
+                json.add("sources", loaded.sources)
+                json.add("version", info.version)
+                json.add("schema_version", info.schemaVersion)
+                json.add("checksum", info.checksum)
+                json.add("global_rollout_percentage", loaded.globalRolloutPercentage)
+                json.array("flags") { flags in
+                    for row in rows {
+                        flags.object { flag in
+                            flag.add("key", row.key)
+                            flag.add("state", row.state)
+                            flag.add("strategy", row.strategy)
+                            flag.add("effective_percentage", row.effectivePercentage)
+                            flag.add("default_variant", row.defaultVariant)
+                            flag.add("served_variant", row.servedVariant)
+                            flag.add("variants", row.variants)
+                            flag.add("rules", row.rules)
+                            flag.add("prerequisites", row.prerequisites)
+                            flag.add("phase", row.phase)
+                        }
+                    }
+                }
+                json.add("warnings", loaded.warnings.map(\.description))
             }
-            output += ",\"flags\":["
-            for (index, row) in rows.enumerated() {
-                if index > 0 { output += "," }
-                output += "{\"key\":"
-                JSONText.writeString(row.key, to: &output)
-                output += ",\"state\":\"\(row.state)\",\"strategy\":\"\(row.strategy)\",\"effective_percentage\":"
-                JSONText.writeNumber(row.effectivePercentage, to: &output)
-                output += ",\"default_variant\":"
-                JSONText.writeString(row.defaultVariant, to: &output)
-                output += ",\"served_variant\":"
-                JSONText.writeString(row.servedVariant, to: &output)
-                output += ",\"variants\":" + jsonArray(row.variants)
-                output += ",\"rules\":" + jsonArray(row.rules)
-                output += ",\"prerequisites\":" + jsonArray(row.prerequisites)
-                output += ",\"phase\":" + (row.phase.map(String.init) ?? "null") + "}"
-            }
-            output += "],\"warnings\":" + jsonArray(loaded.warnings.map(\.description)) + "}"
-            return output
         case .text:
             var lines: [String] = []
             lines.append(
@@ -126,20 +120,22 @@ public enum CheckReport {
     public static func render(_ error: FlagConfigError, environment: String, format: Format) -> String {
         switch format {
         case .json:
-            var output = "{\"ok\":false,\"environment\":"
-            JSONText.writeString(environment, to: &output)
-            output += ",\"errors\":["
-            for (index, diagnostic) in error.diagnostics.enumerated() {
-                if index > 0 { output += "," }
-                output += "{\"severity\":\"\(diagnostic.severity.rawValue)\",\"file\":"
-                JSONText.writeString(diagnostic.location.file, to: &output)
-                output += ",\"line\":\(diagnostic.location.line),\"column\":\(diagnostic.location.column),\"path\":"
-                JSONText.writeString(diagnostic.path, to: &output)
-                output += ",\"message\":"
-                JSONText.writeString(diagnostic.message, to: &output)
-                output += "}"
+            return JSONWriter.object { json in
+                json.add("ok", false)
+                json.add("environment", environment)
+                json.array("errors") { errors in
+                    for diagnostic in error.diagnostics {
+                        errors.object { entry in
+                            entry.add("severity", diagnostic.severity.rawValue)
+                            entry.add("file", diagnostic.location.file)
+                            entry.add("line", diagnostic.location.line)
+                            entry.add("column", diagnostic.location.column)
+                            entry.add("path", diagnostic.path)
+                            entry.add("message", diagnostic.message)
+                        }
+                    }
+                }
             }
-            return output + "]}"
         case .text:
             let errors = error.errors.count
             return error.description + "\nrejected (environment \(environment)): \(errors) error\(errors == 1 ? "" : "s")"
@@ -151,15 +147,6 @@ public enum CheckReport {
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }
 
-    /// `items` as a JSON array of strings.
-    static func jsonArray(_ items: [String]) -> String {
-        var output = "["
-        for (index, item) in items.enumerated() {
-            if index > 0 { output += "," }
-            JSONText.writeString(item, to: &output)
-        }
-        return output + "]"
-    }
 }
 
 extension String {

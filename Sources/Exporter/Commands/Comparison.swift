@@ -78,28 +78,31 @@ public struct ComparisonReport: Sendable {
     /// The same as JSON: `{"users", "before", "after", "flags": [{"flag_key", "value_changes", "variant_changes",
     /// "moves": [{"from", "to", "users"}]}], "only_before", "only_after"}`.
     public var json: String {
-        var output = "{\"users\":\(users),\"before\":"
-        JSONText.writeString(beforeSource, to: &output)
-        output += ",\"after\":"
-        JSONText.writeString(afterSource, to: &output)
-        output += ",\"flags\":["
-        for (index, flag) in flags.enumerated() {
-            if index > 0 { output += "," }
-            output += "{\"flag_key\":"
-            JSONText.writeString(flag.key, to: &output)
-            output += ",\"value_changes\":\(flag.valueChanges),\"variant_changes\":\(flag.variantChanges),\"moves\":["
-            for (position, move) in flag.moves.enumerated() {
-                if position > 0 { output += "," }
-                output += "{\"from\":"
-                JSONText.writeString(move.from, to: &output)
-                output += ",\"to\":"
-                JSONText.writeString(move.to, to: &output)
-                output += ",\"users\":\(move.users)}"
+        JSONWriter.object { json in
+            json.add("users", users)
+            json.add("before", beforeSource)
+            json.add("after", afterSource)
+            json.array("flags") { list in
+                for flag in flags {
+                    list.object { entry in
+                        entry.add("flag_key", flag.key)
+                        entry.add("value_changes", flag.valueChanges)
+                        entry.add("variant_changes", flag.variantChanges)
+                        entry.array("moves") { moves in
+                            for move in flag.moves {
+                                moves.object { item in
+                                    item.add("from", move.from)
+                                    item.add("to", move.to)
+                                    item.add("users", move.users)
+                                }
+                            }
+                        }
+                    }
+                }
             }
-            output += "]}"
+            json.add("only_before", onlyBefore)
+            json.add("only_after", onlyAfter)
         }
-        output += "],\"only_before\":" + CheckReport.jsonArray(onlyBefore) + ",\"only_after\":" + CheckReport.jsonArray(onlyAfter) + "}"
-        return output
     }
 
     static func count(_ count: Int, of total: Int) -> String {

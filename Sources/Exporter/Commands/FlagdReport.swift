@@ -21,36 +21,34 @@ public enum FlagdReport {
             lines += warnings.map(\.description)
             return lines.joined(separator: "\n")
         case .json:
-            var output = "{\"format\":\"flagd\",\"file\":"
-            JSONText.writeString(file, to: &output)
-            output += ",\"flags\":["
-            for (index, key) in flagSet.keys.enumerated() {
-                guard let flag = flagSet.flags[key] else { continue }
-                if index > 0 { output += "," }
-                output += "{\"key\":"
-                JSONText.writeString(key, to: &output)
-                output += ",\"state\":\"\(flag.isEnabled ? "ENABLED" : "DISABLED")\",\"default_variant\":"
-                JSONText.write(flag.defaultVariant.map(FlagValue.string) ?? .null, to: &output)
-                output += ",\"variants\":"
-                JSONText.write(.list(flag.variants.map { .string($0.name) }), to: &output)
-                output += ",\"targeting\":\(flag.targeting != nil)}"
+            return JSONWriter.object { json in
+                json.add("format", "flagd")
+                json.add("file", file)
+                json.array("flags") { list in
+                    for key in flagSet.keys {
+                        guard let flag = flagSet.flags[key] else { continue }
+                        list.object { entry in
+                            entry.add("key", key)
+                            entry.add("state", flag.isEnabled ? "ENABLED" : "DISABLED")
+                            entry.add("default_variant", flag.defaultVariant)
+                            entry.add("variants", flag.variants.map(\.name))
+                            entry.add("targeting", flag.targeting != nil)
+                        }
+                    }
+                }
+                json.add("warnings", warnings.map(\.description))
             }
-            output += "],\"warnings\":"
-            JSONText.write(.list(warnings.map { .string($0.description) }), to: &output)
-            return output + "}"
         }
     }
 
     /// `eval`'s line for one resolution: `{"flag_key", "variant", "value", "reason", "error_code"}`.
     public static func jsonLine(_ resolution: FlagdResolution, flagKey: String) -> String {
-        var output = "{\"flag_key\":"
-        JSONText.writeString(flagKey, to: &output)
-        output += ",\"variant\":"
-        JSONText.write(resolution.variant.map(FlagValue.string) ?? .null, to: &output)
-        output += ",\"value\":"
-        JSONText.write(resolution.value ?? .null, to: &output)
-        output += ",\"reason\":\"\(resolution.reason.rawValue)\",\"error_code\":"
-        JSONText.write(resolution.errorCode.map { .string($0.rawValue) } ?? .null, to: &output)
-        return output + "}"
+        JSONWriter.object { json in
+            json.add("flag_key", flagKey)
+            json.add("variant", resolution.variant)
+            json.add("value", resolution.value ?? .null)
+            json.add("reason", resolution.reason.rawValue)
+            json.add("error_code", resolution.errorCode?.rawValue)
+        }
     }
 }

@@ -93,44 +93,34 @@ public struct SimulationReport: Sendable {
 
     /// JSON: `{"users", "environment", "flags": [...]}`.
     public var json: String {
-        var output = "{\"users\":\(users),\"environment\":"
-        JSONText.writeString(environment, to: &output)
-        output += ",\"flags\":["
-        for (index, flag) in flags.enumerated() {
-            if index > 0 { output += "," }
-            output += "{\"flag_key\":"
-            JSONText.writeString(flag.key, to: &output)
-            output += ",\"state\":\"\(flag.state.rawValue)\",\"strategy\":\"\(flag.strategy)\",\"evaluations\":\(flag.evaluations)"
-            output += ",\"configured_percentage\":"
-            JSONText.writeNumber(flag.configuredPercentage, to: &output)
-            output += ",\"realised_percentage\":"
-            if let realised = flag.realisedPercentage { JSONText.writeNumber(realised, to: &output) } else { output += "null" }
-            output += ",\"rollout_evaluations\":\(flag.rolloutEvaluations)"
-            if let pValue = flag.splitPValue {
-                output += ",\"split_srm_p_value\":"
-                JSONText.writeNumber(pValue, to: &output)
-            }
-            output += ",\"variants\":["
-            for (position, variant) in flag.variants.enumerated() {
-                if position > 0 { output += "," }
-                output += "{\"variant\":"
-                JSONText.writeString(variant.name, to: &output)
-                output += ",\"realised_share\":"
-                JSONText.writeNumber(variant.realisedShare, to: &output)
-                if let configured = variant.configuredSplitShare {
-                    output += ",\"configured_split_share\":"
-                    JSONText.writeNumber(configured, to: &output)
+        JSONWriter.object { json in
+            json.add("users", users)
+            json.add("environment", environment)
+            json.array("flags") { list in
+                for flag in flags {
+                    list.object { entry in
+                        entry.add("flag_key", flag.key)
+                        entry.add("state", flag.state.rawValue)
+                        entry.add("strategy", flag.strategy)
+                        entry.add("evaluations", flag.evaluations)
+                        entry.add("configured_percentage", flag.configuredPercentage)
+                        entry.add("realised_percentage", flag.realisedPercentage)
+                        entry.add("rollout_evaluations", flag.rolloutEvaluations)
+                        if let pValue = flag.splitPValue { entry.add("split_srm_p_value", pValue) }
+                        entry.array("variants") { variants in
+                            for variant in flag.variants {
+                                variants.object { item in
+                                    item.add("variant", variant.name)
+                                    item.add("realised_share", variant.realisedShare)
+                                    if let configured = variant.configuredSplitShare { item.add("configured_split_share", configured) }
+                                    if let split = variant.realisedSplitShare { item.add("realised_split_share", split) }
+                                }
+                            }
+                        }
+                    }
                 }
-                if let split = variant.realisedSplitShare {
-                    output += ",\"realised_split_share\":"
-                    JSONText.writeNumber(split, to: &output)
-                }
-                output += "}"
             }
-            output += "]}"
         }
-        output += "]}"
-        return output
     }
 
     /// `text` padded to a column of `width`, with at least one space after it: the report tables' cells.

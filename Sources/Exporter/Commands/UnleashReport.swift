@@ -21,39 +21,37 @@ public enum UnleashReport {
             lines += warnings.map(\.description)
             return lines.joined(separator: "\n")
         case .json:
-            var output = "{\"format\":\"unleash\",\"file\":"
-            JSONText.writeString(file, to: &output)
-            output += ",\"toggles\":["
-            for (index, toggle) in toggles.enumerated() {
-                if index > 0 { output += "," }
-                output += "{\"name\":"
-                JSONText.writeString(toggle.name, to: &output)
-                output += ",\"enabled\":\(toggle.enabled),\"strategies\":"
-                JSONText.write(.list(toggle.strategies.map { .string($0.name) }), to: &output)
-                output += ",\"variants\":"
-                JSONText.write(.list(toggle.variants.map { .string($0.name) }), to: &output)
-                output += "}"
+            return JSONWriter.object { json in
+                json.add("format", "unleash")
+                json.add("file", file)
+                json.array("toggles") { list in
+                    for toggle in toggles {
+                        list.object { entry in
+                            entry.add("name", toggle.name)
+                            entry.add("enabled", toggle.enabled)
+                            entry.add("strategies", toggle.strategies.map(\.name))
+                            entry.add("variants", toggle.variants.map(\.name))
+                        }
+                    }
+                }
+                json.add("warnings", warnings.map(\.description))
             }
-            output += "],\"warnings\":"
-            JSONText.write(.list(warnings.map { .string($0.description) }), to: &output)
-            return output + "}"
         }
     }
 
     /// `eval`'s line, as the SDKs report a toggle: `{"flag_key", "enabled", "variant": {"name", "enabled",
     /// "feature_enabled", "payload"}}`, and `"error_code": "FLAG_NOT_FOUND"` for a toggle the payload lacks.
     public static func jsonLine(_ result: UnleashResult, flagKey: String) -> String {
-        var output = "{\"flag_key\":"
-        JSONText.writeString(flagKey, to: &output)
-        output += ",\"enabled\":\(result.enabled),\"variant\":{\"name\":"
-        JSONText.writeString(result.variant, to: &output)
-        output += ",\"enabled\":\(result.variantEnabled),\"feature_enabled\":\(result.enabled)"
-        if let payload = result.payload {
-            output += ",\"payload\":"
-            JSONText.write(payload, to: &output)
+        JSONWriter.object { json in
+            json.add("flag_key", flagKey)
+            json.add("enabled", result.enabled)
+            json.object("variant") { variant in
+                variant.add("name", result.variant)
+                variant.add("enabled", result.variantEnabled)
+                variant.add("feature_enabled", result.enabled)
+                if let payload = result.payload { variant.add("payload", payload) }
+            }
+            if result.notFound { json.add("error_code", "FLAG_NOT_FOUND") }
         }
-        output += "}"
-        if result.notFound { output += ",\"error_code\":\"FLAG_NOT_FOUND\"" }
-        return output + "}"
     }
 }

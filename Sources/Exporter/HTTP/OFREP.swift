@@ -13,6 +13,17 @@ public enum OFREP {
         case general = "GENERAL"
     }
 
+    /// OpenFeature's reasons, as OFREP's `reason` spells them.
+    public enum Reason: String, Sendable, CaseIterable {
+        case staticValue = "STATIC"
+        case targetingMatch = "TARGETING_MATCH"
+        case split = "SPLIT"
+        case disabled = "DISABLED"
+        case defaultValue = "DEFAULT"
+        case unknown = "UNKNOWN"
+        case error = "ERROR"
+    }
+
     /// OpenFeature's reason for one of ours (docs/ofrep.md, "Reasons"). The engine's own reason stays in
     /// `metadata.reason`.
     ///
@@ -20,19 +31,19 @@ public enum OFREP {
     /// - a user list decided: TARGETING_MATCH when listed, DEFAULT when not;
     /// - FLAG_DISABLED is DISABLED; PREREQUISITE_FAILED and a rollout never reached are DEFAULT;
     /// - for a flagd flag, a `fractional` pick is TARGETING_MATCH, as flagd reports it.
-    public static func reason(_ result: EvaluationResult, definition: FlagDefinition?, format: FlagSetFormat = .seed) -> String {
-        if format == .flagd, result.reason == .split { return "TARGETING_MATCH" }
+    public static func reason(_ result: EvaluationResult, definition: FlagDefinition?, format: FlagSetFormat = .seed) -> Reason {
+        if format == .flagd, result.reason == .split { return .targetingMatch }
         let listed: Bool
         if case .userList? = definition?.rollout?.strategy { listed = true } else { listed = false }
         switch result.reason {
-        case .staticValue: return "STATIC"
-        case .targetingMatch: return "TARGETING_MATCH"
-        case .split: return "SPLIT"
-        case .flagDisabled: return "DISABLED"
-        case .prerequisiteFailed: return "DEFAULT"
-        case .evaluationError, .flagNotFound: return "ERROR"
-        case .rolloutMatch: return listed ? "TARGETING_MATCH" : "SPLIT"
-        case .defaultValue: return result.rolloutOutcome == .miss && !listed ? "SPLIT" : "DEFAULT"
+        case .staticValue: return .staticValue
+        case .targetingMatch: return .targetingMatch
+        case .split: return .split
+        case .flagDisabled: return .disabled
+        case .prerequisiteFailed: return .defaultValue
+        case .evaluationError, .flagNotFound: return .error
+        case .rolloutMatch: return listed ? .targetingMatch : .split
+        case .defaultValue: return result.rolloutOutcome == .miss && !listed ? .split : .defaultValue
         }
     }
 
@@ -62,19 +73,20 @@ public enum OFREP {
             self.details = details
         }
 
-        /// `{"key"?, "errorCode", "errorDetails"}`.
-        public func write(to output: inout String) {
-            output += "{"
-            if let key {
-                output += "\"key\":"
-                JSONText.writeString(key, to: &output)
-                output += ","
+        /// `{"key"?, "errorCode", "errorDetails"}`, as the next value of `json`.
+        public func write(into json: inout JSONWriter) {
+            json.object { body in
+                if let key { body.add("key", key) }
+                body.add("errorCode", code.rawValue)
+                body.add("errorDetails", details)
             }
-            output += "\"errorCode\":\""
-            output += code.rawValue
-            output += "\",\"errorDetails\":"
-            JSONText.writeString(details, to: &output)
-            output += "}"
+        }
+
+        /// The failure as a JSON object.
+        public var json: String {
+            var writer = JSONWriter(reservingCapacity: 128)
+            write(into: &writer)
+            return writer.text
         }
     }
 
@@ -84,38 +96,25 @@ public enum OFREP {
     /// `codeDefault`: the flag leaves the value to the caller (flagd's disabled flags and `defaultVariant: null`), so the
     /// answer has no `variant` and no `value`: OFREP's `codeDefaultFlag`, as flagd sends it.
     public static func success(_ result: EvaluationResult, definition: FlagDefinition?, format: FlagSetFormat = .seed,
-                               codeDefault: Bool = false, to output: inout String) {
-        output += "{\"key\":"
-        JSONText.writeString(result.flagKey, to: &output)
-        output += ",\"reason\":\""
-        output += reason(result, definition: definition, format: format)
-        output += "\""
-        if !codeDefault {
-            output += ",\"variant\":"
-            JSONText.writeString(result.variant, to: &output)
-            output += ",\"value\":"
-            JSONText.write(result.value, to: &output)
-        }
-        output += ",\"metadata\":{"
-        for entry in definition?.metadata ?? [:] where entry.key != "reason" && entry.key != "rule" {
-            switch entry.value {
-            case .bool, .int, .double, .string:
-                JSONText.writeString(entry.key, to: &output)
-                output += ":"
-                JSONText.write(entry.value, to: &output)
-                output += ","
-            case .null, .list, .object:
-                continue  // OFREP's metadata values are booleans, numbers and strings only
+                               codeDefault: Bool = false, into json: inout JSONWriter) {
+        json.object { body in
+            body.add("key", result.flagKey)
+            body.add("reason", reason(result, definition: definition, format: format).rawValue)
+            if !codeDefault {
+                body.add("variant", result.variant)
+                body.add("value", result.value)
+            }
+            body.object("metadata") { metadata in
+                for entry in definition?.metadata ?? [:] where entry.key != "reason" && entry.key != "rule" {
+                    switch entry.value {
+                    case .bool, .int, .double, .string: metadata.add(entry.key, entry.value)
+                    case .null, .list, .object: continue  // OFREP's metadata values are booleans, numbers and strings only
+                    }
+                }
+                metadata.add("reason", result.reason.rawValue)
+                if let rule = result.rule { metadata.add("rule", rule) }
             }
         }
-        output += "\"reason\":\""
-        output += result.reason.rawValue
-        output += "\""
-        if let rule = result.rule {
-            output += ",\"rule\":"
-            JSONText.writeString(rule, to: &output)
-        }
-        output += "}}"
     }
 }
 
@@ -141,8 +140,7 @@ public struct OFREPError: HTTPResponseError, Sendable {
 
     /// The response: the failure as JSON, `Retry-After` when set.
     public var response: Response {
-        var body = ""
-        failure.write(to: &body)
+        let body = failure.json
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))

@@ -64,10 +64,10 @@ struct OFREPRoutes {
         if evaluated.outcome.lacksBucketingID {
             throw OFREPError(.badRequest, OFREP.missingBucketingID(definition))
         }
-        var body = ""
+        var json = JSONWriter()
         OFREP.success(evaluated.result, definition: definition, format: evaluated.flagSet.format,
-                      codeDefault: evaluated.flagSet.servesCodeDefault(evaluated.outcome), to: &body)
-        return Self.json(.ok, body)
+                      codeDefault: evaluated.flagSet.servesCodeDefault(evaluated.outcome), into: &json)
+        return Self.json(.ok, json.text)
     }
 
     /// The bulk call. Its entity tag is known before evaluating (``BulkEntityTag``), so a matching `If-None-Match`
@@ -90,18 +90,19 @@ struct OFREPRoutes {
             throw OFREPError(.tooManyRequests, key: nil, code: .general, details: "mirror rate limit exceeded", retryAfter: wait)
         }
         let outcomes = mirror.evaluateAll(in: context, on: flagSet)
-        var body = "{\"flags\":["
-        for (index, outcome) in outcomes.enumerated() {
-            if index > 0 { body += "," }
-            let definition = flagSet.definitions[outcome.flagIndex]
-            if outcome.lacksBucketingID {
-                OFREP.missingBucketingID(definition).write(to: &body)
-            } else {
-                OFREP.success(flagSet.result(for: outcome), definition: definition, format: flagSet.format,
-                              codeDefault: flagSet.servesCodeDefault(outcome), to: &body)
+        let body = JSONWriter.object(reservingCapacity: 128 * max(1, outcomes.count)) { json in
+            json.array("flags") { list in
+                for outcome in outcomes {
+                    let definition = flagSet.definitions[outcome.flagIndex]
+                    if outcome.lacksBucketingID {
+                        OFREP.missingBucketingID(definition).write(into: &list)
+                    } else {
+                        OFREP.success(flagSet.result(for: outcome), definition: definition, format: flagSet.format,
+                                      codeDefault: flagSet.servesCodeDefault(outcome), into: &list)
+                    }
+                }
             }
         }
-        body += "]}"
         var response = Self.json(.ok, body)
         if let tag { response.headers[.eTag] = tag }
         return response
