@@ -1,4 +1,5 @@
 public import FlagEngine
+import Locking
 
 /// Which flags have series of their own: the first ``maximumFlagSeries`` flags of the config in use; later flags fold
 /// into `flag_key="__other__"`, and flags the config does not have count as `__unknown__`. A value each per-flag group
@@ -53,4 +54,20 @@ func seriesByKey<Key: Hashable, Series>(_ keys: some Sequence<Key>, _ make: (Key
 /// use, FlagSync's status, `/proc`); it moves nothing.
 protocol ScrapeTimeCollector: Sendable {
     func collect(at now: Double)
+}
+
+/// Series registered only once their feature is on (the pusher's, the Redis channel's): `nil` until ``enable(_:)``,
+/// which registers them once however often it is called; recording before that records nothing.
+final class LateSeries<Series: Sendable>: Sendable {
+    private let series = Locked<Series?>(nil)
+
+    /// Registers the series with `make`, unless they already are.
+    func enable(_ make: () -> Series) {
+        series.withLock { series in _ = cachedSeriesOnce(&series, make: make) }
+    }
+
+    /// Runs `body` on the series, if enabled.
+    func record(_ body: (Series) -> Void) {
+        series.withLock { series in if let series { body(series) } }
+    }
 }
