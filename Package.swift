@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "FlagEngine", targets: ["FlagEngine"]),
         .library(name: "FlagConfig", targets: ["FlagConfig"]),
+        .library(name: "WireFormat", targets: ["WireFormat"]),
         // For the benchmarks package (scrape-1k, synthetic); not a supported embedding API.
         .library(name: "Telemetry", targets: ["Telemetry"]),
         .library(name: "Exporter", targets: ["Exporter"]),
@@ -48,9 +49,12 @@ let package = Package(
             dependencies: ["CSHA256", "Locking", "SystemIO"],
             swiftSettings: strictSettings
         ),
+        // The wire: JSON read (JSONParser) and written (JSONWriter), the one context decoder, the mirror feed's and
+        // OFREP's request and answer shapes. Pure, so the fuzzers run it.
+        .target(name: "WireFormat", dependencies: ["FlagEngine"], swiftSettings: strictSettings),
         .target(
             name: "FlagConfig",
-            dependencies: ["FlagEngine", "Locking", "Secrets", "SystemIO", .product(name: "Yams", package: "Yams")],
+            dependencies: ["FlagEngine", "Locking", "Secrets", "SystemIO", "WireFormat", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         // zlib's deflate in gzip framing, for `/metrics` with `Accept-Encoding: gzip`.
@@ -70,7 +74,7 @@ let package = Package(
         .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: strictSettings),
         .target(
             name: "FlagSync",
-            dependencies: ["FlagConfig", "FlagEngine", "CurlHTTP", "CHiredis", "Locking", "Secrets", "SystemIO"],
+            dependencies: ["FlagConfig", "FlagEngine", "CurlHTTP", "CHiredis", "Locking", "Secrets", "SystemIO", "WireFormat"],
             swiftSettings: strictSettings
         ),
         // Pushes the registry to a Prometheus Pushgateway (Telemetry for its gzip, CurlHTTP for the requests).
@@ -88,7 +92,7 @@ let package = Package(
             name: "Exporter",
             dependencies: [
                 "FlagEngine", "FlagConfig", "FlagSync", "Telemetry", "Pushgateway", "CurlHTTP", "CFileInfo", "CCrypt", "Locking", "Secrets",
-                "SystemIO",
+                "SystemIO", "WireFormat",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -116,6 +120,7 @@ let package = Package(
         ),
         .testTarget(name: "FlagEngineTests", dependencies: ["FlagEngine"], swiftSettings: strictSettings),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"], swiftSettings: strictSettings),
+        .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", "FlagEngine"], swiftSettings: strictSettings),
         .testTarget(name: "FlagConfigTests", dependencies: ["FlagConfig", "FlagEngine"], swiftSettings: strictSettings),
         .testTarget(
             name: "TelemetryTests",
@@ -124,7 +129,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlagSyncTests",
-            dependencies: ["FlagSync", "FlagConfig", "FlagEngine", "CurlHTTP", "Pushgateway", "Secrets"],
+            dependencies: ["FlagSync", "FlagConfig", "FlagEngine", "CurlHTTP", "Pushgateway", "Secrets", "WireFormat"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -132,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "ExporterTests",
             dependencies: [
-                "Exporter", "FlagConfig", "FlagEngine", "FlagSync", "Telemetry", .product(name: "Yams", package: "Yams"),
+                "Exporter", "FlagConfig", "FlagEngine", "FlagSync", "Telemetry", "WireFormat", .product(name: "Yams", package: "Yams"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings

@@ -35,8 +35,8 @@ let package = Package(
         // The flags file: YAML, overlay merge, validation, compilation, evaluation of every flag.
         fuzzTarget("FuzzFlagsFile", dependencies: engine + ["FlagConfig"].map(library)),
         // An OFREP request body, decoded and evaluated against the shipped config.
-        fuzzTarget("FuzzOFREPBody", dependencies: engine + ["FlagConfig"].map(library)),
+        fuzzTarget("FuzzOFREPBody", dependencies: engine + ["FlagConfig", "WireFormat"].map(library)),
         // One line of the mirrored JSONL feed, decoded and evaluated against the shipped config.
-        fuzzTarget("FuzzMirrorLine", dependencies: engine + ["FlagConfig"].map(library)),
+        fuzzTarget("FuzzMirrorLine", dependencies: engine + ["FlagConfig", "WireFormat"].map(library)),
     ]
 )

@@ -1,4 +1,5 @@
 public import FlagEngine
+import WireFormat
 
 /// `config/exporter.yaml`: what the exporter evaluates on its own (synthetic population, canaries) and how it takes
 /// mirrored traffic. Validated like the flags file: every problem at its `file:line:column`.

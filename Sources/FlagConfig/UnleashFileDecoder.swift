@@ -1,4 +1,5 @@
 public import FlagEngine
+import WireFormat
 
 /// Reads an Unleash client-API payload (`/api/client/features`: `version`, `features`, `segments`, `query`) into an
 /// ``UnleashToggleSet``, with errors and warnings at file:line:column.

@@ -1,4 +1,5 @@
 public import CurlHTTP
+import WireFormat
 import Secrets
 public import FlagConfig
 import FlagEngine

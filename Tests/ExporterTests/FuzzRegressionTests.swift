@@ -1,4 +1,5 @@
 import FlagConfig
+import WireFormat
 import FlagEngine
 import Foundation
 import Testing

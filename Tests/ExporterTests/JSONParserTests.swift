@@ -1,4 +1,5 @@
 import FlagConfig
+import WireFormat
 import Exporter
 import FlagEngine
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import WireFormat
 @testable import Exporter
 import FlagConfig
 import FlagEngine

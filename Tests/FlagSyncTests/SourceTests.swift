@@ -1,4 +1,5 @@
 import Secrets
+import WireFormat
 import CurlHTTP
 import FlagConfig
 import FlagEngine

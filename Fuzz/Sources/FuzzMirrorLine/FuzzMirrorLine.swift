@@ -1,6 +1,7 @@
 import FuzzSupport
 import FlagConfig
 import FlagEngine
+import WireFormat
 
 /// libFuzzer's entry: the input is one line of the mirrored JSONL feed.
 @_cdecl("LLVMFuzzerTestOneInput")

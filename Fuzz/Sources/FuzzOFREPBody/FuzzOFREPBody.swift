@@ -1,6 +1,7 @@
 import FuzzSupport
 import FlagConfig
 import FlagEngine
+import WireFormat
 
 /// libFuzzer's entry: the input is the body of `POST /ofrep/v1/evaluate/flags`.
 @_cdecl("LLVMFuzzerTestOneInput")

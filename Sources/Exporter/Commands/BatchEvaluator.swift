@@ -1,4 +1,5 @@
 import FlagConfig
+import WireFormat
 public import FlagEngine
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 public import FlagConfig
+import WireFormat
 public import FlagEngine
 
 /// What `check` prints: the effective flags of one environment, or the errors that refused the configuration.

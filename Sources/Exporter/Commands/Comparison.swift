@@ -1,4 +1,5 @@
 public import FlagConfig
+import WireFormat
 public import FlagEngine
 
 /// `simulate --compare`: one population under two configs (any formats), and per flag how many users would be served

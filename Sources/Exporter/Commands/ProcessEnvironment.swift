@@ -1,4 +1,5 @@
 public import FlagEngine
+import WireFormat
 import FlagConfig
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 public import FlagEngine
+import WireFormat
 public import Telemetry
 
 /// Realised against configured shares per flag and variant, from a tally of synthetic evaluations: what `simulate`

@@ -1,4 +1,5 @@
 public import FlagConfig
+import WireFormat
 public import FlagEngine
 
 /// What `check` and `eval` print for an Unleash payload.

@@ -1,4 +1,5 @@
 import FlagEngine
+import WireFormat
 import FlagConfig
 public import Logging
 public import ServiceLifecycle

@@ -1,4 +1,5 @@
 import FlagConfig
+import WireFormat
 import Foundation
 import FlagEngine
 import FlagSync

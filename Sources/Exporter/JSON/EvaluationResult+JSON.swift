@@ -1,4 +1,5 @@
 import FlagConfig
+import WireFormat
 public import FlagEngine
 
 extension EvaluationResult {

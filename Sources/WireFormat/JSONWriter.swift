@@ -1,3 +1,4 @@
+public import FlagEngine
 /// The one way the exporter writes JSON objects and arrays (reports, OFREP answers, `eval` lines): members are
 /// written in the order they are added, keys and strings escaped and numbers written by ``JSONText``, commas and
 /// braces placed by the writer, never by hand.

@@ -1,4 +1,5 @@
 import FlagEngine
+import WireFormat
 import Foundation
 import Testing
 
