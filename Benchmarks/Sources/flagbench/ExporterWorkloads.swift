@@ -32,7 +32,7 @@ enum ExporterWorkloads {
         for source in [EvaluationSource.synthetic, .canary, .mirror] {
             var runner = SyntheticRunner(population: SyntheticPopulation(settings: population), flags: [])
             runner.run(contexts: 5_000, on: loaded.flagSet)
-            runner.flush(into: telemetry, source: source)
+            runner.flush(into: telemetry.evaluations, source: source)
         }
         return telemetry
     }
@@ -56,7 +56,7 @@ enum ExporterWorkloads {
             let start = Workloads.monotonicSeconds()
             for _ in 0..<10 {
                 runner.run(contexts: 10_000, on: loaded.flagSet)
-                runner.flush(into: telemetry, source: .synthetic)
+                runner.flush(into: telemetry.evaluations, source: .synthetic)
             }
             withCounting.append(Workloads.monotonicSeconds() - start)
 
