@@ -56,31 +56,25 @@ extension ExporterSettings {
 extension ExporterSettingsDecoder {
     mutating func push(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Push {
         var push = ExporterSettings.Push()
-        guard let pairs = base.mapping(node, path) else { return push }
-        base.warnUnknownKeys(
-            node,
-            [
-                "url", "job", "grouping", "method", "interval", "timeout", "connect_timeout", "retries", "ca_file", "gzip",
-                "basic_auth", "bearer_token_file", "bearer_token_from_env", "headers", "delete_on_shutdown",
-            ], path)
+        guard let members = base.members(node, path, PushKey.self) else { return push }
         var bearerTokens: [SecretValue] = []
-        for pair in pairs {
-            let here = path + [.key(pair.key)]
-            switch pair.key {
-            case "url":
-                if let url = base.name(pair.value, here) {
+        for member in members {
+            let here = member.path
+            switch member.key {
+            case .url:
+                if let url = base.name(member.value, here) {
                     if url.hasPrefix("http://") || url.hasPrefix("https://") {
                         push.url = url
                     } else {
-                        base.error(pair.value, here, "url must start with http:// or https://")
+                        base.error(member.value, here, "url must start with http:// or https://")
                     }
                 }
-            case "job":
-                if let job = base.name(pair.value, here) {
-                    if job.isEmpty { base.error(pair.value, here, "job must not be empty") } else { push.job = job }
+            case .job:
+                if let job = base.name(member.value, here) {
+                    if job.isEmpty { base.error(member.value, here, "job must not be empty") } else { push.job = job }
                 }
-            case "grouping":
-                guard let labels = base.mapping(pair.value, here) else { continue }
+            case .grouping:
+                guard let labels = base.mapping(member.value, here) else { continue }
                 for label in labels {
                     let labelPath = here + [.key(label.key)]
                     guard Self.isLabelName(label.key), !label.key.hasPrefix("__"), label.key != "job" else {
@@ -91,41 +85,40 @@ extension ExporterSettingsDecoder {
                     }
                     if let value = base.name(label.value, labelPath) { push.grouping.append(.init(name: label.key, value: value)) }
                 }
-            case "method":
-                if let method = base.name(pair.value, here) {
+            case .method:
+                if let method = base.name(member.value, here) {
                     if method == "put" || method == "post" {
                         push.method = method
                     } else {
-                        base.error(pair.value, here, "method must be put or post, found '\(method)'")
+                        base.error(member.value, here, "method must be put or post, found '\(method)'")
                     }
                 }
-            case "interval":
-                if let seconds = positiveSeconds(pair.value, here, maximum: 86_400) {
-                    if seconds >= 1 { push.interval = seconds } else { base.error(pair.value, here, "interval must be at least 1 second") }
+            case .interval:
+                if let seconds = positiveSeconds(member.value, here, maximum: 86_400) {
+                    if seconds >= 1 { push.interval = seconds } else { base.error(member.value, here, "interval must be at least 1 second") }
                 }
-            case "timeout": if let seconds = positiveSeconds(pair.value, here, maximum: 300) { push.timeout = seconds }
-            case "connect_timeout":
-                if let seconds = positiveSeconds(pair.value, here, maximum: 300) { push.connectTimeout = seconds }
-            case "retries":
-                if let count = base.integer(pair.value, here) {
-                    if count >= 0 && count <= 10 { push.retries = count } else { base.error(pair.value, here, "retries must be between 0 and 10") }
+            case .timeout: if let seconds = positiveSeconds(member.value, here, maximum: 300) { push.timeout = seconds }
+            case .connectTimeout:
+                if let seconds = positiveSeconds(member.value, here, maximum: 300) { push.connectTimeout = seconds }
+            case .retries:
+                if let count = base.integer(member.value, here) {
+                    if count >= 0 && count <= 10 { push.retries = count } else { base.error(member.value, here, "retries must be between 0 and 10") }
                 }
-            case "ca_file": push.caFile = base.name(pair.value, here)
-            case "gzip": push.gzip = base.bool(pair.value, here) ?? push.gzip
-            case "delete_on_shutdown": push.deleteOnShutdown = base.bool(pair.value, here) ?? push.deleteOnShutdown
-            case "basic_auth": push.basicAuth = basicAuth(pair.value, here)
-            case "bearer_token_file": if let file = base.name(pair.value, here) { bearerTokens.append(.file(file)) }
-            case "bearer_token_from_env":
-                if let name = base.name(pair.value, here) { bearerTokens.append(.environmentVariable(name)) }
-            case "headers":
-                guard case .sequence(let items) = pair.value.content else {
-                    base.error(pair.value, here, "expected a list of {name, value | value_from_env | value_from_file}")
+            case .caFile: push.caFile = base.name(member.value, here)
+            case .gzip: push.gzip = base.bool(member.value, here) ?? push.gzip
+            case .deleteOnShutdown: push.deleteOnShutdown = base.bool(member.value, here) ?? push.deleteOnShutdown
+            case .basicAuth: push.basicAuth = basicAuth(member.value, here)
+            case .bearerTokenFile: if let file = base.name(member.value, here) { bearerTokens.append(.file(file)) }
+            case .bearerTokenFromEnv:
+                if let name = base.name(member.value, here) { bearerTokens.append(.environmentVariable(name)) }
+            case .headers:
+                guard case .sequence(let items) = member.value.content else {
+                    base.error(member.value, here, "expected a list of {name, value | value_from_env | value_from_file}")
                     continue
                 }
                 for (index, item) in items.enumerated() {
                     if let header = header(item, here + [.index(index)]) { push.headers.append(header) }
                 }
-            default: break
             }
         }
         if bearerTokens.count > 1 { base.error(node, path, "set one of bearer_token_file and bearer_token_from_env") }
@@ -137,18 +130,16 @@ extension ExporterSettingsDecoder {
     }
 
     private mutating func basicAuth(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.BasicAuth? {
-        guard let pairs = base.mapping(node, path) else { return nil }
-        base.warnUnknownKeys(node, ["username", "password", "password_file", "password_from_env"], path)
+        guard let members = base.members(node, path, BasicAuthKey.self) else { return nil }
         var username: String?
         var passwords: [SecretValue] = []
-        for pair in pairs {
-            let here = path + [.key(pair.key)]
-            switch pair.key {
-            case "username": username = base.name(pair.value, here)
-            case "password": if let text = base.name(pair.value, here) { passwords.append(.literal(text)) }
-            case "password_file": if let text = base.name(pair.value, here) { passwords.append(.file(text)) }
-            case "password_from_env": if let text = base.name(pair.value, here) { passwords.append(.environmentVariable(text)) }
-            default: break
+        for member in members {
+            let here = member.path
+            switch member.key {
+            case .username: username = base.name(member.value, here)
+            case .password: if let text = base.name(member.value, here) { passwords.append(.literal(text)) }
+            case .passwordFile: if let text = base.name(member.value, here) { passwords.append(.file(text)) }
+            case .passwordFromEnv: if let text = base.name(member.value, here) { passwords.append(.environmentVariable(text)) }
             }
         }
         guard let username, !username.isEmpty else {
@@ -168,4 +159,33 @@ extension ExporterSettingsDecoder {
     }
 
     private static func isLetter(_ byte: UInt8) -> Bool { (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) }
+}
+
+extension ExporterSettingsDecoder {
+    /// The keys of `push`, declared once.
+    enum PushKey: String, CaseIterable {
+        case url
+        case job
+        case grouping
+        case method
+        case interval
+        case timeout
+        case connectTimeout = "connect_timeout"
+        case retries
+        case caFile = "ca_file"
+        case gzip
+        case basicAuth = "basic_auth"
+        case bearerTokenFile = "bearer_token_file"
+        case bearerTokenFromEnv = "bearer_token_from_env"
+        case headers
+        case deleteOnShutdown = "delete_on_shutdown"
+    }
+
+    /// The keys of `push.basic_auth`, declared once.
+    enum BasicAuthKey: String, CaseIterable {
+        case username
+        case password
+        case passwordFile = "password_file"
+        case passwordFromEnv = "password_from_env"
+    }
 }

@@ -121,73 +121,68 @@ extension ExporterSettings {
 extension ExporterSettingsDecoder {
     mutating func source(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Source {
         var source = ExporterSettings.Source()
-        guard let pairs = base.mapping(node, path) else { return source }
-        base.warnUnknownKeys(
-            node, ["url", "format", "timeout", "ca_file", "headers", "cache_file", "overlay", "allow_empty", "max_flag_loss"], path)
-        for pair in pairs {
-            let here = path + [.key(pair.key)]
-            switch pair.key {
-            case "url": source.url = base.name(pair.value, here)
-            case "format":
-                guard let text = base.name(pair.value, here) else { continue }
+        guard let members = base.members(node, path, SourceKey.self) else { return source }
+        for member in members {
+            let here = member.path
+            switch member.key {
+            case .url: source.url = base.name(member.value, here)
+            case .format:
+                guard let text = base.name(member.value, here) else { continue }
                 if text == "auto" { source.format = nil; continue }
                 guard let format = FlagFileFormat(rawValue: text) else {
-                    base.error(pair.value, here, "'\(text)' is not a format: auto, seed, flagd or unleash")
+                    base.error(member.value, here, "'\(text)' is not a format: auto, seed, flagd or unleash")
                     continue
                 }
                 source.format = format
-            case "timeout":
-                if let seconds = positiveSeconds(pair.value, here, maximum: 300) { source.timeout = seconds }
-            case "ca_file": source.caFile = base.name(pair.value, here)
-            case "cache_file": source.cacheFile = base.name(pair.value, here)
-            case "overlay": if let text = base.name(pair.value, here) { source.overlay = ExporterSettings.Overlay(parsing: text) }
-            case "allow_empty": source.allowEmpty = base.bool(pair.value, here) ?? source.allowEmpty
-            case "max_flag_loss":
-                if let share = base.number(pair.value, here) {
+            case .timeout:
+                if let seconds = positiveSeconds(member.value, here, maximum: 300) { source.timeout = seconds }
+            case .caFile: source.caFile = base.name(member.value, here)
+            case .cacheFile: source.cacheFile = base.name(member.value, here)
+            case .overlay: if let text = base.name(member.value, here) { source.overlay = ExporterSettings.Overlay(parsing: text) }
+            case .allowEmpty: source.allowEmpty = base.bool(member.value, here) ?? source.allowEmpty
+            case .maxFlagLoss:
+                if let share = base.number(member.value, here) {
                     if (0...1).contains(share) {
                         source.maximumFlagLoss = share
                     } else {
-                        base.error(pair.value, here, "must be a share between 0 and 1 (0.5 refuses a config that drops over half the flags)")
+                        base.error(member.value, here, "must be a share between 0 and 1 (0.5 refuses a config that drops over half the flags)")
                     }
                 }
-            case "headers":
-                guard case .sequence(let items) = pair.value.content else {
-                    base.error(pair.value, here, "expected a list of {name, value | value_from_env | value_from_file}")
+            case .headers:
+                guard case .sequence(let items) = member.value.content else {
+                    base.error(member.value, here, "expected a list of {name, value | value_from_env | value_from_file}")
                     continue
                 }
                 for (index, item) in items.enumerated() {
                     if let header = header(item, here + [.index(index)]) { source.headers.append(header) }
                 }
-            default: break
             }
         }
         return source
     }
 
     mutating func header(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Header? {
-        guard let pairs = base.mapping(node, path) else { return nil }
-        base.warnUnknownKeys(node, ["name", "value", "value_from_env", "value_from_file"], path)
+        guard let members = base.members(node, path, HeaderKey.self) else { return nil }
         var name: String?
         var values: [SecretValue] = []
-        for pair in pairs {
-            let here = path + [.key(pair.key)]
-            switch pair.key {
-            case "name":
-                name = base.name(pair.value, here)
+        for member in members {
+            let here = member.path
+            switch member.key {
+            case .name:
+                name = base.name(member.value, here)
                 if let text = name, text.isEmpty || !text.utf8.allSatisfy(Self.isHeaderNameByte) {
-                    base.error(pair.value, here, "'\(text)' is not a valid header name")
+                    base.error(member.value, here, "'\(text)' is not a valid header name")
                 }
-            case "value":
-                if let text = base.name(pair.value, here) {
+            case .value:
+                if let text = base.name(member.value, here) {
                     if text.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) {
-                        base.error(pair.value, here, "a header value cannot contain CR, LF or NUL (it would split the request)")
+                        base.error(member.value, here, "a header value cannot contain CR, LF or NUL (it would split the request)")
                     } else {
                         values.append(.literal(text))
                     }
                 }
-            case "value_from_env": if let text = base.name(pair.value, here) { values.append(.environmentVariable(text)) }
-            case "value_from_file": if let text = base.name(pair.value, here) { values.append(.file(text)) }
-            default: break
+            case .valueFromEnv: if let text = base.name(member.value, here) { values.append(.environmentVariable(text)) }
+            case .valueFromFile: if let text = base.name(member.value, here) { values.append(.file(text)) }
             }
         }
         guard let name else {
@@ -208,58 +203,54 @@ extension ExporterSettingsDecoder {
 
     mutating func refresh(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Refresh {
         var refresh = ExporterSettings.Refresh()
-        guard let pairs = base.mapping(node, path) else { return refresh }
-        base.warnUnknownKeys(
-            node,
-            ["mode", "interval", "jitter", "stale_threshold", "redis_url", "channel", "circuit_breaker"], path)
-        for pair in pairs {
-            let here = path + [.key(pair.key)]
-            switch pair.key {
-            case "mode":
-                if let text = base.name(pair.value, here) {
+        guard let members = base.members(node, path, RefreshKey.self) else { return refresh }
+        for member in members {
+            let here = member.path
+            switch member.key {
+            case .mode:
+                if let text = base.name(member.value, here) {
                     if let mode = RefreshMode(rawValue: text) {
                         refresh.mode = mode
                     } else {
-                        base.error(pair.value, here, "mode must be one of periodic, pubsub, both, none; found '\(text)'")
+                        base.error(member.value, here, "mode must be one of periodic, pubsub, both, none; found '\(text)'")
                     }
                 }
-            case "interval":
-                if let seconds = positiveSeconds(pair.value, here, maximum: 86_400) {
+            case .interval:
+                if let seconds = positiveSeconds(member.value, here, maximum: 86_400) {
                     if seconds >= 10 {
                         refresh.interval = seconds
                     } else {
-                        base.error(pair.value, here, "interval must be at least 10 seconds")
+                        base.error(member.value, here, "interval must be at least 10 seconds")
                     }
                 }
-            case "jitter":
-                if let fraction = base.number(pair.value, here) {
+            case .jitter:
+                if let fraction = base.number(member.value, here) {
                     if fraction >= 0 && fraction <= 0.5 {
                         refresh.jitter = fraction
                     } else {
-                        base.error(pair.value, here, "jitter must be between 0 and 0.5 (a fraction of the interval)")
+                        base.error(member.value, here, "jitter must be between 0 and 0.5 (a fraction of the interval)")
                     }
                 }
-            case "stale_threshold":
-                if let seconds = positiveSeconds(pair.value, here, maximum: 30 * 86_400) { refresh.staleThreshold = seconds }
-            case "redis_url":
-                if let url = base.name(pair.value, here) {
+            case .staleThreshold:
+                if let seconds = positiveSeconds(member.value, here, maximum: 30 * 86_400) { refresh.staleThreshold = seconds }
+            case .redisUrl:
+                if let url = base.name(member.value, here) {
                     if url.hasPrefix("redis://") {
                         refresh.redisURL = url
                     } else {
-                        base.error(pair.value, here, "redis_url must start with redis://")
+                        base.error(member.value, here, "redis_url must start with redis://")
                     }
                 }
-            case "channel":
-                if let channel = base.name(pair.value, here) {
-                    if channel.isEmpty { base.error(pair.value, here, "channel must not be empty") } else { refresh.channel = channel }
+            case .channel:
+                if let channel = base.name(member.value, here) {
+                    if channel.isEmpty { base.error(member.value, here, "channel must not be empty") } else { refresh.channel = channel }
                 }
-            case "circuit_breaker":
-                guard let breaker = base.mapping(pair.value, here) else { continue }
-                base.warnUnknownKeys(pair.value, ["failure_threshold", "recovery_timeout"], here)
+            case .circuitBreaker:
+                guard let breaker = base.members(member.value, here, CircuitBreakerKey.self) else { continue }
                 for entry in breaker {
-                    let entryPath = here + [.key(entry.key)]
+                    let entryPath = entry.path
                     switch entry.key {
-                    case "failure_threshold":
+                    case .failureThreshold:
                         if let count = base.integer(entry.value, entryPath) {
                             if count >= 1 && count <= 1000 {
                                 refresh.failureThreshold = count
@@ -267,14 +258,12 @@ extension ExporterSettingsDecoder {
                                 base.error(entry.value, entryPath, "failure_threshold must be between 1 and 1000")
                             }
                         }
-                    case "recovery_timeout":
+                    case .recoveryTimeout:
                         if let seconds = positiveSeconds(entry.value, entryPath, maximum: 86_400) {
                             refresh.recoveryTimeout = seconds
                         }
-                    default: break
                     }
                 }
-            default: break
             }
         }
         return refresh
@@ -287,5 +276,45 @@ extension ExporterSettingsDecoder {
             return nil
         }
         return seconds
+    }
+}
+
+extension ExporterSettingsDecoder {
+    /// The keys of `source`, declared once.
+    enum SourceKey: String, CaseIterable {
+        case url
+        case format
+        case timeout
+        case caFile = "ca_file"
+        case headers
+        case cacheFile = "cache_file"
+        case overlay
+        case allowEmpty = "allow_empty"
+        case maxFlagLoss = "max_flag_loss"
+    }
+
+    /// The keys of a header (source.headers, push.headers), declared once.
+    enum HeaderKey: String, CaseIterable {
+        case name
+        case value
+        case valueFromEnv = "value_from_env"
+        case valueFromFile = "value_from_file"
+    }
+
+    /// The keys of `refresh`, declared once.
+    enum RefreshKey: String, CaseIterable {
+        case mode
+        case interval
+        case jitter
+        case staleThreshold = "stale_threshold"
+        case redisUrl = "redis_url"
+        case channel
+        case circuitBreaker = "circuit_breaker"
+    }
+
+    /// The keys of `refresh.circuit_breaker`, declared once.
+    enum CircuitBreakerKey: String, CaseIterable {
+        case failureThreshold = "failure_threshold"
+        case recoveryTimeout = "recovery_timeout"
     }
 }

@@ -10,6 +10,8 @@ public struct ExporterSettings: Sendable, Hashable {
     public var source = Source()
     public var refresh = Refresh()
     public var push = Push()
+    /// What the file had that was ignored (unknown fields), each at its `file:line:column`; the commands print them.
+    public var warnings: [ConfigDiagnostic] = []
 
     public init() {}
 
@@ -112,7 +114,9 @@ extension ExporterSettings {
         let settings = decoder.decode(root)
         let diagnostics = decoder.base.diagnostics
         if diagnostics.contains(where: { $0.severity == .error }) { throw FlagConfigError(diagnostics: diagnostics) }
-        return settings
+        var loaded = settings
+        loaded.warnings = diagnostics.filter { $0.severity == .warning }
+        return loaded
     }
 }
 
@@ -122,17 +126,15 @@ struct ExporterSettingsDecoder {
 
     mutating func decode(_ root: YAMLNode) -> ExporterSettings {
         var settings = ExporterSettings()
-        guard let pairs = base.mapping(root, []) else { return settings }
-        base.warnUnknownKeys(root, ["synthetic", "canaries", "mirror", "source", "refresh", "push"], [])
-        for pair in pairs {
-            switch pair.key {
-            case "synthetic": settings.synthetic = synthetic(pair.value, [.key("synthetic")])
-            case "canaries": settings.canaries = canaries(pair.value, [.key("canaries")])
-            case "mirror": settings.mirror = mirror(pair.value, [.key("mirror")])
-            case "source": settings.source = source(pair.value, [.key("source")])
-            case "refresh": settings.refresh = refresh(pair.value, [.key("refresh")])
-            case "push": settings.push = push(pair.value, [.key("push")])
-            default: break
+        guard let members = base.members(root, [], TopLevelKey.self) else { return settings }
+        for member in members {
+            switch member.key {
+            case .synthetic: settings.synthetic = synthetic(member.value, member.path)
+            case .canaries: settings.canaries = canaries(member.value, member.path)
+            case .mirror: settings.mirror = mirror(member.value, member.path)
+            case .source: settings.source = source(member.value, member.path)
+            case .refresh: settings.refresh = refresh(member.value, member.path)
+            case .push: settings.push = push(member.value, member.path)
             }
         }
         return settings
@@ -140,27 +142,25 @@ struct ExporterSettingsDecoder {
 
     private mutating func synthetic(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Synthetic {
         var synthetic = ExporterSettings.Synthetic()
-        guard let pairs = base.mapping(node, path) else { return synthetic }
-        base.warnUnknownKeys(node, ["enabled", "rate", "flags", "population"], path)
-        for pair in pairs {
-            let here = path + [.key(pair.key)]
-            switch pair.key {
-            case "enabled": synthetic.enabled = base.bool(pair.value, here) ?? synthetic.enabled
-            case "rate":
-                if let rate = base.number(pair.value, here) {
+        guard let members = base.members(node, path, SyntheticKey.self) else { return synthetic }
+        for member in members {
+            let here = member.path
+            switch member.key {
+            case .enabled: synthetic.enabled = base.bool(member.value, here) ?? synthetic.enabled
+            case .rate:
+                if let rate = base.number(member.value, here) {
                     if rate > 0 && rate <= 10_000_000 {
                         synthetic.rate = rate
                     } else {
-                        base.error(pair.value, here, "rate must be in (0, 10000000] contexts per second")
+                        base.error(member.value, here, "rate must be in (0, 10000000] contexts per second")
                     }
                 }
-            case "flags":
-                synthetic.flags = base.names(pair.value, here)
+            case .flags:
+                synthetic.flags = base.names(member.value, here)
                 for (index, flag) in synthetic.flags.enumerated() where !FlagSet.isValidKey(flag) {
-                    base.error(pair.value, here + [.index(index)], "'\(flag)' is not a valid flag key")
+                    base.error(member.value, here + [.index(index)], "'\(flag)' is not a valid flag key")
                 }
-            case "population": synthetic.population = population(pair.value, here)
-            default: break
+            case .population: synthetic.population = population(member.value, here)
             }
         }
         return synthetic
@@ -168,29 +168,28 @@ struct ExporterSettingsDecoder {
 
     private mutating func population(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Population {
         var population = ExporterSettings.Population()
-        guard let pairs = base.mapping(node, path) else { return population }
-        base.warnUnknownKeys(node, ["size", "id_pattern", "attributes"], path)
-        for pair in pairs {
-            let here = path + [.key(pair.key)]
-            switch pair.key {
-            case "size":
-                if let size = base.integer(pair.value, here) {
+        guard let members = base.members(node, path, PopulationKey.self) else { return population }
+        for member in members {
+            let here = member.path
+            switch member.key {
+            case .size:
+                if let size = base.integer(member.value, here) {
                     if size >= 1 && size <= 1_000_000_000 {
                         population.size = size
                     } else {
-                        base.error(pair.value, here, "size must be between 1 and 1000000000")
+                        base.error(member.value, here, "size must be between 1 and 1000000000")
                     }
                 }
-            case "id_pattern":
-                if let pattern = base.name(pair.value, here) {
+            case .idPattern:
+                if let pattern = base.name(member.value, here) {
                     if pattern.contains("{n}") && pattern.utf8.count <= 128 {
                         population.idPattern = pattern
                     } else {
-                        base.error(pair.value, here, "id_pattern must contain {n} and be at most 128 bytes")
+                        base.error(member.value, here, "id_pattern must contain {n} and be at most 128 bytes")
                     }
                 }
-            case "attributes":
-                guard let attributes = base.mapping(pair.value, here) else { continue }
+            case .attributes:
+                guard let attributes = base.mapping(member.value, here) else { continue }
                 for attribute in attributes {
                     let attributePath = here + [.key(attribute.key)]
                     switch attribute.key {
@@ -209,7 +208,6 @@ struct ExporterSettingsDecoder {
                             "unknown attribute '\(attribute.key)': use user_type, environment or custom_attributes")
                     }
                 }
-            default: break
             }
         }
         return population
@@ -234,22 +232,21 @@ struct ExporterSettingsDecoder {
 
     private mutating func canaries(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Canaries {
         var canaries = ExporterSettings.Canaries()
-        guard let pairs = base.mapping(node, path) else { return canaries }
-        base.warnUnknownKeys(node, ["interval", "checks"], path)
-        for pair in pairs {
-            let here = path + [.key(pair.key)]
-            switch pair.key {
-            case "interval":
-                if let interval = base.number(pair.value, here) {
+        guard let members = base.members(node, path, CanariesKey.self) else { return canaries }
+        for member in members {
+            let here = member.path
+            switch member.key {
+            case .interval:
+                if let interval = base.number(member.value, here) {
                     if interval >= 0.1 && interval <= 86_400 {
                         canaries.interval = interval
                     } else {
-                        base.error(pair.value, here, "interval must be between 0.1 and 86400 seconds")
+                        base.error(member.value, here, "interval must be between 0.1 and 86400 seconds")
                     }
                 }
-            case "checks":
-                guard case .sequence(let items) = pair.value.content else {
-                    base.error(pair.value, here, "expected a list of canaries, found \(pair.value.kindName)")
+            case .checks:
+                guard case .sequence(let items) = member.value.content else {
+                    base.error(member.value, here, "expected a list of canaries, found \(member.value.kindName)")
                     continue
                 }
                 var names: Set<String> = []
@@ -260,34 +257,30 @@ struct ExporterSettingsDecoder {
                     }
                     canaries.checks.append(canary)
                 }
-            default: break
             }
         }
         return canaries
     }
 
     private mutating func canary(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Canary? {
-        guard base.mapping(node, path) != nil else { return nil }
-        base.warnUnknownKeys(node, ["name", "flag", "context", "expect"], path)
-        var missing: [String] = []
-        let name = node["name"].flatMap { base.name($0, path + [.key("name")]) }
-        let flag = node["flag"].flatMap { base.name($0, path + [.key("flag")]) }
-        let expected = node["expect"].flatMap { base.name($0, path + [.key("expect")]) }
-        if node["name"] == nil { missing.append("name") }
-        if node["flag"] == nil { missing.append("flag") }
-        if node["expect"] == nil { missing.append("expect") }
+        guard let members = base.members(node, path, CanaryKey.self) else { return nil }
+        var values: [CanaryKey: (node: YAMLNode, path: [ConfigPathComponent])] = [:]
+        for member in members { values[member.key] = (member.value, member.path) }
+        func text(_ key: CanaryKey) -> String? { values[key].flatMap { base.name($0.node, $0.path) } }
+        let name = text(.name), flag = text(.flag), expected = text(.expect)
+        let missing = [CanaryKey.name, .flag, .expect].filter { values[$0] == nil }.map(\.rawValue)
         if !missing.isEmpty {
             base.error(node, path, "a canary needs \(missing.joined(separator: ", "))")
             return nil
         }
         guard let name, let flag, let expected else { return nil }
-        if name.isEmpty || name.utf8.count > 128 {
-            base.error(node["name"]!, path + [.key("name")], "a canary name is 1 to 128 bytes")
+        if name.isEmpty || name.utf8.count > 128, let entry = values[.name] {
+            base.error(entry.node, entry.path, "a canary name is 1 to 128 bytes")
         }
-        if !FlagSet.isValidKey(flag) {
-            base.error(node["flag"]!, path + [.key("flag")], "'\(flag)' is not a valid flag key")
+        if !FlagSet.isValidKey(flag), let entry = values[.flag] {
+            base.error(entry.node, entry.path, "'\(flag)' is not a valid flag key")
         }
-        let context = node["context"].map { self.context($0, path + [.key("context")]) } ?? EvaluationContext()
+        let context = values[.context].map { self.context($0.node, $0.path) } ?? EvaluationContext()
         return ExporterSettings.Canary(name: name, flag: flag, context: context, expectedVariant: expected)
     }
 
@@ -307,26 +300,63 @@ struct ExporterSettingsDecoder {
 
     private mutating func mirror(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> ExporterSettings.Mirror {
         var mirror = ExporterSettings.Mirror()
-        guard let pairs = base.mapping(node, path) else { return mirror }
-        base.warnUnknownKeys(node, ["max_line_bytes", "rate_limit"], path)
-        for pair in pairs {
-            let here = path + [.key(pair.key)]
-            switch pair.key {
-            case "max_line_bytes":
-                if let bytes = base.integer(pair.value, here) {
+        guard let members = base.members(node, path, MirrorKey.self) else { return mirror }
+        for member in members {
+            let here = member.path
+            switch member.key {
+            case .maxLineBytes:
+                if let bytes = base.integer(member.value, here) {
                     if bytes >= 256 && bytes <= 16 * 1024 * 1024 {
                         mirror.maximumLineBytes = bytes
                     } else {
-                        base.error(pair.value, here, "max_line_bytes must be between 256 and 16777216")
+                        base.error(member.value, here, "max_line_bytes must be between 256 and 16777216")
                     }
                 }
-            case "rate_limit":
-                if let rate = base.number(pair.value, here) {
-                    if rate > 0 { mirror.rateLimit = rate } else { base.error(pair.value, here, "rate_limit must be positive") }
+            case .rateLimit:
+                if let rate = base.number(member.value, here) {
+                    if rate > 0 { mirror.rateLimit = rate } else { base.error(member.value, here, "rate_limit must be positive") }
                 }
-            default: break
             }
         }
         return mirror
+    }
+}
+
+extension ExporterSettingsDecoder {
+    /// The keys of `synthetic`, declared once.
+    enum SyntheticKey: String, CaseIterable {
+        case enabled
+        case rate
+        case flags
+        case population
+    }
+
+    /// The keys of `synthetic.population`, declared once.
+    enum PopulationKey: String, CaseIterable {
+        case size
+        case idPattern = "id_pattern"
+        case attributes
+    }
+
+    /// The keys of `canaries`, declared once.
+    enum CanariesKey: String, CaseIterable {
+        case interval
+        case checks
+    }
+
+    /// The keys of `mirror`, declared once.
+    enum MirrorKey: String, CaseIterable {
+        case maxLineBytes = "max_line_bytes"
+        case rateLimit = "rate_limit"
+    }
+
+    /// The keys of the exporter file's top level, declared once.
+    enum TopLevelKey: String, CaseIterable {
+        case synthetic, canaries, mirror, source, refresh, push
+    }
+
+    /// The keys of a canary, declared once.
+    enum CanaryKey: String, CaseIterable {
+        case name, flag, context, expect
     }
 }

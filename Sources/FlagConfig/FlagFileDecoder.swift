@@ -83,6 +83,19 @@ struct FlagFileDecoder: Sendable {
         return nil
     }
 
+    /// The members of mapping `node` whose keys `Key` names, in order, each with its path; a key `Key` does not name is
+    /// warned about as unknown, listing `Key`'s cases. The keys a decoder knows and the keys it handles are one list:
+    /// the enum, switched over exhaustively.
+    mutating func members<Key: RawRepresentable & CaseIterable>(
+        _ node: YAMLNode, _ path: [ConfigPathComponent], _ keys: Key.Type
+    ) -> [(key: Key, value: YAMLNode, path: [ConfigPathComponent])]? where Key.RawValue == String {
+        guard let pairs = mapping(node, path) else { return nil }
+        warnUnknownKeys(node, Key.allCases.map(\.rawValue), path)
+        return pairs.compactMap { pair in
+            Key(rawValue: pair.key).map { ($0, pair.value, path + [.key(pair.key)]) }
+        }
+    }
+
     func scalarText(_ node: YAMLNode) -> String? {
         if case .scalar(let text, _) = node.content { return text }
         return nil

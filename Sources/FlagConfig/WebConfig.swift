@@ -78,6 +78,26 @@ struct WebConfigDecoder {
     var base: FlagFileDecoder
     let directory: String
 
+    /// The top-level keys, declared once: what the decoder handles is what an unknown key's error lists.
+    enum TopLevelKey: String, CaseIterable {
+        case basicAuthUsers = "basic_auth_users"
+        case tlsServerConfig = "tls_server_config"
+
+        static var list: String { allCases.map(\.rawValue).joined(separator: ", ") }
+    }
+
+    /// The keys of `tls_server_config`, declared once.
+    enum TLSKey: String, CaseIterable {
+        case certFile = "cert_file"
+        case keyFile = "key_file"
+        case clientCAFile = "client_ca_file"
+        case clientAuthType = "client_auth_type"
+        case minVersion = "min_version"
+        case maxVersion = "max_version"
+
+        static var list: String { allCases.map(\.rawValue).joined(separator: ", ") }
+    }
+
     /// exporter-toolkit fields this exporter does not implement: refused by name rather than as unknown.
     static let unsupportedTLSKeys = [
         "cert", "key", "client_ca", "cipher_suites", "curve_preferences", "prefer_server_cipher_suites",
@@ -89,17 +109,19 @@ struct WebConfigDecoder {
         guard let pairs = base.mapping(root, []) else { return config }
         for pair in pairs {
             let here: [ConfigPathComponent] = [.key(pair.key)]
-            switch pair.key {
-            case "tls_server_config": config.tls = tls(pair.value, here)
-            case "basic_auth_users": config.basicAuthUsers = users(pair.value, here)
-            case "http_server_config":
+            if pair.key == "http_server_config" {
                 base.error(
                     at: pair.keyLocation, here,
                     "http_server_config (http2, headers) is not supported by featureflag_exporter; remove it")
-            default:
-                base.error(
-                    at: pair.keyLocation, here,
-                    "unknown field '\(pair.key)' (known: basic_auth_users, tls_server_config)")
+                continue
+            }
+            guard let key = TopLevelKey(rawValue: pair.key) else {
+                base.error(at: pair.keyLocation, here, "unknown field '\(pair.key)' (known: \(TopLevelKey.list))")
+                continue
+            }
+            switch key {
+            case .tlsServerConfig: config.tls = tls(pair.value, here)
+            case .basicAuthUsers: config.basicAuthUsers = users(pair.value, here)
             }
         }
         return config
@@ -115,11 +137,19 @@ struct WebConfigDecoder {
         var maximum: WebConfig.Version?
         for pair in pairs {
             let here = path + [.key(pair.key)]
-            switch pair.key {
-            case "cert_file": certificate = file(pair.value, here)
-            case "key_file": key = file(pair.value, here)
-            case "client_ca_file": clientCA = file(pair.value, here)
-            case "client_auth_type":
+            guard let field = TLSKey(rawValue: pair.key) else {
+                if Self.unsupportedTLSKeys.contains(pair.key) {
+                    base.error(at: pair.keyLocation, here, "\(pair.key) is not supported by featureflag_exporter; remove it")
+                } else {
+                    base.error(at: pair.keyLocation, here, "unknown field '\(pair.key)' (known: \(TLSKey.list))")
+                }
+                continue
+            }
+            switch field {
+            case .certFile: certificate = file(pair.value, here)
+            case .keyFile: key = file(pair.value, here)
+            case .clientCAFile: clientCA = file(pair.value, here)
+            case .clientAuthType:
                 guard let text = base.name(pair.value, here) else { continue }
                 guard let parsed = WebConfig.ClientAuth(rawValue: text) else {
                     let known = WebConfig.ClientAuth.allCases.map(\.rawValue).joined(separator: ", ")
@@ -127,17 +157,8 @@ struct WebConfigDecoder {
                     continue
                 }
                 clientAuth = parsed
-            case "min_version": minimum = version(pair.value, here)
-            case "max_version": maximum = version(pair.value, here)
-            default:
-                if Self.unsupportedTLSKeys.contains(pair.key) {
-                    base.error(at: pair.keyLocation, here, "\(pair.key) is not supported by featureflag_exporter; remove it")
-                } else {
-                    base.error(
-                        at: pair.keyLocation, here,
-                        "unknown field '\(pair.key)' (known: cert_file, key_file, client_ca_file, client_auth_type, "
-                            + "min_version, max_version)")
-                }
+            case .minVersion: minimum = version(pair.value, here)
+            case .maxVersion: maximum = version(pair.value, here)
             }
         }
         if certificate == nil && key == nil && clientCA == nil && clientAuth == nil && minimum == nil && maximum == nil {

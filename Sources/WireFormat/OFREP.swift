@@ -3,14 +3,8 @@ public import FlagEngine
 /// The OpenFeature Remote Evaluation Protocol's wire shapes (OFREP 0.3.0, open-feature/protocol
 /// `service/openapi.yaml`). docs/ofrep.md has the tables this type implements.
 public enum OFREP {
-    /// OFREP's error codes, as `errorCode` spells them.
-    public enum ErrorCode: String, Sendable, CaseIterable {
-        case parseError = "PARSE_ERROR"
-        case targetingKeyMissing = "TARGETING_KEY_MISSING"
-        case invalidContext = "INVALID_CONTEXT"
-        case flagNotFound = "FLAG_NOT_FOUND"
-        case general = "GENERAL"
-    }
+    /// OFREP's `errorCode`: OpenFeature's error codes, the engine's own list.
+    public typealias ErrorCode = EvaluationErrorCode
 
     /// OpenFeature's reasons, as OFREP's `reason` spells them.
     public enum Reason: String, Sendable, CaseIterable {

@@ -45,6 +45,7 @@ struct ConfigOptions: ParsableArguments {
         if let path = exporterConfigPath {
             do {
                 settings = try ExporterSettings.load(path: path)
+                for warning in settings.warnings { printToStandardError("featureflag_exporter: \(warning.description)") }
             } catch {
                 printToStandardError("featureflag_exporter: invalid exporter config:\n\(error.description)")
                 throw ExitCode(1)

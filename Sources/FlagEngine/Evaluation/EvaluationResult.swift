@@ -11,11 +11,16 @@ public enum EvaluationReason: String, Sendable, CaseIterable, Hashable, BitwiseC
     case evaluationError = "EVALUATION_ERROR"
 }
 
-/// An error code carried by a result whose reason is an error; the raw values are OpenFeature's.
-public enum EvaluationErrorCode: String, Sendable, Hashable {
+/// OpenFeature's error codes, the raw values as OpenFeature and OFREP spell them: the one list the engine's results
+/// and OFREP's answers share.
+public enum EvaluationErrorCode: String, Sendable, Hashable, CaseIterable {
     case flagNotFound = "FLAG_NOT_FOUND"
     case typeMismatch = "TYPE_MISMATCH"
     case invalidContext = "INVALID_CONTEXT"
+    /// The request (an OFREP body) is not well-formed.
+    case parseError = "PARSE_ERROR"
+    /// The flag rolls out by the targeting key and the context has none.
+    case targetingKeyMissing = "TARGETING_KEY_MISSING"
     case general = "GENERAL"
 }
 
