@@ -118,12 +118,6 @@ public final class ConfigSynchronizer: Sendable {
     /// Whether any config is in use.
     public var isLoaded: Bool { status.isLoaded }
 
-    /// Whether the config in use came from the cache file (no successful check since the start).
-    public var isServingCache: Bool { status.isServingCache }
-
-    /// The breaker's state as it stands; reading it changes nothing.
-    public var breakerState: CircuitBreaker.State { status.breaker }
-
     /// When the open breaker turns half-open; `nil` unless it is open.
     public var breakerHalfOpensAt: Double? { state.withLock { $0.breaker.halfOpensAt } }
 

@@ -45,6 +45,14 @@ func cachedSeries<Key: Hashable, Metric>(_ cache: inout [Key: Metric], _ key: Ke
     return made
 }
 
+/// The series in `slot`, made (and registered) on first use.
+func cachedSeriesOnce<Metric>(_ slot: inout Metric?, make: () -> Metric) -> Metric {
+    if let existing = slot { return existing }
+    let made = make()
+    slot = made
+    return made
+}
+
 /// One series per key, made by `make` (the families whose label values are known up front).
 func seriesByKey<Key: Hashable, Series>(_ keys: some Sequence<Key>, _ make: (Key) -> Series) -> [Key: Series] {
     Dictionary(uniqueKeysWithValues: keys.map { ($0, make($0)) })

@@ -72,11 +72,3 @@ public final class HTTPMetrics: Sendable {
         }
     }
 }
-
-/// The series in `slot`, made (and registered) on first use.
-func cachedSeriesOnce<Metric>(_ slot: inout Metric?, make: () -> Metric) -> Metric {
-    if let existing = slot { return existing }
-    let made = make()
-    slot = made
-    return made
-}
