@@ -72,9 +72,17 @@ let package = Package(
         // Where a header value or credential comes from (literal, environment variable, file), read at each use.
         .target(name: "Secrets", dependencies: ["SystemIO"], swiftSettings: strictSettings),
         .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: strictSettings),
+        // Short blocking jobs on swift-nio's blocking thread pool, one at a time where they must not overlap.
+        .target(
+            name: "BlockingWork",
+            dependencies: [
+                "Locking", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
         .target(
             name: "FlagSync",
-            dependencies: ["FlagConfig", "FlagEngine", "CurlHTTP", "CHiredis", "Locking", "Secrets", "SystemIO", "WireFormat"],
+            dependencies: ["BlockingWork", "FlagConfig", "FlagEngine", "CurlHTTP", "CHiredis", "Locking", "Secrets", "SystemIO", "WireFormat"],
             swiftSettings: strictSettings
         ),
         // Pushes the registry to a Prometheus Pushgateway (Telemetry for its gzip, CurlHTTP for the requests).
@@ -91,8 +99,8 @@ let package = Package(
         .target(
             name: "Exporter",
             dependencies: [
-                "FlagEngine", "FlagConfig", "FlagSync", "Telemetry", "Pushgateway", "CurlHTTP", "CFileInfo", "CCrypt", "Locking", "Secrets",
-                "SystemIO", "WireFormat",
+                "BlockingWork", "FlagEngine", "FlagConfig", "FlagSync", "Telemetry", "Pushgateway", "CurlHTTP", "CFileInfo", "CCrypt",
+                "Locking", "Secrets", "SystemIO", "WireFormat",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -120,6 +128,7 @@ let package = Package(
         ),
         .testTarget(name: "FlagEngineTests", dependencies: ["FlagEngine"], swiftSettings: strictSettings),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"], swiftSettings: strictSettings),
+        .testTarget(name: "BlockingWorkTests", dependencies: ["BlockingWork"], swiftSettings: strictSettings),
         .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", "FlagEngine"], swiftSettings: strictSettings),
         .testTarget(name: "FlagConfigTests", dependencies: ["FlagConfig", "FlagEngine"], swiftSettings: strictSettings),
         .testTarget(

@@ -1,7 +1,8 @@
-import Dispatch
+import BlockingWork
 public import FlagConfig
 public import FlagEngine
 import Locking
+import Synchronization
 import SystemIO
 
 #if canImport(Glibc)
@@ -92,7 +93,8 @@ public final class ConfigSynchronizer: Sendable {
     public let cache: ConfigCache?
     public let strict: Bool
     private let state: Locked<State>
-    private let queue = DispatchQueue(label: "featureflag_exporter.config-sync")
+    /// Checks run here, one at a time, on the blocking pool.
+    private let checks = BlockingWork.shared.serialQueue()
 
     struct State {
         var breaker: CircuitBreaker
@@ -115,8 +117,10 @@ public final class ConfigSynchronizer: Sendable {
     /// The status of the config in use as it stands; reading it changes nothing.
     public var status: ConfigStatus { state.withLock { $0.status } }
 
-    /// Whether any config is in use.
-    public var isLoaded: Bool { status.isLoaded }
+    /// Whether any config is in use: one atomic load, for readers on the request path (OFREP's readiness) that need
+    /// nothing else of the status. Set, never cleared, when the status first records a config in use.
+    public var isLoaded: Bool { hasConfig.load(ordering: .acquiring) }
+    private let hasConfig = Atomic<Bool>(false)
 
     /// When the open breaker turns half-open; `nil` unless it is open.
     public var breakerHalfOpensAt: Double? { state.withLock { $0.breaker.halfOpensAt } }
@@ -131,16 +135,16 @@ public final class ConfigSynchronizer: Sendable {
         }
     }
 
-    /// Checks the source now (blocking; serialised with every other check).
+    /// Checks the source now, blocking the calling thread until done (for the synchronous commands); serialised with
+    /// every other check.
     public func check(trigger: RefreshTrigger) -> RefreshReport {
-        queue.sync { checkAndRecord(trigger: trigger) }
+        checks.runAndWait { self.checkAndRecord(trigger: trigger) }
     }
 
-    /// Checks the source on the synchroniser's own queue, off the cooperative pool.
+    /// Checks the source on the blocking pool, after any check already asked for: off the event loops and the
+    /// cooperative pool.
     public func checkAsync(trigger: RefreshTrigger) async -> RefreshReport {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: self.checkAndRecord(trigger: trigger)) }
-        }
+        await checks.run { self.checkAndRecord(trigger: trigger) }
     }
 
     private func checkAndRecord(trigger: RefreshTrigger) -> RefreshReport {
@@ -160,6 +164,7 @@ public final class ConfigSynchronizer: Sendable {
             $0.status.isServingCache = true
             $0.status.lastChange = SystemClock.unixSeconds()
         }
+        hasConfig.store(true, ordering: .releasing)
         return loaded
     }
 
@@ -227,6 +232,7 @@ public final class ConfigSynchronizer: Sendable {
             $0.status.isLoaded = true
             $0.status.isServingCache = false
         }
+        hasConfig.store(true, ordering: .releasing)
         var cacheError: CacheError?
         if let cache {
             do { try cache.write(fetched) } catch { cacheError = error }

@@ -1,4 +1,4 @@
-import Dispatch
+import BlockingWork
 import FlagEngine
 import Locking
 public import Logging
@@ -9,16 +9,17 @@ public import Telemetry
 /// Pushes the registry `/metrics` serves to a Pushgateway every ``PushPlan/interval`` (`--push.gateway-url`), for
 /// exporters that Prometheus cannot scrape.
 ///
-/// Pushes run on their own thread, so a slow or unreachable gateway (timeouts, retries) never holds up scrapes or
-/// evaluations. Each push is counted in `feature_flag_push_*`; a failure is logged once per distinct error and its
-/// recovery once. On shutdown one last push sends the final counts, then the group is deleted when
-/// ``PushPlan/deleteOnShutdown`` is set.
+/// Pushes run on the blocking pool (``BlockingWork``), so a slow or unreachable gateway (timeouts, retries) never
+/// holds up scrapes or evaluations. Each push is counted in `feature_flag_push_*`; a failure is logged once per
+/// distinct error and its recovery once. On shutdown one last push sends the final counts, then the group is deleted
+/// when ``PushPlan/deleteOnShutdown`` is set.
 public struct PeriodicPusher: Service {
     let plan: PushPlan
     let telemetry: ExporterTelemetry
     let mirror: MirrorEvaluator?
     let logger: Logger
-    private let queue = DispatchQueue(label: "featureflag_exporter.pushgateway")
+    /// Pushes (and the delete on shutdown) run here, one at a time, on the blocking pool.
+    private let pushes = BlockingWork.shared.serialQueue()
 
     public init(plan: PushPlan, telemetry: ExporterTelemetry, mirror: MirrorEvaluator?, logger: Logger) {
         self.plan = plan
@@ -46,7 +47,7 @@ public struct PeriodicPusher: Service {
         if plan.deleteOnShutdown {
             let client = plan.client
             let group = plan.group
-            let result = await onQueue { () -> String? in
+            let result = await pushes.run { () -> String? in
                 do throws(PushError) {
                     try client.delete(group)
                     return nil
@@ -69,7 +70,7 @@ public struct PeriodicPusher: Service {
         let client = plan.client
         let group = plan.group
         let method = plan.method
-        let outcome: Result<PushReport, PushError> = await onQueue {
+        let outcome: Result<PushReport, PushError> = await pushes.run {
             Result { () throws(PushError) in try client.push(body, to: group, method: method) }
         }
         let finished = EvaluationClock.system.now()
@@ -88,12 +89,6 @@ public struct PeriodicPusher: Service {
                     metadata: ["error_type": "\(error.kind.rawValue)", "error": "\(error.message)"])
             }
             return error.message
-        }
-    }
-
-    private func onQueue<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async -> Value {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: work()) }
         }
     }
 }
