@@ -36,7 +36,12 @@ struct RouteTests {
         let mirror: MirrorEvaluator
         let application: Application<RouterResponder<BasicRequestContext>>
 
-        init(flags: String? = RouteTests.flags, configure: (inout ServeOptions) -> Void = { _ in }) throws {
+        /// The web config file (`--web.config.file`) in the same folder, when there is one.
+        let webConfigPath: String
+
+        init(
+            flags: String? = RouteTests.flags, webConfig: String? = nil, configure: (inout ServeOptions) -> Void = { _ in }
+        ) throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             path = directory.appendingPathComponent("flags.yaml").path
@@ -50,11 +55,16 @@ struct RouteTests {
                 settings: ExporterSettings.Mirror())
             var options = ServeOptions()
             configure(&options)
+            webConfigPath = directory.appendingPathComponent("web.yml").path
+            var reloader: WebConfigReloader?
+            if let webConfig {
+                try webConfig.write(toFile: webConfigPath, atomically: true, encoding: .utf8)
+                reloader = try WebConfigReloader(path: webConfigPath, metrics: telemetry.http, logger: logger)
+            }
             let routes = Routes(
                 runtime: runtime, telemetry: telemetry, mirror: mirror, options: options,
-                access: OFREPAccess(apiKeys: nil, allowedOrigins: []), logger: logger)
-            application = Application(
-                responder: routes.router(webConfig: nil, maximumBodyBytes: 65_536).buildResponder())
+                access: OFREPAccess(apiKeys: nil, allowedOrigins: []), webConfig: reloader, logger: logger)
+            application = Application(responder: routes.router(maximumBodyBytes: 65_536).buildResponder())
         }
 
         func remove() { try? FileManager.default.removeItem(at: directory) }
@@ -238,6 +248,34 @@ struct RouteTests {
                 #expect(health["version"] as? String == "3.0.0", "the config in use stays")
                 #expect(health["refresh_failures"] as? Int == 1)
                 #expect((health["last_error"] as? String)?.contains("sideways") == true)
+            }
+        }
+    }
+
+    @Test("/-/reload reads the web config again: users changed in the file apply at once")
+    func reloadReadsTheWebConfig() async throws {
+        let first = try HostileInputTests.bcrypt("prometheus", "secret", cost: 4)
+        let fixture = try Fixture(webConfig: "basic_auth_users:\n  prometheus: \"\(first)\"\n") { $0.enableLifecycle = true }
+        @Sendable func authorization(_ user: String, _ password: String) -> HTTPFields {
+            [.authorization: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()]
+        }
+        try await fixture.test { client in
+            try await client.execute(uri: "/-/ready", method: .get) { response in
+                #expect(response.status == .unauthorized)
+            }
+            try await client.execute(uri: "/-/ready", method: .get, headers: authorization("prometheus", "secret")) { response in
+                #expect(response.status == .ok)
+            }
+            let second = try HostileInputTests.bcrypt("other", "pw", cost: 4)
+            try "basic_auth_users:\n  other: \"\(second)\"\n".write(toFile: fixture.webConfigPath, atomically: true, encoding: .utf8)
+            try await client.execute(uri: "/-/reload", method: .post, headers: authorization("prometheus", "secret")) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/-/ready", method: .get, headers: authorization("prometheus", "secret")) { response in
+                #expect(response.status == .unauthorized, "the user removed from the file is refused after /-/reload")
+            }
+            try await client.execute(uri: "/-/ready", method: .get, headers: authorization("other", "pw")) { response in
+                #expect(response.status == .ok)
             }
         }
     }

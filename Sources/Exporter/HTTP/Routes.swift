@@ -14,12 +14,14 @@ struct Routes {
     let mirror: MirrorEvaluator
     let options: ServeOptions
     let access: OFREPAccess
+    /// Read again by `/-/reload`, and the web config's users checked by the guards.
+    let webConfig: WebConfigReloader?
     let logger: Logger
 
     /// The exporter's router: request metrics first, then the guards (basic auth or an OFREP API key, CORS, the
     /// declared body size), then the routes. Built once and shared by every listen address; tests build it in
     /// process and drive it with HummingbirdTesting.
-    func router(webConfig: WebConfigReloader?, maximumBodyBytes: Int) -> Router<BasicRequestContext> {
+    func router(maximumBodyBytes: Int) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: RequestMetricsMiddleware(metrics: telemetry.http))
         router.add(
@@ -41,7 +43,7 @@ struct Routes {
         router.get("/health") { _, _ in health() }
         router.get("/-/healthy") { _, _ in text(.ok, "Healthy.\n") }
         router.get("/-/ready") { _, _ in
-            runtime.isReady ? text(.ok, "Ready.\n") : text(.serviceUnavailable, "Not ready: no valid config loaded yet.\n")
+            runtime.isLoaded ? text(.ok, "Ready.\n") : text(.serviceUnavailable, "Not ready: no valid config loaded yet.\n")
         }
         router.post("/-/reload") { _, _ in await reload() }
         router.put("/-/reload") { _, _ in await reload() }
@@ -53,14 +55,14 @@ struct Routes {
 
     func landingPage() -> Response {
         let flagSet = runtime.store.snapshot
-        let version = runtime.isReady ? flagSet.info.version : "none loaded"
+        let version = runtime.isLoaded ? flagSet.info.version : "none loaded"
         let html = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>featureflag_exporter</title></head>
             <body>
             <h1>featureflag_exporter</h1>
             <p>Version \(Self.escape(BuildInfo.version)). Config version \(Self.escape(version)), environment \
-            \(Self.escape(runtime.environment)), \(runtime.isReady ? flagSet.count : 0) flags, from \
+            \(Self.escape(runtime.environment)), \(runtime.isLoaded ? flagSet.count : 0) flags, from \
             \(Self.escape(runtime.source.description)).</p>
             <ul>
             <li><a href="\(Self.escape(options.telemetryPath))">Metrics</a></li>
@@ -124,9 +126,7 @@ struct Routes {
         guard options.enableLifecycle else {
             return text(.forbidden, "Lifecycle API is not enabled; start with --web.enable-lifecycle.\n")
         }
-        if let keys = access.apiKeys, case .failure(let error) = keys.reload() {
-            logger.error("OFREP API keys not reloaded", metadata: ["file": "\(keys.path)", "error": "\(error.description)"])
-        }
+        await AccessFiles(webConfig: webConfig, apiKeys: access.apiKeys, logger: logger).reload()
         let report = await runtime.refresh(trigger: .manual)
         switch report.outcome {
         case .applied(let loaded):

@@ -71,7 +71,7 @@ public enum ExporterServer {
                     metadata: ["error": "\(first.errorDescription ?? "")"])
             }
         }
-        if runtime.isReady { plan.watchFile = runtime.store.snapshot.settings.hotReloadEnabled }
+        if runtime.isLoaded { plan.watchFile = runtime.store.snapshot.settings.hotReloadEnabled }
         let mirror = MirrorEvaluator(
             store: runtime.store, evaluations: telemetry.evaluations, mirrorMetrics: telemetry.mirror,
             settings: settings.mirror)
@@ -135,11 +135,13 @@ public enum ExporterServer {
         let access = OFREPAccess(
             apiKeys: try options.ofrepAPIKeyFile.map { path throws(ServeSetupError) in try APIKeyFile(path: path) },
             allowedOrigins: options.ofrepCORSOrigins)
-        services.append(HangupReloader(runtime: runtime, webConfig: webConfig, apiKeys: access.apiKeys, logger: logger))
+        services.append(
+            HangupReloader(runtime: runtime, files: AccessFiles(webConfig: webConfig, apiKeys: access.apiKeys, logger: logger), logger: logger))
         if let webConfig { services.append(WebConfigWatcher(reloader: webConfig, logger: logger)) }
         let router = Routes(
-            runtime: runtime, telemetry: telemetry, mirror: mirror, options: options, access: access, logger: logger
-        ).router(webConfig: webConfig, maximumBodyBytes: settings.mirror.maximumLineBytes)
+            runtime: runtime, telemetry: telemetry, mirror: mirror, options: options, access: access, webConfig: webConfig,
+            logger: logger
+        ).router(maximumBodyBytes: settings.mirror.maximumLineBytes)
         /// One HTTP server on `host:port`: every address serves the same router, limits and web config.
         func application(host: String, port: Int, services: [any Service], primary: Bool) -> some ApplicationProtocol {
             Application(

@@ -180,8 +180,7 @@ struct RedisRefresher: Service {
 /// and counted like `POST /-/reload`) and the web config (read again now rather than at the next connection).
 struct HangupReloader: Service {
     let runtime: ConfigRuntime
-    let webConfig: WebConfigReloader?
-    let apiKeys: APIKeyFile?
+    let files: AccessFiles
     let logger: Logger
 
     /// Ignores SIGHUP's default action (ending the process) until the service listens for it; call it first thing.
@@ -200,11 +199,8 @@ struct HangupReloader: Service {
         }
         await cancelWhenGracefulShutdown {
             for await _ in signals {
-                logger.info(webConfig == nil ? "SIGHUP: reloading the config" : "SIGHUP: reloading the config and the web config")
-                if let webConfig { _ = webConfig.reload() }
-                if let apiKeys, case .failure(let error) = apiKeys.reload() {
-                    logger.error("OFREP API keys not reloaded", metadata: ["file": "\(apiKeys.path)", "error": "\(error.description)"])
-                }
+                logger.info(files.webConfig == nil ? "SIGHUP: reloading the config" : "SIGHUP: reloading the config and the web config")
+                await files.reload()
                 await runtime.refresh(trigger: .hangup)
             }
         }
