@@ -63,6 +63,12 @@ public struct ConfigStatus: Sendable, Hashable {
 public protocol ConfigStatusReading: Sendable {
     /// The status as it stands; reading it changes nothing.
     var status: ConfigStatus { get }
+    /// Whether any config is in use (``ConfigStatus/isLoaded``), without copying the rest of the status.
+    var isLoaded: Bool { get }
+}
+
+extension ConfigStatusReading {
+    public var isLoaded: Bool { status.isLoaded }
 }
 
 extension ConfigSynchronizer: ConfigStatusReading {}

@@ -1,11 +1,11 @@
 import FlagConfig
 import FlagEngine
 import FlagSync
-import Foundation
+import WireFormat
 
 /// The `/health` JSON of docs/metrics.md: a reading of FlagSync's ``ConfigStatus`` and the config in use at one
 /// instant. Building it changes nothing.
-struct HealthReport: Encodable, Equatable {
+struct HealthReport: Equatable {
     var healthy: Bool
     var configAgeSeconds: Double?
     var configStale: Bool
@@ -44,47 +44,24 @@ struct HealthReport: Encodable, Equatable {
             environment: runtime.environment, source: runtime.source, now: now)
     }
 
-    enum CodingKeys: String, CodingKey {
-        case healthy
-        case configAgeSeconds = "config_age_seconds"
-        case configStale = "config_stale"
-        case circuitBreakerState = "circuit_breaker_state"
-        case lastRefresh = "last_refresh"
-        case lastChange = "last_change"
-        case refreshFailures = "refresh_failures"
-        case refreshMode = "refresh_mode"
-        case cacheSize = "cache_size"
-        case version
-        case environment
-        case source
-        case servingCache = "serving_cache"
-        case lastError = "last_error"
-    }
-
-    /// Every key but `last_error` is always there (`null` when unknown); `last_error` only after a failed check.
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(healthy, forKey: .healthy)
-        try container.encode(configAgeSeconds, forKey: .configAgeSeconds)
-        try container.encode(configStale, forKey: .configStale)
-        try container.encode(circuitBreakerState, forKey: .circuitBreakerState)
-        try container.encode(lastRefresh, forKey: .lastRefresh)
-        try container.encode(lastChange, forKey: .lastChange)
-        try container.encode(refreshFailures, forKey: .refreshFailures)
-        try container.encode(refreshMode, forKey: .refreshMode)
-        try container.encode(cacheSize, forKey: .cacheSize)
-        try container.encode(version, forKey: .version)
-        try container.encode(environment, forKey: .environment)
-        try container.encode(source, forKey: .source)
-        try container.encode(servingCache, forKey: .servingCache)
-        try container.encodeIfPresent(lastError, forKey: .lastError)
-    }
-
-    /// The report as JSON text, keys sorted (the same status always prints the same bytes).
+    /// The report as JSON text, keys in sorted order (the same status always prints the same bytes). Every key but
+    /// `last_error` is always there (`null` when unknown); `last_error` only after a failed check.
     var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding strings, numbers and booleans cannot fail.
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        JSONWriter.object(reservingCapacity: 512) { object in
+            object.add("cache_size", cacheSize)
+            object.add("circuit_breaker_state", circuitBreakerState)
+            object.add("config_age_seconds", configAgeSeconds)
+            object.add("config_stale", configStale)
+            object.add("environment", environment)
+            object.add("healthy", healthy)
+            object.add("last_change", lastChange)
+            if let lastError { object.add("last_error", lastError) }
+            object.add("last_refresh", lastRefresh)
+            object.add("refresh_failures", refreshFailures)
+            object.add("refresh_mode", refreshMode)
+            object.add("serving_cache", servingCache)
+            object.add("source", source)
+            object.add("version", version)
+        }
     }
 }

@@ -44,7 +44,7 @@ struct OFREPRoutes {
 
     /// Before any config has loaded, OFREP says so (503, `Retry-After`) instead of calling every flag unknown.
     func requireReady(key: String?) throws(OFREPError) {
-        guard status.status.isLoaded else {
+        guard status.isLoaded else {
             throw OFREPError(
                 .serviceUnavailable, key: key, code: .general,
                 details: "the exporter has not loaded a config yet; see /health for why", retryAfter: 5)

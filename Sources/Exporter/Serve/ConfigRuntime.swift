@@ -50,8 +50,8 @@ public final class ConfigRuntime: ConfigStatusReading {
     public var store: FlagStore { synchronizer.store }
     public var source: ConfigSource { synchronizer.fetcher.source }
 
-    /// Whether a config has been loaded (what `/-/ready` reports).
-    public var isReady: Bool { synchronizer.isLoaded }
+    /// Whether a config has been loaded (what `/-/ready` and OFREP's readiness report); one atomic load.
+    public var isLoaded: Bool { synchronizer.isLoaded }
 
     /// How the config in use stands, as FlagSync keeps it.
     public var status: ConfigStatus { synchronizer.status }

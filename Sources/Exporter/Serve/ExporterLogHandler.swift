@@ -1,5 +1,6 @@
 public import Logging
 import FlagEngine
+import WireFormat
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -48,14 +49,9 @@ public struct ExporterLogHandler: LogHandler {
                 line += Self.logfmtValue(field.1.description)
             }
         case .json:
-            line = "{"
-            for (index, field) in fields.enumerated() {
-                if index > 0 { line += "," }
-                line += Self.jsonString(field.0)
-                line += ":"
-                Self.writeJSON(field.1, to: &line)
+            line = JSONWriter.object { object in
+                for (key, value) in fields { object.add(key, Self.jsonValue(value)) }
             }
-            line += "}"
         }
         line += "\n"
         line.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
@@ -76,44 +72,26 @@ public struct ExporterLogHandler: LogHandler {
         return quoted + "\""
     }
 
-    /// A metadata value as JSON with its type kept: numbers and booleans given as `.stringConvertible` stay numbers
-    /// and booleans, lists and dictionaries stay arrays and objects; everything else is a string.
-    static func writeJSON(_ value: Logger.MetadataValue, to output: inout String) {
+    /// A metadata value as the JSON value it stands for: numbers and booleans given as `.stringConvertible` stay
+    /// numbers and booleans, lists and dictionaries stay arrays and objects; everything else is a string.
+    static func jsonValue(_ value: Logger.MetadataValue) -> FlagValue {
         switch value {
         case .string(let text):
-            JSONText.writeString(text, to: &output)
+            return .string(text)
         case .stringConvertible(let convertible):
             switch convertible {
-            case let flag as Bool: output += flag ? "true" : "false"
-            case let number as Int: output += String(number)
-            case let number as Int64: output += String(number)
-            case let number as UInt64: output += String(number)
-            case let number as Double where number.isFinite: JSONText.writeNumber(number, to: &output)
-            default: JSONText.writeString(convertible.description, to: &output)
+            case let flag as Bool: return .bool(flag)
+            case let number as Int: return .int(number)
+            case let number as Int64: return .int(Int(number))
+            case let number as UInt64 where number <= UInt64(Int.max): return .int(Int(number))
+            case let number as Double where number.isFinite: return .double(number)
+            default: return .string(convertible.description)
             }
         case .array(let items):
-            output += "["
-            for (index, item) in items.enumerated() {
-                if index > 0 { output += "," }
-                writeJSON(item, to: &output)
-            }
-            output += "]"
+            return .list(items.map(jsonValue))
         case .dictionary(let members):
-            output += "{"
-            for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { output += "," }
-                JSONText.writeString(key, to: &output)
-                output += ":"
-                writeJSON(members[key]!, to: &output)
-            }
-            output += "}"
+            return .object(members.mapValues(jsonValue))
         }
-    }
-
-    static func jsonString(_ value: String) -> String {
-        var output = ""
-        JSONText.writeString(value, to: &output)
-        return output
     }
 
     static func timestamp() -> String {
