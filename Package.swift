@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "FlagEngine", targets: ["FlagEngine"]),
         .library(name: "FlagConfig", targets: ["FlagConfig"]),
+        .library(name: "Settings", targets: ["Settings"]),
         .library(name: "WireFormat", targets: ["WireFormat"]),
         // For the benchmarks package (scrape-1k, synthetic); not a supported embedding API.
         .library(name: "Telemetry", targets: ["Telemetry"]),
@@ -54,9 +55,12 @@ let package = Package(
         .target(name: "WireFormat", dependencies: ["FlagEngine"], swiftSettings: strictSettings),
         .target(
             name: "FlagConfig",
-            dependencies: ["FlagEngine", "Locking", "Secrets", "SystemIO", "WireFormat", .product(name: "Yams", package: "Yams")],
+            dependencies: ["FlagEngine", "Locking", "SystemIO", "WireFormat", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
+        // The exporter's own settings: `exporter.yaml` (ExporterSettings) and `--web.config.file` (WebConfig), read
+        // with FlagConfig's located YAML readers, so their errors carry file:line:column as the flags' do.
+        .target(name: "Settings", dependencies: ["FlagConfig", "FlagEngine", "Secrets", "WireFormat"], swiftSettings: strictSettings),
         // zlib's deflate in gzip framing, for `/metrics` with `Accept-Encoding: gzip`.
         .target(
             name: "CZlib",
@@ -82,7 +86,10 @@ let package = Package(
             swiftSettings: strictSettings),
         .target(
             name: "FlagSync",
-            dependencies: ["BlockingWork", "FlagConfig", "FlagEngine", "CurlHTTP", "CHiredis", "Locking", "Secrets", "SystemIO", "WireFormat"],
+            dependencies: [
+                "BlockingWork", "FlagConfig", "FlagEngine", "Settings", "CurlHTTP", "CHiredis", "Locking", "Secrets", "SystemIO",
+                "WireFormat",
+            ],
             swiftSettings: strictSettings
         ),
         // Pushes the registry to a Prometheus Pushgateway (Telemetry for its gzip, CurlHTTP for the requests).
@@ -99,7 +106,7 @@ let package = Package(
         .target(
             name: "Exporter",
             dependencies: [
-                "BlockingWork", "FlagEngine", "FlagConfig", "FlagSync", "Telemetry", "Pushgateway", "CurlHTTP", "CFileInfo", "CCrypt",
+                "BlockingWork", "FlagEngine", "FlagConfig", "Settings", "FlagSync", "Telemetry", "Pushgateway", "CurlHTTP", "CFileInfo", "CCrypt",
                 "Locking", "Secrets", "SystemIO", "WireFormat",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -120,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "featureflag_exporter",
             dependencies: [
-                "Exporter", "FlagEngine", "FlagConfig", "Telemetry", "Pushgateway",
+                "Exporter", "FlagEngine", "FlagConfig", "Settings", "Telemetry", "Pushgateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -130,7 +137,8 @@ let package = Package(
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"], swiftSettings: strictSettings),
         .testTarget(name: "BlockingWorkTests", dependencies: ["BlockingWork"], swiftSettings: strictSettings),
         .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", "FlagEngine"], swiftSettings: strictSettings),
-        .testTarget(name: "FlagConfigTests", dependencies: ["FlagConfig", "FlagEngine"], swiftSettings: strictSettings),
+        .testTarget(name: "FlagConfigTests", dependencies: ["FlagConfig", "FlagEngine", "Settings"], swiftSettings: strictSettings),
+        .testTarget(name: "SettingsTests", dependencies: ["Settings", "FlagConfig", "FlagEngine"], swiftSettings: strictSettings),
         .testTarget(
             name: "TelemetryTests",
             dependencies: ["Telemetry", "FlagEngine", "FlagSync", "FlagConfig", "Locking"],
@@ -138,7 +146,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlagSyncTests",
-            dependencies: ["FlagSync", "FlagConfig", "FlagEngine", "CurlHTTP", "Pushgateway", "Secrets", "WireFormat"],
+            dependencies: ["FlagSync", "FlagConfig", "Settings", "FlagEngine", "CurlHTTP", "Pushgateway", "Secrets", "WireFormat"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -146,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "ExporterTests",
             dependencies: [
-                "Exporter", "FlagConfig", "FlagEngine", "FlagSync", "Telemetry", "WireFormat", .product(name: "Yams", package: "Yams"),
+                "Exporter", "FlagConfig", "Settings", "FlagEngine", "FlagSync", "Telemetry", "WireFormat", .product(name: "Yams", package: "Yams"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings

@@ -15,6 +15,7 @@ let package = Package(
             dependencies: [
                 .product(name: "FlagEngine", package: "featureflag_exporter"),
                 .product(name: "FlagConfig", package: "featureflag_exporter"),
+                .product(name: "Settings", package: "featureflag_exporter"),
                 .product(name: "Telemetry", package: "featureflag_exporter"),
                 .product(name: "Exporter", package: "featureflag_exporter"),
                 .product(name: "Pushgateway", package: "featureflag_exporter"),

@@ -67,13 +67,15 @@ public struct FlagConfigError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Source texts by file name, to cut excerpts for diagnostics.
-struct SourceTexts: Sendable {
+package struct SourceTexts: Sendable {
     private var texts: [String: String] = [:]
 
-    mutating func add(_ text: String, for file: String) { texts[file] = text }
+    package init() {}
+
+    package mutating func add(_ text: String, for file: String) { texts[file] = text }
 
     /// The line at `location` and a caret under its column, indented by two spaces.
-    func excerpt(at location: SourceLocation) -> String? {
+    package func excerpt(at location: SourceLocation) -> String? {
         guard let text = texts[location.file], location.line >= 1 else { return nil }
         var currentLine = 1
         var lineStart = text.unicodeScalars.startIndex

@@ -4,19 +4,19 @@ import FlagEngine
 ///
 /// Keys are kept as their text, never resolved: `on:` and `off:` are the names "on" and "off", which is exactly
 /// what the seed system's Python loader got wrong (docs/configuration.md, "The flags file").
-struct YAMLNode: Sendable, Equatable {
-    enum ScalarStyle: Sendable {
+package struct YAMLNode: Sendable, Equatable {
+    package enum ScalarStyle: Sendable {
         case plain
         case quoted
         case block
     }
 
-    enum Content: Sendable, Equatable {
+    package enum Content: Sendable, Equatable {
         case scalar(String, ScalarStyle)
         case sequence([YAMLNode])
         case mapping([(key: String, keyLocation: SourceLocation, value: YAMLNode)])
 
-        static func == (lhs: Content, rhs: Content) -> Bool {
+        package static func == (lhs: Content, rhs: Content) -> Bool {
             switch (lhs, rhs) {
             case (.scalar(let left, let leftStyle), .scalar(let right, let rightStyle)):
                 return left == right && leftStyle == rightStyle
@@ -33,8 +33,8 @@ struct YAMLNode: Sendable, Equatable {
         }
     }
 
-    var content: Content
-    var location: SourceLocation
+    package var content: Content
+    package var location: SourceLocation
 
     /// The value under `key` of a mapping.
     subscript(key: String) -> YAMLNode? {
@@ -43,17 +43,17 @@ struct YAMLNode: Sendable, Equatable {
     }
 
     /// A mapping's pairs, in order; `nil` for scalars and lists.
-    var pairs: [(key: String, keyLocation: SourceLocation, value: YAMLNode)]? {
+    package var pairs: [(key: String, keyLocation: SourceLocation, value: YAMLNode)]? {
         if case .mapping(let pairs) = content { return pairs }
         return nil
     }
 
-    var isMapping: Bool {
+    package var isMapping: Bool {
         if case .mapping = content { return true }
         return false
     }
 
-    var kindName: String {
+    package var kindName: String {
         switch content {
         case .scalar: "a scalar"
         case .sequence: "a list"
@@ -69,7 +69,7 @@ struct YAMLNode: Sendable, Equatable {
 }
 
 /// Parses YAML text into located ``YAMLNode`` trees (libyaml events, see ``YAMLComposer``), within a node budget.
-enum YAMLReader {
+package enum YAMLReader {
     /// Expanded nodes one document may have; an alias counts as its whole subtree, so a "billion laughs" document is
     /// refused at once. A 10,000-flag file has about 500,000.
     static let nodeBudget = 4_000_000
@@ -78,7 +78,7 @@ enum YAMLReader {
     /// recurses.)
     static let maximumDepth = 256
 
-    static func read(_ text: String, file: String) throws(FlagConfigError) -> YAMLNode? {
+    package static func read(_ text: String, file: String) throws(FlagConfigError) -> YAMLNode? {
         let bytes = Array(text.utf8)
         // A large flags file is parsed in halves, each scanned for nesting first; anything unusual comes back here.
         if let composed = YAMLSplitParse.compose(bytes, file: file, nodeBudget: nodeBudget) { return composed }

@@ -1,5 +1,6 @@
 import BlockingWork
 public import FlagConfig
+public import Settings
 public import FlagEngine
 import Locking
 import Synchronization

@@ -2,6 +2,7 @@ public import CurlHTTP
 import WireFormat
 import Secrets
 public import FlagConfig
+public import Settings
 import FlagEngine
 
 /// What identifies the content of one fetch at the source, piece by piece: the base's and the overlay's ETags (or

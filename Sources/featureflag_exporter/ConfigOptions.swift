@@ -1,6 +1,7 @@
 import ArgumentParser
 import Exporter
 import FlagConfig
+import Settings
 import FlagEngine
 
 /// The options every command takes to name its flags, declared once: `--config.file`, `--environment`,

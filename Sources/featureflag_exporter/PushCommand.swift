@@ -1,6 +1,7 @@
 import ArgumentParser
 import Exporter
 import FlagConfig
+import Settings
 import Logging
 import Pushgateway
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Exporter
 import FlagConfig
+import Settings
 import FlagEngine
 #if canImport(Glibc)
 import Glibc

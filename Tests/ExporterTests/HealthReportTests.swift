@@ -1,3 +1,4 @@
+import Settings
 @testable import Exporter
 import FlagConfig
 import FlagEngine

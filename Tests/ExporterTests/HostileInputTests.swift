@@ -1,5 +1,6 @@
 @testable import Exporter
 import FlagConfig
+import Settings
 import FlagEngine
 import Foundation
 import Logging

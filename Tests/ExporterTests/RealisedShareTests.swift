@@ -1,6 +1,7 @@
 import Exporter
 import Foundation
 import FlagConfig
+import Settings
 import FlagEngine
 import Telemetry
 import Testing

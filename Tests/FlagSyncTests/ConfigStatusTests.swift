@@ -1,4 +1,5 @@
 import FlagConfig
+import Settings
 import FlagEngine
 import FlagSync
 import Foundation

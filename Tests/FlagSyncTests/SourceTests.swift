@@ -2,6 +2,7 @@ import Secrets
 import WireFormat
 import CurlHTTP
 import FlagConfig
+import Settings
 import FlagEngine
 @testable import FlagSync
 import Foundation

@@ -1,4 +1,5 @@
 import FlagConfig
+import Settings
 import FlagEngine
 @testable import FlagSync
 import Foundation

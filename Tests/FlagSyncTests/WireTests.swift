@@ -1,6 +1,7 @@
 import Secrets
 import CurlHTTP
 import FlagConfig
+import Settings
 @testable import FlagSync
 import Foundation
 import Pushgateway

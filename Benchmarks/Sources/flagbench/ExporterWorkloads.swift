@@ -1,5 +1,6 @@
 import Exporter
 import FlagConfig
+import Settings
 import FlagEngine
 import Telemetry
 

@@ -1,4 +1,5 @@
 public import FlagConfig
+public import Settings
 import FlagEngine
 import FlagSync
 public import Logging

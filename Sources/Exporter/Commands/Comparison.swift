@@ -1,4 +1,5 @@
 public import FlagConfig
+public import Settings
 import WireFormat
 public import FlagEngine
 

@@ -1,4 +1,5 @@
 public import FlagConfig
+public import Settings
 public import FlagSync
 
 /// Which flags a command works on: the source, the environment and how its overlay is found. `check`, `eval`,

@@ -1,4 +1,5 @@
 public import FlagConfig
+public import Settings
 public import FlagEngine
 import Locking
 import Synchronization

@@ -1,3 +1,4 @@
+import Settings
 import FlagEngine
 import WireFormat
 import FlagConfig

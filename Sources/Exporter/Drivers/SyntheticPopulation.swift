@@ -1,4 +1,5 @@
 public import FlagConfig
+public import Settings
 public import FlagEngine
 
 /// Which part of a population this replica evaluates: members `n` with `n % count == index`.

@@ -1,5 +1,6 @@
 import CCrypt
 import FlagConfig
+import Settings
 import FlagEngine
 import Locking
 import NIOPosix

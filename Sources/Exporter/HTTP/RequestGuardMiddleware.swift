@@ -1,3 +1,4 @@
+import Settings
 import FlagConfig
 import HTTPTypes
 import Hummingbird

@@ -1,4 +1,5 @@
 import FlagConfig
+import Settings
 import Locking
 import Logging
 import NIOSSL

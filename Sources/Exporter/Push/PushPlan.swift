@@ -1,6 +1,7 @@
 import CurlHTTP
 import Secrets
 public import FlagConfig
+public import Settings
 import FlagSync
 public import Pushgateway
 #if canImport(Glibc)

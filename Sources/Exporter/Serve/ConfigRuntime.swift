@@ -1,4 +1,5 @@
 public import FlagConfig
+public import Settings
 public import FlagEngine
 public import FlagSync
 public import Logging

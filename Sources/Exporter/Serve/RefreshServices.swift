@@ -1,3 +1,4 @@
+public import Settings
 public import FlagConfig
 import FlagEngine
 import FlagSync

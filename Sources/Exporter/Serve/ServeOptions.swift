@@ -1,3 +1,4 @@
+public import Settings
 public import Logging
 public import FlagConfig
 

@@ -1,3 +1,4 @@
+import Settings
 import FlagConfig
 
 /// How each service is named in ServiceLifecycle's debug logs ("Starting service ..."): its role in a few words,

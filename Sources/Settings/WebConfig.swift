@@ -1,3 +1,4 @@
+public import FlagConfig
 import FlagEngine
 
 /// The `--web.config.file` of the Prometheus exporter-toolkit: TLS and basic auth for every HTTP route.
@@ -65,7 +66,7 @@ public struct WebConfig: Sendable, Hashable {
         var sources = SourceTexts()
         sources.add(text.text, for: text.name)
         guard let root = try YAMLReader.read(text.text, file: text.name) else { return WebConfig() }
-        var decoder = WebConfigDecoder(base: FlagFileDecoder(sources: sources), directory: directory)
+        var decoder = WebConfigDecoder(base: LocatedYAMLReader(sources: sources), directory: directory)
         let config = decoder.decode(root)
         let diagnostics = decoder.base.diagnostics
         if diagnostics.contains(where: { $0.severity == .error }) { throw FlagConfigError(diagnostics: diagnostics) }
@@ -75,7 +76,7 @@ public struct WebConfig: Sendable, Hashable {
 
 /// Decodes the exporter-toolkit web config with the flags file's typed readers and diagnostics.
 struct WebConfigDecoder {
-    var base: FlagFileDecoder
+    var base: LocatedYAMLReader
     let directory: String
 
     /// The top-level keys, declared once: what the decoder handles is what an unknown key's error lists.

@@ -1,4 +1,5 @@
 import FlagConfig
+import Settings
 import Testing
 
 @Suite("--web.config.file: the exporter-toolkit format, validated with file:line:column")

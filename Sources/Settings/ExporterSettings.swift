@@ -1,3 +1,4 @@
+public import FlagConfig
 public import FlagEngine
 import WireFormat
 
@@ -110,7 +111,7 @@ extension ExporterSettings {
         var sources = SourceTexts()
         sources.add(text.text, for: text.name)
         guard let root = try YAMLReader.read(text.text, file: text.name) else { return ExporterSettings() }
-        var decoder = ExporterSettingsDecoder(base: FlagFileDecoder(sources: sources))
+        var decoder = ExporterSettingsDecoder(base: LocatedYAMLReader(sources: sources))
         let settings = decoder.decode(root)
         let diagnostics = decoder.base.diagnostics
         if diagnostics.contains(where: { $0.severity == .error }) { throw FlagConfigError(diagnostics: diagnostics) }
@@ -122,7 +123,7 @@ extension ExporterSettings {
 
 /// Decodes `exporter.yaml` with the flags file's typed readers and diagnostics.
 struct ExporterSettingsDecoder {
-    var base: FlagFileDecoder
+    var base: LocatedYAMLReader
 
     mutating func decode(_ root: YAMLNode) -> ExporterSettings {
         var settings = ExporterSettings()

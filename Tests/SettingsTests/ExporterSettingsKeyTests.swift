@@ -1,4 +1,5 @@
 import FlagConfig
+import Settings
 import Testing
 
 @Suite("exporter.yaml: each section's keys are declared once, and an unknown one is named with them")

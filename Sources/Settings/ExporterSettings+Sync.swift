@@ -1,3 +1,4 @@
+public import FlagConfig
 public import FlagEngine
 public import Secrets
 

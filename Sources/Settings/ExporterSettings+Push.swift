@@ -1,3 +1,4 @@
+public import FlagConfig
 import FlagEngine
 public import Secrets
 
