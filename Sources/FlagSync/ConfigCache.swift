@@ -1,4 +1,5 @@
 public import FlagConfig
+import SystemIO
 
 #if canImport(Glibc)
     import Glibc
@@ -39,34 +40,10 @@ public struct ConfigCache: Sendable {
     }
 
     static func writeAtomically(_ text: String, to path: String) throws(CacheError) {
-        let temporary = path + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw CacheError(path: temporary, message: errnoText()) }
-        var bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-            }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let message = errnoText()
-                close(descriptor)
-                unlink(temporary)
-                throw CacheError(path: temporary, message: message)
-            }
-            written += count
-        }
-        bytes.removeAll()
-        if fsync(descriptor) != 0 || close(descriptor) != 0 {
-            let message = errnoText()
-            unlink(temporary)
-            throw CacheError(path: temporary, message: message)
-        }
-        guard rename(temporary, path) == 0 else {
-            let message = errnoText()
-            unlink(temporary)
-            throw CacheError(path: path, message: message)
+        do throws(FileWriteError) {
+            try AtomicFile.write(text, to: path, mode: 0o600)
+        } catch {
+            throw CacheError(path: error.path, message: error.reason)
         }
     }
 

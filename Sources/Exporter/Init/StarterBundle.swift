@@ -1,3 +1,5 @@
+import SystemIO
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -111,31 +113,10 @@ public enum StarterBundle {
     }
 
     static func writeAtomically(_ text: String, to path: String) throws(StarterBundleError) {
-        let temporary = path + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw StarterBundleError(message: "cannot write \(path): \(String(cString: strerror(errno)))")
-        }
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
-                close(descriptor)
-                unlink(temporary)
-                throw StarterBundleError(message: "cannot write \(path): \(reason)")
-            }
-            offset += written
-        }
-        bytes.removeAll()
-        guard fsync(descriptor) == 0, close(descriptor) == 0, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw StarterBundleError(message: "cannot write \(path): \(reason)")
+        do throws(FileWriteError) {
+            try AtomicFile.write(text, to: path, mode: 0o644)
+        } catch {
+            throw StarterBundleError(message: "cannot write \(path): \(error.reason)")
         }
     }
 }
