@@ -156,6 +156,7 @@ let package = Package(
             dependencies: [
                 "Exporter", "FlagConfig", "Settings", "FlagEngine", "FlagSync", "Telemetry", "WireFormat", .product(name: "Yams", package: "Yams"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

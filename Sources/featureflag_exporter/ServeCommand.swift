@@ -49,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("web.idle-timeout"), help: "Seconds a keep-alive connection may wait for its next request.")
     var idleTimeout = HTTPLimits().idleTimeout
 
-    @Option(name: .customLong("web.max-header-bytes"), help: "Bytes of request target, and of header fields, per request (at most 81920).")
+    @Option(name: .customLong("web.max-header-bytes"), help: "Bytes of the request line and header fields together, per request; more is answered 431 (at most 81920).")
     var maximumHeaderBytes = HTTPLimits().maximumHeaderBytes
 
     @Option(name: .customLong("log.level"), help: "debug, info, warn or error.", transform: Logger.Level.init(option:))

@@ -227,9 +227,10 @@ final class RequestReadDeadline: ChannelInboundHandler, RemovableChannelHandler 
     }
 }
 
-/// After the HTTP/1.1 codec: stops the read clock at each request's end, refuses a request target over the header
-/// limit (414), and turns the codec's own refusals into answers: headers over the limit (431) and bytes that are not
-/// HTTP (400). A failed TLS handshake is counted here too. Each refusal closes the connection.
+/// After the HTTP/1.1 codec: stops the read clock at each request's end and turns the codec's refusals into answers:
+/// a request line and header fields over the limit (431; the codec counts the target with the fields, as Go's
+/// net/http does, so a long target is a 431 too) and bytes that are not HTTP (400). A failed TLS handshake is counted
+/// here too. Each refusal closes the connection; a connection that ends inside a request gets no answer.
 final class RequestLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -266,10 +267,6 @@ final class RequestLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             sawRequest = true
             gate.markBusy(context.channel)
-            if (head.path?.utf8.count ?? 0) > maximumHeaderBytes {
-                refuse(context, .uriTooLong, reason: .headerTooLarge, "The request target is over \(maximumHeaderBytes) bytes.\n")
-                return
-            }
         case .end:
             deadline?.requestCompleted()
         case .body:
@@ -280,10 +277,16 @@ final class RequestLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let parserError = error as? HTTPParserError {
+            // The connection ended inside a request: cut off by the read deadline (already counted as
+            // `read_timeout`) or closed by the client. There is no one to answer and nothing malformed to count.
+            guard context.channel.isActive, parserError != .invalidEOFState else {
+                context.close(promise: nil)
+                return
+            }
             if parserError == .headerOverflow {
                 refuse(
                     context, .requestHeaderFieldsTooLarge, reason: .headerTooLarge,
-                    "The request's header fields are over \(maximumHeaderBytes) bytes.\n")
+                    "The request line and header fields are over \(maximumHeaderBytes) bytes.\n")
             } else {
                 refuse(context, .badRequest, reason: .malformed, "Not an HTTP/1.1 request.\n")
             }
