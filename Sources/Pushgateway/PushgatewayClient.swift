@@ -78,15 +78,7 @@ public struct PushgatewayClient: Sendable {
     }
 
     /// One extra request header.
-    public struct Header: Sendable, Hashable {
-        public var name: String
-        public var value: SecretValue
-
-        public init(name: String, value: SecretValue) {
-            self.name = name
-            self.value = value
-        }
-    }
+    public typealias Header = SecretHeader
 
     /// How a push treats the metrics already in the group.
     public enum Method: String, Sendable, Hashable, CaseIterable {

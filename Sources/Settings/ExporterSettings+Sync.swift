@@ -85,15 +85,7 @@ extension ExporterSettings {
     }
 
     /// One request header; its value is read when each request is made, so a rotated secret is picked up.
-    public struct Header: Sendable, Hashable {
-        public var name: String
-        public var value: SecretValue
-
-        public init(name: String, value: SecretValue) {
-            self.name = name
-            self.value = value
-        }
-    }
+    public typealias Header = SecretHeader
 
 
     /// `refresh:` of `exporter.yaml`. Unset fields take the command line, then the environment variables, then the
