@@ -5,13 +5,16 @@
 #   workload=ofrep requests_per_sec=<n> p99_ms=<n> non_2xx=<n> ...
 #   workload=ofrep-nginx-floor requests_per_sec=<n> p99_ms=<n> non_2xx=<n> ...
 #   ofrep_share_of_nginx=<exporter / nginx>
+# and, when `make bench` built them (Benchmarks/.build/release/hbfloor, niofloor), the Swift floors between the two:
+#   workload=ofrep-hummingbird-floor ... (a bare Hummingbird router), workload=ofrep-swiftnio-floor ... (a bare
+#   swift-nio pipeline), then ofrep_share_of_<floor>=<exporter / floor> <floor>_share_of_nginx=<floor / nginx>
 # Uses the release binary on the shipped config, synthetic traffic off, the mirror rate limit lifted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=${OFREP_BINARY:-.build/release/featureflag_exporter}
 seconds=${OFREP_SECONDS:-20}
 work=$(mktemp -d)
-trap 'kill $(cat "$work/pid" 2>/dev/null) $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $(cat "$work/pid" 2>/dev/null) $(cat "$work/floor.pid" 2>/dev/null) $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 cat > "$work/exporter.yaml" <<'YAML'
 synthetic: {enabled: false}
@@ -54,6 +57,30 @@ echo "workload=ofrep requests_per_sec=${exporter_rps} p99_ms=${exporter_p99} non
 kill "$(cat "$work/pid")" 2>/dev/null || true
 rm -f "$work/pid"
 
+# The Swift floors, when `make bench` built them: the same answer from a bare Hummingbird router (the framework the
+# exporter is built on) and from a bare swift-nio pipeline (a handler on the event loop, no framework).
+floors_dir=${OFREP_FLOORS_DIR:-Benchmarks/.build/release}
+declare -A floor_rps
+for floor in hbfloor niofloor; do
+    [ -x "$floors_dir/$floor" ] || continue
+    floor_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$floors_dir/$floor" "$floor_port" "$answer" > "$work/$floor.log" 2>&1 &
+    echo $! > "$work/floor.pid"
+    floor_url="http://127.0.0.1:$floor_port/ofrep/v1/evaluate/flags/phase2_health_checks"
+    for _ in $(seq 1 100); do
+        curl -sf -X POST -d '{}' "$floor_url" > /dev/null 2>&1 && break
+        sleep 0.1
+    done
+    [ "$(curl -sf -X POST -d '{}' "$floor_url")" = "$answer" ] || { echo "$floor did not answer the exporter's body" >&2; cat "$work/$floor.log" >&2; exit 1; }
+    read -r rps p99 non2xx < <(measure "$floor_url")
+    floor_rps[$floor]=$rps
+    name=$([ "$floor" = hbfloor ] && echo hummingbird || echo swiftnio)
+    echo "workload=ofrep-${name}-floor requests_per_sec=${rps} p99_ms=${p99} non_2xx=${non2xx} threads=2 connections=64 seconds=${seconds}"
+    kill "$(cat "$work/floor.pid")" 2>/dev/null || true
+    wait "$(cat "$work/floor.pid")" 2>/dev/null || true
+    rm -f "$work/floor.pid"
+done
+
 # The floor: nginx, one worker, answering the same POST with the same body (what any HTTP/1.1 server costs here).
 nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$work/nginx/tmp"
@@ -92,3 +119,9 @@ floor_url="http://127.0.0.1:$nginx_port/ofrep/v1/evaluate/flags/phase2_health_ch
 read -r nginx_rps nginx_p99 nginx_non2xx < <(measure "$floor_url")
 echo "workload=ofrep-nginx-floor requests_per_sec=${nginx_rps} p99_ms=${nginx_p99} non_2xx=${nginx_non2xx} threads=2 connections=64 seconds=${seconds} workers=1"
 awk -v a="$exporter_rps" -v b="$nginx_rps" 'BEGIN { printf "ofrep_share_of_nginx=%.2f\n", (b > 0 ? a / b : 0) }'
+for floor in hbfloor niofloor; do
+    [ -n "${floor_rps[$floor]:-}" ] || continue
+    name=$([ "$floor" = hbfloor ] && echo hummingbird || echo swiftnio)
+    awk -v a="$exporter_rps" -v f="${floor_rps[$floor]}" -v b="$nginx_rps" -v n="$name" \
+        'BEGIN { printf "ofrep_share_of_%s=%.2f %s_share_of_nginx=%.2f\n", n, (f > 0 ? a / f : 0), n, (b > 0 ? f / b : 0) }'
+done

@@ -33,18 +33,20 @@ enum Workloads {
 
     static let users = 1_000_000
 
-    /// `"user-<i>"`, its digits written backwards into a 16-byte stack buffer as the C floor's utoa does into its
-    /// array; a result of at most 15 bytes is a small string and allocates nothing.
+    /// `"user-<i>"`, its digits written backwards into a 16-byte stack buffer as the C floor's `utoa` does into its
+    /// array, in the same 32-bit unsigned arithmetic (`uint32_t`; 64-bit signed division by ten costs about 4 ns more
+    /// per id); a result of at most 15 bytes is a small string and allocates nothing.
     @inline(__always)
     static func userID(_ number: Int) -> String {
         var bytes: (UInt64, UInt64) = (0, 0)
         return withUnsafeMutableBytes(of: &bytes) { buffer in
             var start = 16
-            var value = number
+            var value = UInt32(truncatingIfNeeded: number)
             repeat {
                 start -= 1
-                buffer[start] = UInt8(truncatingIfNeeded: 48 + value % 10)
-                value /= 10
+                let quotient = value / 10
+                buffer[start] = UInt8(truncatingIfNeeded: 48 &+ value &- quotient &* 10)
+                value = quotient
             } while value > 0
             for letter in "user-".utf8.reversed() {
                 start -= 1
