@@ -2,12 +2,16 @@ import FuzzSupport
 import FlagConfig
 import FlagEngine
 
-let contexts = [
-    EvaluationContext(),
-    EvaluationContext(
-        userID: "user-7", userType: "beta", environment: "staging", timestamp: 1_760_000_000,
-        customAttributes: ["plan": .string("pro"), "age": .int(21)]),
-]
+/// The contexts each input's flags are evaluated for: made per input, not held in a global, because LeakSanitizer
+/// (which libFuzzer runs at the end) reports a Swift global's heap storage as a leak.
+func contexts() -> [EvaluationContext] {
+    [
+        EvaluationContext(),
+        EvaluationContext(
+            userID: "user-7", userType: "beta", environment: "staging", timestamp: 1_760_000_000,
+            customAttributes: ["plan": .string("pro"), "age": .int(21)]),
+    ]
+}
 
 /// libFuzzer's entry: the input is a flags file; after a line `#--- overlay` the rest is the production overlay.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -22,6 +26,7 @@ public func fuzzFlagsFile(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     do {
         let loaded = try FlagConfigLoader.load(
             base: ConfigText(name: "feature_flags.yaml", text: base), overlay: overlay, environment: "production")
+        let contexts = contexts()
         for definition in loaded.flagSet.definitions {
             for context in contexts { _ = loaded.flagSet.evaluate(definition.key, in: context) }
         }
