@@ -122,6 +122,32 @@ extension LocatedYAMLReading {
         }
     }
 
+    /// A number that `accepts` takes; any other number is reported with `message` and read as `nil`, so the caller
+    /// keeps its default.
+    package mutating func number(
+        _ node: YAMLNode, _ path: @autoclosure () -> [ConfigPathComponent], where accepts: (Double) -> Bool,
+        else message: String
+    ) -> Double? {
+        guard let value = number(node, path()) else { return nil }
+        guard accepts(value) else {
+            error(node, path(), message)
+            return nil
+        }
+        return value
+    }
+
+    /// An integer in `range`; any other integer is reported with `message` and read as `nil`.
+    package mutating func integer(
+        _ node: YAMLNode, _ path: @autoclosure () -> [ConfigPathComponent], in range: ClosedRange<Int>, else message: String
+    ) -> Int? {
+        guard let value = integer(node, path()) else { return nil }
+        guard range.contains(value) else {
+            error(node, path(), message)
+            return nil
+        }
+        return value
+    }
+
     package mutating func bool(_ node: YAMLNode, _ path: @autoclosure () -> [ConfigPathComponent]) -> Bool? {
         guard case .scalar(let text, let style) = node.content, case .bool(let value) = ScalarResolver.resolve(text, style)
         else {

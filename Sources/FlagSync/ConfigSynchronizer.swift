@@ -159,14 +159,20 @@ public final class ConfigSynchronizer: Sendable {
     public func loadCache() throws(FlagConfigError) -> LoadedConfig? {
         guard let cache, cache.exists else { return nil }
         let loaded = try cache.load()
-        store.replace(with: loaded.flagSet)
+        putInUse(loaded.flagSet, fromCache: true)
+        return loaded
+    }
+
+    /// Puts `flagSet` in use: the store, then the status's loaded and cache facts, then the lock-free loaded flag, so
+    /// a reader that sees ``isLoaded`` also sees the flags. (A check's report records the rest of the status.)
+    private func putInUse(_ flagSet: FlagSet, fromCache: Bool) {
+        store.replace(with: flagSet)
         state.withLock {
             $0.status.isLoaded = true
-            $0.status.isServingCache = true
-            $0.status.lastChange = SystemClock.unixSeconds()
+            $0.status.isServingCache = fromCache
+            if fromCache { $0.status.lastChange = SystemClock.unixSeconds() }
         }
         hasConfig.store(true, ordering: .releasing)
-        return loaded
     }
 
     private func performCheck(trigger: RefreshTrigger) -> RefreshReport {
@@ -218,7 +224,7 @@ public final class ConfigSynchronizer: Sendable {
             return report(.rejected(unknown), fetchSucceeded: true)
         }
         let current = store.snapshot
-        if let shrink = Self.shrinkError(loaded, replacing: state.withLock { $0.status.isLoaded } ? current : nil, fetched, fetcher.options) {
+        if let shrink = Self.shrinkError(loaded, replacing: isLoaded ? current : nil, fetched, fetcher.options) {
             return report(.rejected(shrink), fetchSucceeded: true)
         }
         let unchanged = state.withLock { state in
@@ -228,12 +234,7 @@ public final class ConfigSynchronizer: Sendable {
             return same
         }
         if unchanged { return report(.unchanged, fetchSucceeded: true) }
-        store.replace(with: loaded.flagSet)
-        state.withLock {
-            $0.status.isLoaded = true
-            $0.status.isServingCache = false
-        }
-        hasConfig.store(true, ordering: .releasing)
+        putInUse(loaded.flagSet, fromCache: false)
         var cacheError: CacheError?
         if let cache {
             do { try cache.write(fetched) } catch { cacheError = error }

@@ -102,9 +102,7 @@ extension ExporterSettingsDecoder {
             case .connectTimeout:
                 if let seconds = positiveSeconds(member.value, here, maximum: 300) { push.connectTimeout = seconds }
             case .retries:
-                if let count = base.integer(member.value, here) {
-                    if count >= 0 && count <= 10 { push.retries = count } else { base.error(member.value, here, "retries must be between 0 and 10") }
-                }
+                push.retries = base.integer(member.value, here, in: 0...10, else: "retries must be between 0 and 10") ?? push.retries
             case .caFile: push.caFile = base.name(member.value, here)
             case .gzip: push.gzip = base.bool(member.value, here) ?? push.gzip
             case .deleteOnShutdown: push.deleteOnShutdown = base.bool(member.value, here) ?? push.deleteOnShutdown

@@ -134,13 +134,10 @@ extension ExporterSettingsDecoder {
             case .overlay: if let text = base.name(member.value, here) { source.overlay = ExporterSettings.Overlay(parsing: text) }
             case .allowEmpty: source.allowEmpty = base.bool(member.value, here) ?? source.allowEmpty
             case .maxFlagLoss:
-                if let share = base.number(member.value, here) {
-                    if (0...1).contains(share) {
-                        source.maximumFlagLoss = share
-                    } else {
-                        base.error(member.value, here, "must be a share between 0 and 1 (0.5 refuses a config that drops over half the flags)")
-                    }
-                }
+                source.maximumFlagLoss = base.number(
+                    member.value, here, where: { (0...1).contains($0) },
+                    else: "must be a share between 0 and 1 (0.5 refuses a config that drops over half the flags)")
+                    ?? source.maximumFlagLoss
             case .headers:
                 guard case .sequence(let items) = member.value.content else {
                     base.error(member.value, here, "expected a list of {name, value | value_from_env | value_from_file}")
@@ -217,13 +214,9 @@ extension ExporterSettingsDecoder {
                     }
                 }
             case .jitter:
-                if let fraction = base.number(member.value, here) {
-                    if fraction >= 0 && fraction <= 0.5 {
-                        refresh.jitter = fraction
-                    } else {
-                        base.error(member.value, here, "jitter must be between 0 and 0.5 (a fraction of the interval)")
-                    }
-                }
+                refresh.jitter = base.number(
+                    member.value, here, where: { (0...0.5).contains($0) },
+                    else: "jitter must be between 0 and 0.5 (a fraction of the interval)") ?? refresh.jitter
             case .staleThreshold:
                 if let seconds = positiveSeconds(member.value, here, maximum: 30 * 86_400) { refresh.staleThreshold = seconds }
             case .redisUrl:
@@ -244,13 +237,9 @@ extension ExporterSettingsDecoder {
                     let entryPath = entry.path
                     switch entry.key {
                     case .failureThreshold:
-                        if let count = base.integer(entry.value, entryPath) {
-                            if count >= 1 && count <= 1000 {
-                                refresh.failureThreshold = count
-                            } else {
-                                base.error(entry.value, entryPath, "failure_threshold must be between 1 and 1000")
-                            }
-                        }
+                        refresh.failureThreshold = base.integer(
+                            entry.value, entryPath, in: 1...1000, else: "failure_threshold must be between 1 and 1000")
+                            ?? refresh.failureThreshold
                     case .recoveryTimeout:
                         if let seconds = positiveSeconds(entry.value, entryPath, maximum: 86_400) {
                             refresh.recoveryTimeout = seconds
@@ -263,12 +252,7 @@ extension ExporterSettingsDecoder {
     }
 
     mutating func positiveSeconds(_ node: YAMLNode, _ path: [ConfigPathComponent], maximum: Double) -> Double? {
-        guard let seconds = base.number(node, path) else { return nil }
-        guard seconds > 0 && seconds <= maximum else {
-            base.error(node, path, "must be more than 0 and at most \(Int(maximum)) seconds")
-            return nil
-        }
-        return seconds
+        base.number(node, path, where: { $0 > 0 && $0 <= maximum }, else: "must be more than 0 and at most \(Int(maximum)) seconds")
     }
 }
 

@@ -149,13 +149,9 @@ struct ExporterSettingsDecoder {
             switch member.key {
             case .enabled: synthetic.enabled = base.bool(member.value, here) ?? synthetic.enabled
             case .rate:
-                if let rate = base.number(member.value, here) {
-                    if rate > 0 && rate <= 10_000_000 {
-                        synthetic.rate = rate
-                    } else {
-                        base.error(member.value, here, "rate must be in (0, 10000000] contexts per second")
-                    }
-                }
+                synthetic.rate = base.number(
+                    member.value, here, where: { $0 > 0 && $0 <= 10_000_000 },
+                    else: "rate must be in (0, 10000000] contexts per second") ?? synthetic.rate
             case .flags:
                 synthetic.flags = base.names(member.value, here)
                 for (index, flag) in synthetic.flags.enumerated() where !FlagSet.isValidKey(flag) {
@@ -174,13 +170,8 @@ struct ExporterSettingsDecoder {
             let here = member.path
             switch member.key {
             case .size:
-                if let size = base.integer(member.value, here) {
-                    if size >= 1 && size <= 1_000_000_000 {
-                        population.size = size
-                    } else {
-                        base.error(member.value, here, "size must be between 1 and 1000000000")
-                    }
-                }
+                population.size = base.integer(
+                    member.value, here, in: 1...1_000_000_000, else: "size must be between 1 and 1000000000") ?? population.size
             case .idPattern:
                 if let pattern = base.name(member.value, here) {
                     if pattern.contains("{n}") && pattern.utf8.count <= 128 {
@@ -220,11 +211,7 @@ struct ExporterSettingsDecoder {
         var result: [ExporterSettings.WeightedValue] = []
         for pair in pairs {
             let here = path + [.key(pair.key)]
-            guard let weight = base.number(pair.value, here) else { continue }
-            guard weight > 0 else {
-                base.error(pair.value, here, "weight must be a positive number")
-                continue
-            }
+            guard let weight = base.number(pair.value, here, where: { $0 > 0 }, else: "weight must be a positive number") else { continue }
             result.append(ExporterSettings.WeightedValue(value: .string(pair.key), weight: weight))
         }
         if pairs.isEmpty { base.error(node, path, "expected at least one value with its weight") }
@@ -238,13 +225,9 @@ struct ExporterSettingsDecoder {
             let here = member.path
             switch member.key {
             case .interval:
-                if let interval = base.number(member.value, here) {
-                    if interval >= 0.1 && interval <= 86_400 {
-                        canaries.interval = interval
-                    } else {
-                        base.error(member.value, here, "interval must be between 0.1 and 86400 seconds")
-                    }
-                }
+                canaries.interval = base.number(
+                    member.value, here, where: { (0.1...86_400).contains($0) },
+                    else: "interval must be between 0.1 and 86400 seconds") ?? canaries.interval
             case .checks:
                 guard case .sequence(let items) = member.value.content else {
                     base.error(member.value, here, "expected a list of canaries, found \(member.value.kindName)")
@@ -306,17 +289,12 @@ struct ExporterSettingsDecoder {
             let here = member.path
             switch member.key {
             case .maxLineBytes:
-                if let bytes = base.integer(member.value, here) {
-                    if bytes >= 256 && bytes <= 16 * 1024 * 1024 {
-                        mirror.maximumLineBytes = bytes
-                    } else {
-                        base.error(member.value, here, "max_line_bytes must be between 256 and 16777216")
-                    }
-                }
+                mirror.maximumLineBytes = base.integer(
+                    member.value, here, in: 256...(16 * 1024 * 1024), else: "max_line_bytes must be between 256 and 16777216")
+                    ?? mirror.maximumLineBytes
             case .rateLimit:
-                if let rate = base.number(member.value, here) {
-                    if rate > 0 { mirror.rateLimit = rate } else { base.error(member.value, here, "rate_limit must be positive") }
-                }
+                mirror.rateLimit = base.number(member.value, here, where: { $0 > 0 }, else: "rate_limit must be positive")
+                    ?? mirror.rateLimit
             }
         }
         return mirror
