@@ -1,12 +1,10 @@
 import HTTPTypes
 import HummingbirdCore
-import Locking
 import Logging
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOSSL
-import Synchronization
 import Telemetry
 import SystemIO
 
@@ -36,7 +34,7 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         let gate = ConnectionGate(maximum: limits.maximumConnections, metrics: metrics)
         var configuration = HTTP1Channel.Configuration(
             additionalChannelHandlers: [
-                RequestLimitHandler(maximumHeaderBytes: limits.maximumHeaderBytes, metrics: metrics, gate: gate)
+                RequestLimitHandler(maximumHeaderBytes: limits.maximumHeaderBytes, metrics: metrics)
             ],
             idleTimeout: .nanoseconds(Int64(limits.idleTimeout * 1e9)))
         configuration.httpDecoder = .init(
@@ -52,7 +50,7 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         // A failed setup would end Hummingbird's accept loop, so nothing here fails: an over-cap connection is set up
         // like any other and refused (503 on plain HTTP, then closed) as soon as it becomes active.
-        let admitted = gate.open(channel)
+        let (admitted, activity) = gate.open(channel)
         channel.closeFuture.whenComplete { [gate] _ in gate.close(channel) }
         let tls = webConfig?.latest.tls
         let readTimeout = TimeAmount.nanoseconds(Int64(limits.readTimeout * 1e9))
@@ -62,7 +60,7 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                 metrics.recordRefused(.connectionLimit)
                 try pipeline.addHandler(OverCapacityRefusal(plainHTTP: tls == nil))
             }
-            try pipeline.addHandler(RequestReadDeadline(timeout: readTimeout, metrics: metrics))
+            try pipeline.addHandler(RequestReadDeadline(timeout: readTimeout, metrics: metrics, activity: activity))
             if let tls {
                 try pipeline.addHandler(
                     NIOSSLServerHandler(
@@ -77,73 +75,6 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
 
     func handle(value: Value, logger: Logger) async {
         await base.handle(value: value, logger: logger)
-    }
-}
-
-/// Counts open connections against `--web.max-connections`, and keeps room for new ones: when the cap is reached,
-/// the connection idle longest between keep-alive requests (at least ``minimumIdleSeconds``) is closed to admit the
-/// new one, so clients that open connections and leave them idle cannot lock scrapes out until their idle timeout.
-final class ConnectionGate: Sendable {
-    let maximum: Int
-    /// A keep-alive connection must have been idle this long to be closed for a newcomer.
-    static let minimumIdleSeconds = 1.0
-    private let count = Atomic<Int>(0)
-    private let metrics: HTTPMetrics
-    /// Open connections, with the monotonic time each became idle (after its last response), or nil while busy.
-    private let connections = Locked<[ObjectIdentifier: (channel: any Channel, idleSince: Double?)]>([:])
-
-    init(maximum: Int, metrics: HTTPMetrics) {
-        self.maximum = maximum
-        self.metrics = metrics
-    }
-
-    /// Counts a new connection; `false` when it is over the cap and no idle connection could make room (it still
-    /// counts until it closes).
-    func open(_ channel: any Channel) -> Bool {
-        let now = count.add(1, ordering: .relaxed).newValue
-        metrics.setConnections(now)
-        let identifier = ObjectIdentifier(channel)
-        let threshold = SystemClock.monotonicSeconds() - Self.minimumIdleSeconds
-        let evicted: (any Channel)? = connections.withLock { connections in
-            var oldest: (ObjectIdentifier, any Channel, Double)?
-            if now > maximum {
-                for (key, entry) in connections {
-                    guard let since = entry.idleSince, since <= threshold else { continue }
-                    if oldest == nil || since < oldest!.2 { oldest = (key, entry.channel, since) }
-                }
-                if let oldest { connections[oldest.0] = nil }
-            }
-            connections[identifier] = (channel, nil)
-            return oldest?.1
-        }
-        if let evicted {
-            metrics.recordRefused(.idleEvicted)
-            evicted.close(promise: nil)
-            return true
-        }
-        return now <= maximum
-    }
-
-    func close(_ channel: any Channel) {
-        _ = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
-        metrics.setConnections(count.subtract(1, ordering: .relaxed).newValue)
-    }
-
-    /// The connection answered its request in full and waits for the next.
-    func markIdle(_ channel: any Channel) {
-        let now = SystemClock.monotonicSeconds()
-        connections.withLock { connections in
-            let identifier = ObjectIdentifier(channel)
-            if let entry = connections[identifier] { connections[identifier] = (entry.channel, now) }
-        }
-    }
-
-    /// The connection started a request.
-    func markBusy(_ channel: any Channel) {
-        connections.withLock { connections in
-            let identifier = ObjectIdentifier(channel)
-            if let entry = connections[identifier] { connections[identifier] = (entry.channel, nil) }
-        }
     }
 }
 
@@ -180,47 +111,76 @@ final class OverCapacityRefusal: ChannelInboundHandler, RemovableChannelHandler 
 /// First in the pipeline, so it sees raw bytes: the clock starts when the connection opens and at the first byte of
 /// each later request (a TLS handshake counts as part of the first), and stops when ``RequestLimitHandler`` sees the
 /// request's end. A keep-alive connection waiting between requests is the idle timeout's business, not this one's.
+///
+/// One timer per connection, not one per request: a request's end only clears ``requestStart``. When the timer fires
+/// it cuts off a request that has run out of time, re-arms itself for the one in progress (at that request's own
+/// deadline), and lapses when none is; the next request arms it again. A connection serving thousands of requests a
+/// second so schedules at most one timer per timeout.
 final class RequestReadDeadline: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
     private let timeout: TimeAmount
     private let metrics: HTTPMetrics
-    private var pending: Scheduled<Void>?
+    /// The connection's busy/idle record for ``ConnectionGate``: busy from a request's first byte.
+    let activity: ConnectionActivity
+    /// When the request being read began (the event loop's clock), or nil between requests.
+    private var requestStart: NIODeadline?
+    private var timer: Scheduled<Void>?
 
-    init(timeout: TimeAmount, metrics: HTTPMetrics) {
+    init(timeout: TimeAmount, metrics: HTTPMetrics, activity: ConnectionActivity) {
         self.timeout = timeout
         self.metrics = metrics
+        self.activity = activity
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        start(context)
+        begin(context)
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if pending == nil { start(context) }
+        if requestStart == nil { begin(context) }
         context.fireChannelRead(data)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        requestCompleted()
+        stop()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        requestCompleted()
+        stop()
     }
 
     /// The request in progress was read in full: the clock stops until the next one's first byte.
     func requestCompleted() {
-        pending?.cancel()
-        pending = nil
+        requestStart = nil
     }
 
-    private func start(_ context: ChannelHandlerContext) {
-        guard context.channel.isActive, pending == nil else { return }
-        pending = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
-            pending = nil
+    private func stop() {
+        requestStart = nil
+        timer?.cancel()
+        timer = nil
+    }
+
+    private func begin(_ context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        let now = context.eventLoop.now
+        requestStart = now
+        activity.markBusy()
+        if timer == nil { arm(context, at: now + timeout) }
+    }
+
+    private func arm(_ context: ChannelHandlerContext, at deadline: NIODeadline) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            timer = nil
+            guard let start = requestStart else { return }
+            let due = start + timeout
+            guard context.eventLoop.now >= due else {
+                arm(context, at: due)
+                return
+            }
+            requestStart = nil
             metrics.recordRefused(.readTimeout)
             context.close(promise: nil)
         }
@@ -239,20 +199,18 @@ final class RequestLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let maximumHeaderBytes: Int
     private let metrics: HTTPMetrics
-    private let gate: ConnectionGate
     private weak var deadline: RequestReadDeadline?
     private var sawRequest = false
     private var refused = false
 
-    init(maximumHeaderBytes: Int, metrics: HTTPMetrics, gate: ConnectionGate) {
+    init(maximumHeaderBytes: Int, metrics: HTTPMetrics) {
         self.maximumHeaderBytes = maximumHeaderBytes
         self.metrics = metrics
-        self.gate = gate
     }
 
     /// A response's end makes the connection idle (until its next request's head).
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { gate.markIdle(context.channel) }
+        if case .end = unwrapOutboundIn(data) { deadline?.activity.markIdle(at: context.eventLoop.now) }
         context.write(data, promise: promise)
     }
 
@@ -266,7 +224,6 @@ final class RequestLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch part {
         case .head(let head):
             sawRequest = true
-            gate.markBusy(context.channel)
         case .end:
             deadline?.requestCompleted()
         case .body:
