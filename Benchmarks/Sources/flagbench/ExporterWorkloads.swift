@@ -92,3 +92,20 @@ enum ExporterWorkloads {
         return loaded.text
     }
 }
+
+extension ExporterWorkloads {
+    /// configure-Nk: applying a new config of N generated flags to the metrics (every flag under the series cap gets
+    /// its zero-valued counters), as each reload does; milliseconds, median of 3.
+    static func configure(flags count: Int) -> String {
+        let yaml = GeneratedConfig.yaml(flags: count)
+        let loaded = try! FlagConfigLoader.load(base: ConfigText(name: "generated.yaml", text: yaml), environment: "production")
+        var times: [Double] = []
+        for _ in 0..<3 {
+            let telemetry = ExporterTelemetry(version: "bench", revision: "bench", swiftVersion: "6.3", maximumFlagSeries: count)
+            let start = Workloads.monotonicSeconds()
+            telemetry.configure(loaded.flagSet, now: 0)
+            times.append(Workloads.monotonicSeconds() - start)
+        }
+        return "workload=configure-\(count / 1000)k ms=\(Workloads.format(Workloads.median(times) * 1000)) flags=\(count)"
+    }
+}
