@@ -6,7 +6,6 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOSSL
 import Telemetry
-import SystemIO
 
 /// Hummingbird's HTTP/1.1 child channel with the exporter's guards in front of it: the connection cap, TLS from
 /// `--web.config.file` (the configuration last read; ``WebConfigWatcher`` reads the files when they change, never the
@@ -208,7 +207,8 @@ final class RequestLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.metrics = metrics
     }
 
-    /// A response's end makes the connection idle (until its next request's head).
+    /// A response's end makes the connection idle (until its next request's first byte, which `RequestReadDeadline`
+    /// sees).
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) { deadline?.activity.markIdle(at: context.eventLoop.now) }
         context.write(data, promise: promise)
@@ -222,7 +222,7 @@ final class RequestLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard !refused else { return }
         let part = unwrapInboundIn(data)
         switch part {
-        case .head(let head):
+        case .head:
             sawRequest = true
         case .end:
             deadline?.requestCompleted()
