@@ -26,7 +26,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
-        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
@@ -99,7 +98,7 @@ let package = Package(
         .target(
             name: "Telemetry",
             dependencies: [
-                "FlagEngine", "FlagSync", "CZlib", "Locking", "SystemIO", .product(name: "Prometheus", package: "swift-prometheus"),
+                "FlagEngine", "FlagSync", "CZlib", "Locking", "SystemIO",
             ],
             swiftSettings: strictSettings
         ),

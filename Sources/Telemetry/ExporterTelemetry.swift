@@ -1,5 +1,4 @@
 public import FlagEngine
-public import Prometheus
 
 /// The metric catalog of docs/metrics.md: one registry and the groups that own its families, one group per concern,
 /// in the manner of node_exporter's collectors.
@@ -19,7 +18,7 @@ public import Prometheus
 /// to collect them, which only reads, then writes the registry out.
 public final class ExporterTelemetry: Sendable {
     /// The registry `/metrics` serves and the Pushgateway pusher pushes.
-    public let registry: PrometheusCollectorRegistry
+    let registry = MetricRegistry()
     /// Per-flag series are kept for the first this-many flags of the config; later flags fold into `__other__`.
     public let maximumFlagSeries: Int
 
@@ -35,10 +34,8 @@ public final class ExporterTelemetry: Sendable {
 
     /// Creates the catalog on a new registry.
     public init(
-        version: String, revision: String, swiftVersion: String, maximumFlagSeries: Int = 2000,
-        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+        version: String, revision: String, swiftVersion: String, maximumFlagSeries: Int = 2000
     ) {
-        self.registry = registry
         self.maximumFlagSeries = max(1, maximumFlagSeries)
         config = ConfigMetrics(registry: registry)
         flags = FlagMetrics(registry: registry)

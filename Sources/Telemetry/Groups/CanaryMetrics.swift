@@ -1,9 +1,8 @@
 import Locking
-public import Prometheus
 
 /// Each canary's last result: whether its fixed context got its expected variant.
 public final class CanaryMetrics: Sendable {
-    private let registry: PrometheusCollectorRegistry
+    private let registry: MetricRegistry
     private let gauges: Locked<[Key: Gauge]>
 
     struct Key: Hashable {
@@ -11,7 +10,7 @@ public final class CanaryMetrics: Sendable {
         var flag: String
     }
 
-    init(registry: PrometheusCollectorRegistry) {
+    init(registry: MetricRegistry) {
         self.registry = registry
         gauges = Locked([:])
     }
@@ -23,7 +22,7 @@ public final class CanaryMetrics: Sendable {
                 registry.gauge(
                     name: "feature_flag_canary_success", labels: [("canary", name), ("flag_key", flagKey)],
                     help: "1 if the canary's last check returned its expected variant.")
-            }.set(to: success ? 1.0 : 0.0)
+            }.set(success ? 1.0 : 0.0)
         }
     }
 
@@ -31,7 +30,7 @@ public final class CanaryMetrics: Sendable {
     public func retain(_ names: Set<String>) {
         gauges.withLock { gauges in
             for (key, gauge) in gauges where !names.contains(key.name) {
-                registry.unregisterGauge(gauge)
+                registry.unregister(gauge)
                 gauges[key] = nil
             }
         }

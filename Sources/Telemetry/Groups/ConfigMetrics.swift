@@ -1,6 +1,5 @@
 public import FlagSync
 import Locking
-public import Prometheus
 
 /// How the config in use is kept fresh: checks of the source, reloads, the circuit breaker and staleness.
 ///
@@ -10,7 +9,7 @@ public import Prometheus
 public final class ConfigMetrics: ScrapeTimeCollector {
     private let refreshSuccess: Counter
     private let refreshFailures: [RefreshErrorType: Counter]
-    private let refreshDuration: ValueHistogram
+    private let refreshDuration: Histogram
     private let reloads: [Bool: Counter]
     private let breakerTransitions: [CircuitBreaker.State: Counter]
     private let lastRefresh: Gauge
@@ -20,7 +19,7 @@ public final class ConfigMetrics: ScrapeTimeCollector {
     private let breakerState: Gauge
     private let statusReader: Locked<(any ConfigStatusReading)?>
 
-    init(registry: PrometheusCollectorRegistry) {
+    init(registry: MetricRegistry) {
         statusReader = Locked(nil)
         refreshSuccess = registry.counter(
             name: "feature_flag_refresh_success_total",
@@ -30,7 +29,7 @@ public final class ConfigMetrics: ScrapeTimeCollector {
                 name: "feature_flag_refresh_failure_total", labels: [("error_type", type.rawValue)],
                 help: "Failed checks of the config source, by error type.")
         }
-        refreshDuration = registry.valueHistogram(
+        refreshDuration = registry.histogram(
             name: "feature_flag_refresh_duration_seconds",
             buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
             help: "Duration of one check of the config source.")
@@ -90,7 +89,7 @@ public final class ConfigMetrics: ScrapeTimeCollector {
         let status = statusReader.withLock { $0 }?.status ?? ConfigStatus()
         if let refreshed = status.lastRefresh { lastRefresh.set(refreshed) }
         if let changed = status.lastChange { lastChange.set(changed) }
-        staleConfig.set(to: status.isStale(at: now) ? 1.0 : 0.0)
+        staleConfig.set(status.isStale(at: now) ? 1.0 : 0.0)
         staleThreshold.set(status.staleThreshold)
         breakerState.set(Double(status.breaker.gaugeValue))
     }

@@ -1,6 +1,5 @@
-public import FlagEngine
+import FlagEngine
 import Locking
-public import Prometheus
 
 /// Evaluations by flag, variant, reason and source; rollout hits and misses (realised shares); evaluation errors;
 /// each split's sample-ratio-mismatch p-value; and sampled evaluation latency.
@@ -9,8 +8,8 @@ public import Prometheus
 /// ``flush(_:source:)``, one lock per batch. The SRM p-values are computed at scrape time from the realised counts
 /// since the last config change.
 public final class EvaluationMetrics: ScrapeTimeCollector {
-    private let registry: PrometheusCollectorRegistry
-    private let durations: [EvaluationSource: ValueHistogram]
+    private let registry: MetricRegistry
+    private let durations: [EvaluationSource: Histogram]
     private let state: Locked<State>
 
     struct State {
@@ -46,12 +45,12 @@ public final class EvaluationMetrics: ScrapeTimeCollector {
         var source: EvaluationSource
     }
 
-    init(registry: PrometheusCollectorRegistry, maximumFlagSeries: Int) {
+    init(registry: MetricRegistry, maximumFlagSeries: Int) {
         self.registry = registry
         state = Locked(State(labels: FlagSeriesLabels(flagSet: nil, maximumFlagSeries: maximumFlagSeries)))
         // The sources the exporter evaluates itself (the application's reported decisions take no time of ours).
         durations = seriesByKey([EvaluationSource.synthetic, .canary, .mirror]) { source in
-            registry.valueHistogram(
+            registry.histogram(
                 name: "feature_flag_evaluation_duration_seconds", labels: [("source", source.rawValue)],
                 buckets: [1e-7, 2.5e-7, 5e-7, 1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 1e-4, 1e-3, 1e-2],
                 help: "Per-evaluation latency, sampled.")
@@ -63,18 +62,18 @@ public final class EvaluationMetrics: ScrapeTimeCollector {
     func configure(_ labels: FlagSeriesLabels) {
         state.withLock { state in
             for (key, counter) in state.evaluations where !labels.keeps(key.flag) {
-                registry.unregisterCounter(counter)
+                registry.unregister(counter)
                 state.evaluations[key] = nil
             }
             for (key, counter) in state.rollouts where !labels.keeps(key.flag) {
-                registry.unregisterCounter(counter)
+                registry.unregister(counter)
                 state.rollouts[key] = nil
             }
             for (key, counter) in state.errors where !labels.keeps(key.flag) {
-                registry.unregisterCounter(counter)
+                registry.unregister(counter)
                 state.errors[key] = nil
             }
-            for gauge in state.srmPValues.values { registry.unregisterGauge(gauge) }
+            for gauge in state.srmPValues.values { registry.unregister(gauge) }
             state.srmPValues = [:]
             state.splitCounts = [:]
             state.labels = labels

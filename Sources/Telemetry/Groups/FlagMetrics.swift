@@ -1,6 +1,5 @@
 public import FlagEngine
 import Locking
-public import Prometheus
 
 /// What the config in use says: its identity, its flags by state, one info series per flag, configured rollout
 /// percentages and split weights, phase progress and the config's alert thresholds.
@@ -8,7 +7,7 @@ public import Prometheus
 /// Replaced as a whole when a config is applied (``configure(_:labels:now:)``); percentages that move with time
 /// (gradual rollouts, and the phases they belong to) are computed at scrape time.
 public final class FlagMetrics: ScrapeTimeCollector {
-    private let registry: PrometheusCollectorRegistry
+    private let registry: MetricRegistry
     private let activeFlags: [FlagState: Gauge]
     private let foldedFlags: Gauge
     private let state: Locked<State>
@@ -27,7 +26,7 @@ public final class FlagMetrics: ScrapeTimeCollector {
         case alert(String)
     }
 
-    init(registry: PrometheusCollectorRegistry) {
+    init(registry: MetricRegistry) {
         self.registry = registry
         state = Locked(State())
         activeFlags = seriesByKey(FlagState.allCases) { flagState in
@@ -44,9 +43,9 @@ public final class FlagMetrics: ScrapeTimeCollector {
     func configure(_ labels: FlagSeriesLabels, now: Double) {
         guard let flagSet = labels.flagSet else { return }
         state.withLock { state in
-            for gauge in state.gauges.values { registry.unregisterGauge(gauge) }
+            for gauge in state.gauges.values { registry.unregister(gauge) }
             state.gauges = [:]
-            if let info = state.configInfo { registry.unregisterGauge(info) }
+            if let info = state.configInfo { registry.unregister(info) }
             let info = flagSet.info
             state.configInfo = makeGauge(
                 "feature_flag_config_info",

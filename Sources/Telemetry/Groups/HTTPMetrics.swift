@@ -1,17 +1,16 @@
 import Locking
-public import Prometheus
 
 /// The exporter's own HTTP server: requests by handler and code with their latency, connections open, what the
 /// server's limits and checks refused, and whether the web config last loaded.
 public final class HTTPMetrics: Sendable {
-    private let registry: PrometheusCollectorRegistry
+    private let registry: MetricRegistry
     private let refused: [HTTPRefusalReason: Counter]
     private let connections: Gauge
     private let state: Locked<State>
 
     struct State {
         var requests: [RequestKey: Counter] = [:]
-        var durations: [String: ValueHistogram] = [:]
+        var durations: [String: Histogram] = [:]
         var webConfigReload: Gauge?
     }
 
@@ -20,7 +19,7 @@ public final class HTTPMetrics: Sendable {
         var code: Int
     }
 
-    init(registry: PrometheusCollectorRegistry) {
+    init(registry: MetricRegistry) {
         self.registry = registry
         state = Locked(State())
         refused = seriesByKey(HTTPRefusalReason.allCases) { reason in
@@ -39,7 +38,7 @@ public final class HTTPMetrics: Sendable {
 
     /// Sets the number of open HTTP connections.
     public func setConnections(_ count: Int) {
-        connections.set(to: Double(count))
+        connections.set(Double(count))
     }
 
     /// Counts one HTTP request answered by `handler` (the route's pattern) with `code`.
@@ -51,7 +50,7 @@ public final class HTTPMetrics: Sendable {
                     labels: [("handler", handler), ("code", String(code))], help: "HTTP requests served.")
             }.increment()
             cachedSeries(&state.durations, handler) {
-                registry.valueHistogram(
+                registry.histogram(
                     name: "feature_flag_exporter_http_request_duration_seconds", labels: [("handler", handler)],
                     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
                     help: "HTTP request latency.")
@@ -68,7 +67,7 @@ public final class HTTPMetrics: Sendable {
                     name: "feature_flag_exporter_web_config_last_reload_successful",
                     help: "1 if the last read of --web.config.file (and its certificate files) succeeded; "
                         + "0 while the previous good one is still in use.")
-            }.set(to: successful ? 1.0 : 0.0)
+            }.set(successful ? 1.0 : 0.0)
         }
     }
 }

@@ -1,11 +1,10 @@
 import FlagEngine
 import Locking
-public import Prometheus
 
 /// Mirrored input: what was refused before evaluating (malformed, too large, rate limited), and per flag the
 /// mirrored evaluations whose observed variant differs from ours.
 public final class MirrorMetrics: Sendable {
-    private let registry: PrometheusCollectorRegistry
+    private let registry: MetricRegistry
     private let dropped: [MirrorDropReason: Counter]
     private let state: Locked<State>
 
@@ -14,7 +13,7 @@ public final class MirrorMetrics: Sendable {
         var mismatches: [String: Counter] = [:]
     }
 
-    init(registry: PrometheusCollectorRegistry, maximumFlagSeries: Int) {
+    init(registry: MetricRegistry, maximumFlagSeries: Int) {
         self.registry = registry
         state = Locked(State(labels: FlagSeriesLabels(flagSet: nil, maximumFlagSeries: maximumFlagSeries)))
         dropped = seriesByKey(MirrorDropReason.allCases) { reason in
@@ -28,7 +27,7 @@ public final class MirrorMetrics: Sendable {
     func configure(_ labels: FlagSeriesLabels) {
         state.withLock { state in
             for (flag, counter) in state.mismatches where !labels.keeps(flag) || flag == FlagSeriesLabels.unknown {
-                registry.unregisterCounter(counter)
+                registry.unregister(counter)
                 state.mismatches[flag] = nil
             }
             state.labels = labels

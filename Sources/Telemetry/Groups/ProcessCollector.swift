@@ -1,5 +1,3 @@
-import Prometheus
-
 /// The exporter itself: its build, and the standard `process_*` metrics read from `/proc` at scrape time, as the
 /// Prometheus client libraries read them.
 final class ProcessCollector: ScrapeTimeCollector {
@@ -10,12 +8,12 @@ final class ProcessCollector: ScrapeTimeCollector {
     private let maximumFDs: Gauge
     private let start: Gauge
 
-    init(registry: PrometheusCollectorRegistry, version: String, revision: String, swiftVersion: String) {
+    init(registry: MetricRegistry, version: String, revision: String, swiftVersion: String) {
         registry.gauge(
             name: "feature_flag_exporter_build_info",
             labels: [("version", version), ("revision", revision), ("swift_version", swiftVersion)],
             help: "Build information of the exporter; always 1."
-        ).set(to: 1.0)
+        ).set(1.0)
         cpu = registry.counter(name: "process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds.")
         resident = registry.gauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
         virtual = registry.gauge(name: "process_virtual_memory_bytes", help: "Virtual memory size in bytes.")
@@ -27,8 +25,7 @@ final class ProcessCollector: ScrapeTimeCollector {
 
     func collect(at now: Double) {
         guard let process = ProcessMetrics.current() else { return }
-        cpu.reset()
-        cpu.increment(by: process.cpuSeconds)
+        cpu.set(total: process.cpuSeconds)
         resident.set(process.residentMemoryBytes)
         virtual.set(process.virtualMemoryBytes)
         openFDs.set(process.openFileDescriptors)

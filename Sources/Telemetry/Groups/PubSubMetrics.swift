@@ -1,9 +1,7 @@
-public import Prometheus
-
 /// The Redis refresh channel: whether the subscription is up, messages received, resubscriptions. Only exporters
 /// that subscribe have these series (``enable()``).
 public final class PubSubMetrics: Sendable {
-    private let registry: PrometheusCollectorRegistry
+    private let registry: MetricRegistry
     private let series = LateSeries<Series>()
 
     struct Series: Sendable {
@@ -12,7 +10,7 @@ public final class PubSubMetrics: Sendable {
         let reconnects: Counter
     }
 
-    init(registry: PrometheusCollectorRegistry) {
+    init(registry: MetricRegistry) {
         self.registry = registry
     }
 

@@ -1,19 +1,17 @@
-public import Prometheus
-
 /// The Pushgateway pusher's results: pushes accepted and failed by error type, their duration, and the last
 /// accepted push. Only exporters that push have these series (``enable()``).
 public final class PushMetrics: Sendable {
-    private let registry: PrometheusCollectorRegistry
+    private let registry: MetricRegistry
     private let series = LateSeries<Series>()
 
     struct Series: Sendable {
         let successes: Counter
         let failures: [PushErrorType: Counter]
-        let duration: ValueHistogram
+        let duration: Histogram
         let lastPush: Gauge
     }
 
-    init(registry: PrometheusCollectorRegistry) {
+    init(registry: MetricRegistry) {
         self.registry = registry
     }
 
@@ -28,7 +26,7 @@ public final class PushMetrics: Sendable {
                         name: "feature_flag_push_failure_total", labels: [("error_type", type.rawValue)],
                         help: "Pushes that failed after their retries, by error type.")
                 },
-                duration: registry.valueHistogram(
+                duration: registry.histogram(
                     name: "feature_flag_push_duration_seconds",
                     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
                     help: "Duration of one push, retries and the waits between them included."),
