@@ -94,18 +94,28 @@ enum ExporterWorkloads {
 }
 
 extension ExporterWorkloads {
-    /// configure-Nk: applying a new config of N generated flags to the metrics (every flag under the series cap gets
-    /// its zero-valued counters), as each reload does; milliseconds, median of 3.
+    /// configure-Nk: applying a config of N generated flags to the metrics, as each reload does: `ms` on fresh metrics
+    /// (every flag under the series cap gets its zero-valued counters), `replace_ms` replacing it with N other flags
+    /// (every series of the first config dropped, the new ones made); milliseconds, median of 3.
     static func configure(flags count: Int) -> String {
-        let yaml = GeneratedConfig.yaml(flags: count)
-        let loaded = try! FlagConfigLoader.load(base: ConfigText(name: "generated.yaml", text: yaml), environment: "production")
+        func load(_ keyPrefix: String) -> FlagSet {
+            let yaml = GeneratedConfig.yaml(flags: count, keyPrefix: keyPrefix)
+            return try! FlagConfigLoader.load(base: ConfigText(name: "generated.yaml", text: yaml), environment: "production")
+                .flagSet
+        }
+        let (first, second) = (load("flag_"), load("next_"))
         var times: [Double] = []
+        var replaceTimes: [Double] = []
         for _ in 0..<3 {
             let telemetry = ExporterTelemetry(version: "bench", revision: "bench", swiftVersion: "6.3", maximumFlagSeries: count)
-            let start = Workloads.monotonicSeconds()
-            telemetry.configure(loaded.flagSet, now: 0)
+            var start = Workloads.monotonicSeconds()
+            telemetry.configure(first, now: 0)
             times.append(Workloads.monotonicSeconds() - start)
+            start = Workloads.monotonicSeconds()
+            telemetry.configure(second, now: 0)
+            replaceTimes.append(Workloads.monotonicSeconds() - start)
         }
-        return "workload=configure-\(count / 1000)k ms=\(Workloads.format(Workloads.median(times) * 1000)) flags=\(count)"
+        return "workload=configure-\(count / 1000)k ms=\(Workloads.format(Workloads.median(times) * 1000))"
+            + " replace_ms=\(Workloads.format(Workloads.median(replaceTimes) * 1000)) flags=\(count)"
     }
 }

@@ -1,11 +1,11 @@
 /// The reload-10k configuration of WORKLOADS.md: 40% percentage rollouts with one rule, 20% splits with 3 variants,
 /// 20% enabled, 10% disabled, 10% user lists of 20 ids; each flag with metadata and a description.
 enum GeneratedConfig {
-    static func yaml(flags count: Int) -> String {
+    static func yaml(flags count: Int, keyPrefix: String = "flag_") -> String {
         var text = "version: \"bench\"\nschema_version: \"2025.1\"\nflags:\n"
         text.reserveCapacity(count * 420)
         for index in 0..<count {
-            let key = "flag_\(index)"
+            let key = "\(keyPrefix)\(index)"
             let metadata = """
                     metadata:
                       phase: \(index % 6 + 1)
