@@ -134,6 +134,32 @@ struct MetricRegistryTests {
         #expect(String(decoding: buffer, as: UTF8.self) == String(UInt64(bitPattern: value)))
     }
 
+    @Test("the number writer gives Swift's description's bytes, shortcut or not", arguments: [
+        0.0, -0.0, 1, -3, 100, 0.25, 1e-7, 12.5, 999_999_999_999_999, 1e15, -1e15, 1e16, 2.5e20, .infinity,
+        -.infinity, .nan, .ulpOfOne, Double(Int64.max), -Double(Int64.max),
+    ])
+    func doubles(value: Double) {
+        var buffer: [UInt8] = []
+        ExpositionText.appendDouble(value, to: &buffer)
+        #expect(String(decoding: buffer, as: UTF8.self) == value.description)
+    }
+
+    @Test("the number writer agrees with description on 100,000 random whole and fractional values")
+    func randomDoubles() {
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<100_000 {
+            let magnitude = Double.random(in: 0..<2e15, using: &generator)
+            let value = round.isMultiple(of: 2) ? magnitude.rounded() : magnitude
+            var buffer: [UInt8] = []
+            ExpositionText.appendDouble(round.isMultiple(of: 3) ? -value : value, to: &buffer)
+            let expected = (round.isMultiple(of: 3) ? -value : value).description
+            guard String(decoding: buffer, as: UTF8.self) == expected else {
+                Issue.record("\(String(decoding: buffer, as: UTF8.self)) != \(expected)")
+                return
+            }
+        }
+    }
+
     @Test("metric and label names: the exposition format's grammar", arguments: [
         ("feature_flag_evaluations_total", true, true), ("a:b", true, false), ("_x9", true, true),
         ("9x", false, false), ("", false, false), ("a-b", false, false), ("é", false, false),

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A series' labels as the exposition writes them between the braces (`flag_key="a",source="synthetic"`), values
 /// escaped. Two label lists are the same series exactly when their renderings are equal, so the rendering is the key;
 /// series sort by it.
@@ -32,8 +40,15 @@ struct LabelSet: Hashable, Comparable, Sendable {
         return LabelSet(rendered: rendered)
     }
 
+    /// Byte order of the renderings (`memcmp`, then the shorter first).
     static func < (lhs: LabelSet, rhs: LabelSet) -> Bool {
-        lhs.rendered.lexicographicallyPrecedes(rhs.rendered)
+        lhs.rendered.withUnsafeBytes { left in
+            rhs.rendered.withUnsafeBytes { right in
+                let common = min(left.count, right.count)
+                let order = common == 0 ? 0 : memcmp(left.baseAddress!, right.baseAddress!, common)
+                return order != 0 ? order < 0 : left.count < right.count
+            }
+        }
     }
 }
 
@@ -105,6 +120,19 @@ enum ExpositionText {
         return prefix
     }
 
+    /// `value` as Swift's `description` writes it (`1.0`, `0.25`, `1e-07`, `inf`, `nan`), which the
+    /// exposition's parsers read back exactly. Whole numbers below 10^15, most of a scrape's gauges, take a shortcut that writes
+    /// the same bytes without making a string.
+    static func appendDouble(_ value: Double, to buffer: inout [UInt8]) {
+        if value.magnitude < 1e15, let whole = Int64(exactly: value), !(whole == 0 && value.sign == .minus) {
+            appendDecimal(whole, to: &buffer)
+            buffer.append(UInt8(ascii: "."))
+            buffer.append(UInt8(ascii: "0"))
+        } else {
+            buffer.append(contentsOf: value.description.utf8)
+        }
+    }
+
     /// `value` in decimal, written straight into `buffer` (a scrape writes thousands; no string is made for each).
     static func appendDecimal(_ value: Int64, to buffer: inout [UInt8]) {
         if value < 0 { buffer.append(UInt8(ascii: "-")) }
@@ -113,13 +141,21 @@ enum ExpositionText {
 
     /// `value` in decimal, written straight into `buffer`.
     static func appendDecimal(_ value: UInt64, to buffer: inout [UInt8]) {
-        var remaining = value
-        let start = buffer.count
-        repeat {
-            let (quotient, remainder) = remaining.quotientAndRemainder(dividingBy: 10)
-            buffer.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: remainder))
-            remaining = quotient
-        } while remaining != 0
-        buffer[start...].reverse()
+        if value < 10 {
+            buffer.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value))
+            return
+        }
+        // Digits are produced last first, so they go right to left into a scratch buffer on the stack.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var remaining = value
+            var start = digits.count
+            repeat {
+                let (quotient, remainder) = remaining.quotientAndRemainder(dividingBy: 10)
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: remainder)
+                remaining = quotient
+            } while remaining != 0
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
     }
 }

@@ -131,7 +131,7 @@ private struct MetricFamily {
     }
 
     mutating func write(into buffer: inout [UInt8]) {
-        let sorted = sortedSeries ?? series.values.sorted { $0.labels < $1.labels }
+        let sorted = sortedSeries ?? series.sorted { $0.key < $1.key }.map(\.value)
         sortedSeries = sorted
         buffer.append(contentsOf: header)
         for series in sorted {

@@ -59,7 +59,7 @@ final class Counter: ExposedSeries {
         if fractional == 0 {
             ExpositionText.appendDecimal(whole, to: &buffer)
         } else {
-            buffer.append(contentsOf: (fractional + Double(whole)).description.utf8)
+            ExpositionText.appendDouble(fractional + Double(whole), to: &buffer)
         }
         buffer.append(UInt8(ascii: "\n"))
     }
@@ -89,7 +89,7 @@ final class Gauge: ExposedSeries {
 
     func write(into buffer: inout [UInt8]) {
         buffer.append(contentsOf: linePrefix)
-        buffer.append(contentsOf: value.description.utf8)
+        ExpositionText.appendDouble(value, to: &buffer)
         buffer.append(UInt8(ascii: "\n"))
     }
 }
@@ -145,7 +145,7 @@ final class Histogram: ExposedSeries {
             buffer.append(UInt8(ascii: "\n"))
         }
         buffer.append(contentsOf: sumPrefix)
-        buffer.append(contentsOf: state.sum.description.utf8)
+        ExpositionText.appendDouble(state.sum, to: &buffer)
         buffer.append(UInt8(ascii: "\n"))
         buffer.append(contentsOf: countPrefix)
         ExpositionText.appendDecimal(state.count, to: &buffer)

@@ -98,8 +98,11 @@ public final class FlagMetrics: ScrapeTimeCollector {
     func collect(at now: Double) {
         state.withLock { state in
             guard let flagSet = state.labels.flagSet else { return }
-            for (index, definition) in flagSet.definitions.enumerated() where index < state.labels.maximumFlagSeries {
-                state.gauges[.rolloutPercentage(definition.key)]?.set(flagSet.effectivePercentage(ofFlagAt: index, at: now))
+            // Fields read in place: a copy of each FlagDefinition per scrape would retain all of its members.
+            let definitions = flagSet.definitions
+            for index in definitions.indices.prefix(state.labels.maximumFlagSeries) {
+                state.gauges[.rolloutPercentage(definitions[index].key)]?
+                    .set(flagSet.effectivePercentage(ofFlagAt: index, at: now))
             }
             for (phase, progress) in Self.phaseProgress(flagSet, at: now) {
                 state.gauges[.phase(phase)]?.set(progress)
@@ -110,8 +113,9 @@ public final class FlagMetrics: ScrapeTimeCollector {
     /// The mean exposure per phase: disabled 0, enabled 100, rollout its effective percentage.
     public static func phaseProgress(_ flagSet: FlagSet, at time: Double) -> [(phase: Int, progress: Double)] {
         var sums: [Int: (total: Double, count: Int)] = [:]
-        for (index, definition) in flagSet.definitions.enumerated() {
-            guard let phase = definition.phase else { continue }
+        let definitions = flagSet.definitions
+        for index in definitions.indices {
+            guard let phase = definitions[index].phase else { continue }
             sums[phase, default: (0, 0)].total += flagSet.effectivePercentage(ofFlagAt: index, at: time)
             sums[phase, default: (0, 0)].count += 1
         }
