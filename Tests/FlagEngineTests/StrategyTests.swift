@@ -28,6 +28,27 @@ struct StrategyTests {
         }
     }
 
+    @Test("user_list membership equals byte equality for ids sharing prefixes, multi-byte and empty, in lists of 0 to 300")
+    func userListAgainstBytes() {
+        let alphabet: [String] = ["a", "b", "\u{E9}", "e\u{301}", "\u{1F600}", "-", "0"]
+        var generator = SystemRandomNumberGenerator()
+        func randomID() -> String {
+            (0..<Int.random(in: 0...4, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }.joined()
+        }
+        for size in [0, 1, 2, 3, 17, 300] {
+            let ids = (0..<size).map { _ in randomID() }
+            let set = TestFlags.set(TestFlags.flag("l", rollout: Rollout(strategy: .userList(ids))))
+            let members = Set(ids.map { Array($0.utf8) })
+            for probe in ids + (0..<300).map({ _ in randomID() }) {
+                let expected: EvaluationReason = members.contains(Array(probe.utf8)) ? .rolloutMatch : .defaultValue
+                guard set.evaluate("l", in: TestFlags.user(probe)).reason == expected else {
+                    Issue.record("\(Array(probe.utf8)) in a list of \(size): expected \(expected)")
+                    return
+                }
+            }
+        }
+    }
+
     @Test("bucket_by buckets on another attribute")
     func bucketBy() {
         let set = TestFlags.set(

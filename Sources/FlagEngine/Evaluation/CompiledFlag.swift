@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Which context attribute a rollout buckets by: a well-known field, or the custom attribute whose name is
 /// ``CompiledExtras/customBucketNames`` at the flag's `customBucketIndex`.
 enum BucketField: Sendable, Equatable, BitwiseCopyable {
@@ -121,24 +129,46 @@ struct CompiledExtras: Sendable {
 /// combining accent are different users (Swift's `Set<String>` would call them equal). A sorted array also holds
 /// about half the memory of a set.
 struct UserList: Sendable {
-    private let ids: [String]
+    /// The ids' UTF-8 back to back, in byte order; id `i` is `bytes[starts[i]..<starts[i + 1]]`.
+    private let bytes: [UInt8]
+    private let starts: [Int]
 
     init(_ ids: [String]) {
-        self.ids = ids.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let sorted = ids.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+        bytes = Array(sorted.joined())
+        var starts = [0]
+        starts.reserveCapacity(sorted.count + 1)
+        for id in sorted { starts.append(starts[starts.count - 1] + id.count) }
+        self.starts = starts
     }
 
     func contains(_ id: String) -> Bool {
-        var low = 0
-        var high = ids.count
-        while low < high {
-            let middle = (low + high) / 2
-            let candidate = ids[middle]
-            if candidate.utf8.lexicographicallyPrecedes(id.utf8) {
-                low = middle + 1
-            } else {
-                high = middle
+        // A native or small string lends its UTF-8 in place; anything else is copied once.
+        id.utf8.withContiguousStorageIfAvailable { contains(UnsafeRawBufferPointer($0)) }
+            ?? Array(id.utf8).withUnsafeBytes { contains($0) }
+    }
+
+    /// Bisection by `memcmp`, the shorter id first on a common prefix (the order `init` sorted in).
+    private func contains(_ id: UnsafeRawBufferPointer) -> Bool {
+        bytes.withUnsafeBytes { all in
+            var low = 0
+            var high = starts.count - 1
+            while low < high {
+                let middle = (low + high) / 2
+                let order = Self.compare(UnsafeRawBufferPointer(rebasing: all[starts[middle]..<starts[middle + 1]]), id)
+                if order == 0 { return true }
+                if order < 0 { low = middle + 1 } else { high = middle }
             }
+            return false
         }
-        return low < ids.count && ids[low].utf8.elementsEqual(id.utf8)
+    }
+
+    private static func compare(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Int {
+        let common = min(left.count, right.count)
+        if common > 0 {
+            let order = memcmp(left.baseAddress!, right.baseAddress!, common)
+            if order != 0 { return Int(order) }
+        }
+        return left.count - right.count
     }
 }
