@@ -1,4 +1,4 @@
-public import FlagEngine
+import FlagEngine
 #if canImport(Glibc)
 import Glibc
 #endif

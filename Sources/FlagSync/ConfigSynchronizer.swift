@@ -1,6 +1,6 @@
 import BlockingWork
 public import FlagConfig
-public import Settings
+import Settings
 public import FlagEngine
 import Locking
 import Synchronization

@@ -1,4 +1,4 @@
-public import CurlHTTP
+import CurlHTTP
 import WireFormat
 import Secrets
 public import FlagConfig

@@ -1,4 +1,4 @@
-public import CurlHTTP
+import CurlHTTP
 public import Secrets
 import Telemetry
 import SystemIO

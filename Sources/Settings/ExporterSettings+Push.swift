@@ -1,4 +1,4 @@
-public import FlagConfig
+import FlagConfig
 import FlagEngine
 public import Secrets
 

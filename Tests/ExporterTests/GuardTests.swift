@@ -46,7 +46,7 @@ struct GuardTests {
         /// handling to end. The test loop runs its queued work only when driven, and the handling's last steps may
         /// be queued there, so the loop is driven while waiting.
         func finish() async {
-            if await channel.isActive { try? await channel.close() }
+            if channel.isActive { try? await channel.close() }
             for _ in 0..<10_000 where !served.value {
                 await channel.testingEventLoop.run()
                 try? await Task.sleep(for: .milliseconds(1))
@@ -65,7 +65,7 @@ struct GuardTests {
             return text
         }
 
-        var isOpen: Bool { get async { await channel.isActive } }
+        var isOpen: Bool { get async { channel.isActive } }
 
         /// Sends a whole request and waits (in real time, at most five seconds) until its answer has been written.
         func exchange(_ request: String) async throws -> String {

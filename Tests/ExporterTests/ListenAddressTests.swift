@@ -8,7 +8,7 @@ struct ListenAddressTests {
         let second = try freePort()
         let (exporter, _) = try RunningExporter.serving(["--no-synthetic", "--web.listen-address", "127.0.0.1:\(second)"])
         defer { exporter.stop() }
-        #expect(try RunningExporter.eventually(timeout: 10) { exporter.log.contains("msg=listening address=127.0.0.1:\(second)") })
+        #expect(RunningExporter.eventually(timeout: 10) { exporter.log.contains("msg=listening address=127.0.0.1:\(second)") })
         let other = "http://127.0.0.1:\(second)"
         #expect(try HTTP.request(other + "/-/ready").status == 200)
         // One exporter behind both: a request counted on one is seen through the other.

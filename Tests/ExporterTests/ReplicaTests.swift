@@ -71,7 +71,7 @@ struct ReplicaTests {
         // Each replica evaluates its third of the population at a third of the rate: the same passes per second.
         let replicas = try (0..<podCount).map { try start(shard, rate: "1000", pod: "featureflag-exporter-\($0)") }
         for (ordinal, replica) in replicas.enumerated() {
-            #expect(try RunningExporter.eventually(timeout: 10) { replica.log.contains("shard=\(ordinal)/\(podCount)") }, "\(replica.log)")
+            #expect(RunningExporter.eventually(timeout: 10) { replica.log.contains("shard=\(ordinal)/\(podCount)") }, "\(replica.log)")
         }
         let single = try start("--synthetic.shard=0/1", rate: "3000")
         let everyone = replicas + [single]

@@ -1,4 +1,4 @@
-public import FlagConfig
+import FlagConfig
 public import Settings
 public import FlagEngine
 public import Logging

@@ -1,6 +1,6 @@
 import CurlHTTP
 import Secrets
-public import FlagConfig
+import FlagConfig
 public import Settings
 import FlagSync
 public import Pushgateway

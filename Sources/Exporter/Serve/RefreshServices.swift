@@ -1,5 +1,5 @@
 public import Settings
-public import FlagConfig
+import FlagConfig
 import FlagEngine
 import FlagSync
 import Dispatch

@@ -1,6 +1,6 @@
 public import Settings
 public import Logging
-public import FlagConfig
+import FlagConfig
 
 /// Everything `serve` is told on its command line.
 public struct ServeOptions: Sendable {
