@@ -8,8 +8,9 @@ import Locking
 /// costs time linear in the flags. (swift-prometheus 2.4.1, which this replaced, copied a family's whole dictionary
 /// for each series it added: 1.8 s for a config of 2,000 flags, with scrapes waiting.)
 ///
-/// Thread-safety: every method may be called from any thread. The registry's lock is taken to add, remove or write out
-/// series, never to count: values live in the series themselves (atomics; a lock per histogram).
+/// Thread-safety: every method may be called from any thread. The registry's lock is taken to add or remove series and
+/// to take the list a scrape writes, never to count: values live in the series themselves (atomics; a lock per
+/// histogram).
 final class MetricRegistry: Sendable {
     private let state = Locked(State())
 
@@ -59,12 +60,19 @@ final class MetricRegistry: Sendable {
     }
 
     /// Appends every family in the text exposition format to `buffer`.
+    ///
+    /// The lock is held only to take the families' sorted series (a reference per family); the text is written after,
+    /// so registering a series never waits for a scrape's writing.
     func emit(into buffer: inout [UInt8]) {
-        state.withLock { state in
+        let snapshot = state.withLock { state in
             let names = state.sortedNames ?? state.families.keys.sorted()
             state.sortedNames = names
-            for name in names {
-                state.families[name]?.write(into: &buffer)
+            return names.compactMap { name in state.families[name]?.snapshot() }
+        }
+        for family in snapshot {
+            buffer.append(contentsOf: family.header)
+            for series in family.series {
+                series.write(into: &buffer)
             }
         }
     }
@@ -130,12 +138,10 @@ private struct MetricFamily {
         sortedSeries = nil
     }
 
-    mutating func write(into buffer: inout [UInt8]) {
+    /// The header and the series in exposition order, sorted now if a series came or went since the last time.
+    mutating func snapshot() -> (header: [UInt8], series: [any ExposedSeries]) {
         let sorted = sortedSeries ?? series.sorted { $0.key < $1.key }.map(\.value)
         sortedSeries = sorted
-        buffer.append(contentsOf: header)
-        for series in sorted {
-            series.write(into: &buffer)
-        }
+        return (header, sorted)
     }
 }
