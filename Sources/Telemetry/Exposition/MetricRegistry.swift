@@ -12,13 +12,7 @@ import Locking
 /// to take the list a scrape writes, never to count: values live in the series themselves (atomics; a lock per
 /// histogram).
 final class MetricRegistry: Sendable {
-    private let state = Locked(State())
-
-    private struct State {
-        var families: [String: MetricFamily] = [:]
-        /// The family names in exposition order; `nil` after a family came or went.
-        var sortedNames: [String]?
-    }
+    private let families = Locked<[String: MetricFamily]>([:])
 
     init() {}
 
@@ -48,13 +42,12 @@ final class MetricRegistry: Sendable {
     /// Removes `series` from its family, and the family once it has no series left. A series the registry no longer
     /// holds (removed before, or replaced) is ignored.
     func unregister(_ series: some ExposedSeries) {
-        state.withLock { state in
+        families.withLock { families in
             // Compared in place: a copy of the family held across the removal would make it copy the dictionary.
-            guard state.families[series.familyName]?.series[series.labels] === series else { return }
-            state.families[series.familyName]?.remove(series.labels)
-            if state.families[series.familyName]?.isEmpty == true {
-                state.families[series.familyName] = nil
-                state.sortedNames = nil
+            guard families[series.familyName]?.series[series.labels] === series else { return }
+            families[series.familyName]?.remove(series.labels)
+            if families[series.familyName]?.isEmpty == true {
+                families[series.familyName] = nil
             }
         }
     }
@@ -64,10 +57,8 @@ final class MetricRegistry: Sendable {
     /// The lock is held only to take the families' sorted series (a reference per family); the text is written after,
     /// so registering a series never waits for a scrape's writing.
     func emit(into buffer: inout [UInt8]) {
-        let snapshot = state.withLock { state in
-            let names = state.sortedNames ?? state.families.keys.sorted()
-            state.sortedNames = names
-            return names.compactMap { name in state.families[name]?.snapshot() }
+        let snapshot = families.withLock { families in
+            families.keys.sorted().compactMap { name in families[name]?.snapshot() }
         }
         for family in snapshot {
             buffer.append(contentsOf: family.header)
@@ -81,8 +72,8 @@ final class MetricRegistry: Sendable {
         name: String, labels: [(String, String)], help: String, buckets: [Double], make: (LabelSet) -> Series
     ) -> Series {
         let labelSet = LabelSet(validating: labels, of: name)
-        return state.withLock { state in
-            if let family = state.families[name] {
+        return families.withLock { families in
+            if let family = families[name] {
                 precondition(
                     family.type == Series.type && family.help == help && family.buckets == buckets,
                     "\(name) is registered with another type, help text or buckets")
@@ -92,11 +83,10 @@ final class MetricRegistry: Sendable {
                 }
             } else {
                 precondition(ExpositionText.isValidMetricName(name), "invalid metric name \(name)")
-                state.families[name] = MetricFamily(name: name, type: Series.type, help: help, buckets: buckets)
-                state.sortedNames = nil
+                families[name] = MetricFamily(name: name, type: Series.type, help: help, buckets: buckets)
             }
             let made = make(labelSet)
-            state.families[name]?.add(made)
+            families[name]?.add(made)
             return made
         }
     }
