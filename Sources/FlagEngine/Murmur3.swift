@@ -10,111 +10,17 @@ public enum Murmur3 {
     /// `MurmurHash3_x86_32(bytes, seed)`.
     @inlinable @inline(__always)
     public static func hash32(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
-        let c1: UInt32 = 0xcc9e_2d51
-        let c2: UInt32 = 0x1b87_3593
         var h = seed
         let count = bytes.count
-        let blocks = count / 4
-        var index = 0
-        while index < blocks {
-            var k = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
-            k &*= c1
-            k = (k << 15) | (k >> 17)
-            k &*= c2
-            h ^= k
-            h = (h << 13) | (h >> 19)
-            h = h &* 5 &+ 0xe654_6b64
-            index += 1
-        }
-        let tail = blocks * 4
-        var k: UInt32 = 0
-        switch count & 3 {
-        case 3:
-            k ^= UInt32(bytes[tail + 2]) << 16
-            fallthrough
-        case 2:
-            k ^= UInt32(bytes[tail + 1]) << 8
-            fallthrough
-        case 1:
-            k ^= UInt32(bytes[tail])
-            k &*= c1
-            k = (k << 15) | (k >> 17)
-            k &*= c2
-            h ^= k
-        default:
-            break
-        }
-        h ^= UInt32(truncatingIfNeeded: count)
-        h ^= h >> 16
-        h &*= 0x85eb_ca6b
-        h ^= h >> 13
-        h &*= 0xc2b2_ae35
-        h ^= h >> 16
-        return h
-    }
-
-    /// `MurmurHash3_x86_32` of `prefix` followed by the UTF-8 of `id`, without copying `id` when its storage is
-    /// contiguous (small strings included): the bucketing hash of the hot paths.
-    @inline(__always)
-    static func hash32(prefix: UnsafeBufferPointer<UInt8>, id: String, seed: UInt32 = 0) -> UInt32 {
-        if let hash = id.utf8.withContiguousStorageIfAvailable({ hash32(prefix: prefix, $0, seed: seed) }) { return hash }
-        var copy = id
-        return copy.withUTF8 { hash32(prefix: prefix, $0, seed: seed) }
-    }
-
-    /// The same hash over two pieces, read as one text without copying them together: the bytes of `prefix` and
-    /// then `id`, gathered into little-endian 32-bit blocks as they come (a word at a time from `id`).
-    @inline(__always)
-    static func hash32(prefix: UnsafeBufferPointer<UInt8>, _ id: UnsafeBufferPointer<UInt8>, seed: UInt32) -> UInt32 {
-        var h = seed
-        @inline(__always) func mix(_ block: UInt32) {
-            var k = block &* 0xcc9e_2d51
-            k = (k << 15) | (k >> 17)
-            k &*= 0x1b87_3593
-            h ^= k
-            h = (h << 13) | (h >> 19)
-            h = h &* 5 &+ 0xe654_6b64
-        }
-        // Bytes not yet in a block, in the low `pendingBits` bits.
-        var pending: UInt64 = 0
-        var pendingBits: UInt64 = 0
-        @inline(__always) func feed(_ byte: UInt8) {
-            pending |= UInt64(byte) << pendingBits
-            pendingBits += 8
-            if pendingBits == 32 {
-                mix(UInt32(truncatingIfNeeded: pending))
-                pending = 0
-                pendingBits = 0
-            }
-        }
-        for byte in prefix { feed(byte) }
         var offset = 0
-        if let base = id.baseAddress {
-            let raw = UnsafeRawPointer(base)
-            while offset + 4 <= id.count {
-                pending |= UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) << pendingBits
-                mix(UInt32(truncatingIfNeeded: pending))
-                pending >>= 32
-                offset += 4
-            }
+        while offset &+ 4 <= count {
+            h = mix(h, UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            offset &+= 4
         }
-        while offset < id.count {
-            feed(id[offset])
-            offset += 1
-        }
-        if pendingBits > 0 {
-            var k = UInt32(truncatingIfNeeded: pending) &* 0xcc9e_2d51
-            k = (k << 15) | (k >> 17)
-            k &*= 0x1b87_3593
-            h ^= k
-        }
-        h ^= UInt32(truncatingIfNeeded: prefix.count + id.count)
-        h ^= h >> 16
-        h &*= 0x85eb_ca6b
-        h ^= h >> 13
-        h &*= 0xc2b2_ae35
-        h ^= h >> 16
-        return h
+        var tail: UInt32 = 0
+        for index in 0..<(count & 3) { tail |= UInt32(bytes[offset &+ index]) &<< UInt32(8 &* index) }
+        if count & 3 > 0 { h ^= scramble(tail) }
+        return finalize(h, length: count)
     }
 
     /// `MurmurHash3_x86_32` of the UTF-8 bytes of `text`.
@@ -159,5 +65,120 @@ public enum Murmur3 {
     /// variant is the first whose cumulative weight exceeds it.
     public static func flagdBucket(_ value: String, totalWeight: UInt64) -> UInt64 {
         (UInt64(hash32(value)) &* totalWeight) >> 32
+    }
+}
+
+extension Murmur3 {
+    /// The hash's state after a fixed prefix (a flag key, `"<groupId>:"`): the prefix's whole 32-bit blocks already
+    /// mixed in, its last 0-3 bytes waiting to join the id's. Hashing an id after it reads only the id's bytes, a
+    /// word at a time, with the join's shift a constant in each of four specialised loops: the bucketing hash of the
+    /// hot paths, equal to ``hash32(_:seed:)`` of the prefix followed by the id (tested against it).
+    struct Prefix: BitwiseCopyable {
+        private var state: UInt32
+        private var carry: UInt32
+        private var carryCount: Int32
+        private var length: Int32
+
+        /// The state after `bytes` (at most `Int32.max` of them), from `seed`.
+        init(_ prefix: some Collection<UInt8>, seed: UInt32 = 0) {
+            let bytes = Array(prefix)
+            var state = seed
+            let blocks = bytes.count / 4
+            for block in 0..<blocks {
+                state = Murmur3.mix(state, Self.littleEndianWord(bytes[block * 4 ..< block * 4 + 4]))
+            }
+            self.state = state
+            carry = Self.littleEndianWord(bytes[(blocks * 4)...])
+            carryCount = Int32(bytes.count & 3)
+            length = Int32(truncatingIfNeeded: bytes.count)
+        }
+
+        private static func littleEndianWord(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var word: UInt32 = 0
+            for (position, byte) in bytes.enumerated() { word |= UInt32(byte) << (8 * UInt32(position)) }
+            return word
+        }
+
+        /// `hash32(prefix + id)`, reading `id`'s UTF-8 in place (small strings included).
+        func hash(_ id: String) -> UInt32 {
+            if let hash = id.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return hash }
+            var copy = id
+            return copy.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+        }
+
+        /// `hash32(prefix + id)`.
+        @inline(__always)
+        func hash(_ id: UnsafeRawBufferPointer) -> UInt32 {
+            switch carryCount {
+            case 0: hash(id, shift: 0)
+            case 1: hash(id, shift: 8)
+            case 2: hash(id, shift: 16)
+            default: hash(id, shift: 24)
+            }
+        }
+
+        /// The id's blocks are its words shifted left past the waiting bytes (`shift` bits of them); each block's
+        /// top bytes wait for the next.
+        @inline(__always)
+        private func hash(_ id: UnsafeRawBufferPointer, shift: UInt64) -> UInt32 {
+            var h = state
+            var waiting = UInt64(carry)
+            let count = id.count
+            var offset = 0
+            if let base = id.baseAddress {
+                while offset &+ 4 <= count {
+                    let word = UInt64(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                    let joined = waiting | word &<< shift
+                    h = Murmur3.mix(h, UInt32(truncatingIfNeeded: joined))
+                    waiting = joined &>> 32
+                    offset &+= 4
+                }
+            }
+            let tailCount = count & 3
+            var tail: UInt64 = 0
+            if tailCount > 0 {
+                if count >= 4 {
+                    // The id's last four bytes (in bounds), shifted down to the 1-3 not yet read.
+                    let last = id.baseAddress!.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+                    tail = UInt64(UInt32(littleEndian: last)) &>> UInt64(32 &- 8 &* tailCount)
+                } else {
+                    for index in 0..<tailCount { tail |= UInt64(id[index]) &<< UInt64(8 &* index) }
+                }
+            }
+            var rest = waiting | tail &<< shift
+            var restCount = Int(shift / 8) &+ tailCount
+            if restCount >= 4 {
+                h = Murmur3.mix(h, UInt32(truncatingIfNeeded: rest))
+                rest &>>= 32
+                restCount &-= 4
+            }
+            if restCount > 0 { h ^= Murmur3.scramble(UInt32(truncatingIfNeeded: rest)) }
+            return Murmur3.finalize(h, length: Int(length) &+ count)
+        }
+    }
+
+    /// A block's scrambling before it joins the state (also the whole treatment of the final partial block).
+    @inlinable @inline(__always)
+    static func scramble(_ block: UInt32) -> UInt32 {
+        let k = block &* 0xcc9e_2d51
+        return ((k &<< 15) | (k &>> 17)) &* 0x1b87_3593
+    }
+
+    /// The state after one whole block.
+    @inlinable @inline(__always)
+    static func mix(_ state: UInt32, _ block: UInt32) -> UInt32 {
+        let h = state ^ scramble(block)
+        return ((h &<< 13) | (h &>> 19)) &* 5 &+ 0xe654_6b64
+    }
+
+    /// The final avalanche over the state and the total length.
+    @inlinable @inline(__always)
+    static func finalize(_ state: UInt32, length: Int) -> UInt32 {
+        var h = state ^ UInt32(truncatingIfNeeded: length)
+        h ^= h &>> 16
+        h &*= 0x85eb_ca6b
+        h ^= h &>> 13
+        h &*= 0xc2b2_ae35
+        return h ^ (h &>> 16)
     }
 }

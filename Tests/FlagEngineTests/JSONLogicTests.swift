@@ -128,10 +128,11 @@ struct JSONLogicTests {
     }
 }
 
-/// The two-piece hash of the hot paths (flag key, then targeting key) against the one-piece hash of the same bytes.
-@Suite("Murmur3 over two pieces")
-struct Murmur3PiecesTests {
-    @Test("every split point of every length 0 to 40, multi-byte UTF-8 included, four seeds")
+/// The hot paths' hash (the state after a flag key or `"<groupId>:"`, then the id) against the one-piece hash of the
+/// same bytes.
+@Suite("Murmur3 after a prefix")
+struct Murmur3PrefixTests {
+    @Test("every split point of every length 0 to 40, multi-byte UTF-8 included, four seeds, ids as bytes and as text")
     func pieces() {
         let text = Array("ab€cdé-fg🙂hijklmnopqrstu-vwxyz0123456789".utf8)
         for length in 0...40 {
@@ -139,10 +140,13 @@ struct Murmur3PiecesTests {
             for seed: UInt32 in [0, 1, 86_028_157, 0xFFFF_FFFF] {
                 let whole = bytes.withUnsafeBytes { Murmur3.hash32($0, seed: seed) }
                 for split in 0...bytes.count {
-                    let pieces = Array(bytes[..<split]).withUnsafeBufferPointer { prefix in
-                        Array(bytes[split...]).withUnsafeBufferPointer { Murmur3.hash32(prefix: prefix, $0, seed: seed) }
+                    let prefix = Murmur3.Prefix(bytes[..<split], seed: seed)
+                    let rest = Array(bytes[split...])
+                    #expect(rest.withUnsafeBytes { prefix.hash($0) } == whole, "length \(length) split \(split) seed \(seed)")
+                    // Ids are strings on the hot paths: small (up to 15 bytes, stored inline) and native ones.
+                    if let id = String(validating: rest, as: UTF8.self) {
+                        #expect(prefix.hash(id) == whole, "length \(length) split \(split) seed \(seed), as text")
                     }
-                    #expect(pieces == whole, "length \(length) split \(split) seed \(seed)")
                 }
             }
         }

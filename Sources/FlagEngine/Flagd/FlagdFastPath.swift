@@ -20,9 +20,8 @@ struct FlagdFastPath: ~Copyable, @unchecked Sendable {
         var splitStart: Int32
         var splitCount: Int32
         var total: UInt64
-        /// The flag key's bytes (the hash prefix).
-        var keyStart: Int32
-        var keyCount: Int32
+        /// The hash's state after the flag key (the split hashes the key, then the targeting key).
+        var keyHash: Murmur3.Prefix
         /// The variant served when nothing else applies.
         var defaultIndex: Int32
     }
@@ -73,9 +72,8 @@ struct FlagdFastPath: ~Copyable, @unchecked Sendable {
         var bytes: [UInt8] = []
         for source in sources {
             var flag = Flag(usable: false, branchStart: Int32(branches.count), branchCount: 0, otherwise: -1, splitStart: 0,
-                            splitCount: 0, total: 0, keyStart: Int32(bytes.count), keyCount: Int32(source.key.utf8.count),
+                            splitCount: 0, total: 0, keyHash: Murmur3.Prefix(source.key.utf8),
                             defaultIndex: source.defaultIndex)
-            bytes += Array(source.key.utf8)
             if source.isEnabled, let shape = Self.shape(source.plan) {
                 flag.usable = true
                 for (field, literal, leaf) in shape.branches {
@@ -160,8 +158,7 @@ struct FlagdFastPath: ~Copyable, @unchecked Sendable {
         }
         if leaf == -1 { return true }
         guard let targetingKey = context.userID else { return false }
-        let key = UnsafeBufferPointer(rebasing: bytes[Int(flag.keyStart)..<Int(flag.keyStart + flag.keyCount)])
-        let hash = Murmur3.hash32(prefix: key, id: targetingKey)
+        let hash = flag.keyHash.hash(targetingKey)
         let bucket = (UInt64(hash) &* flag.total) >> 32
         var slot = Int(flag.splitStart)
         let last = slot + Int(flag.splitCount) - 1

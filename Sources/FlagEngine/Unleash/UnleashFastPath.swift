@@ -30,9 +30,8 @@ struct UnleashFastPath: ~Copyable, @unchecked Sendable {
         var valueCount: Int32
         /// `rollout`: 1...100 (0: never on).
         var percentage: Int32
-        /// `rollout`: `"<groupId>:"` in the byte table.
-        var prefixStart: Int32
-        var prefixCount: Int32
+        /// `rollout`: the hash's state after `"<groupId>:"`.
+        var groupHash: Murmur3.Prefix
     }
 
     struct Constraint: BitwiseCopyable {
@@ -89,7 +88,7 @@ struct UnleashFastPath: ~Copyable, @unchecked Sendable {
                 for (index, strategy) in toggle.strategies.enumerated() {
                     var compiled = Strategy(kind: .always, isStatic: source.staticStrategies.contains(index),
                                             constraintStart: Int32(constraints.count), constraintCount: Int32(strategy.constraints.count),
-                                            valueStart: 0, valueCount: 0, percentage: 0, prefixStart: 0, prefixCount: 0)
+                                            valueStart: 0, valueCount: 0, percentage: 0, groupHash: Murmur3.Prefix([]))
                     for constraint in strategy.constraints {
                         let start = Int32(values.count)
                         values += constraint.values.map(text)
@@ -107,9 +106,7 @@ struct UnleashFastPath: ~Copyable, @unchecked Sendable {
                         compiled.kind = .rollout
                         let percentage = strategy.name == "flexibleRollout" ? strategy.compiled.rollout : strategy.compiled.percentage
                         compiled.percentage = Int32(min(max(percentage, 0), 100))
-                        let prefix = text((strategy.compiled.groupID ?? toggle.name) + ":")
-                        compiled.prefixStart = prefix.start
-                        compiled.prefixCount = prefix.count
+                        compiled.groupHash = Murmur3.Prefix(((strategy.compiled.groupID ?? toggle.name) + ":").utf8)
                     default:
                         break
                     }
@@ -237,8 +234,7 @@ struct UnleashFastPath: ~Copyable, @unchecked Sendable {
                 case .rollout:
                     // Without a user id, `default` stickiness would try the session id, then a random draw.
                     guard let id = context.userID else { return false }
-                    let prefix = bytes(Text(start: strategy.prefixStart, count: strategy.prefixCount))
-                    on = strategy.percentage > 0 && Murmur3.hash32(prefix: prefix, id: id) % 100 + 1 <= UInt32(strategy.percentage)
+                    on = strategy.percentage > 0 && strategy.groupHash.hash(id) % 100 + 1 <= UInt32(strategy.percentage)
                 }
                 let isRollout = Int32(position) - toggle.strategyStart == toggle.rolloutStrategy
                 if isRollout { outcome.rolloutOutcome = on ? .hit : .miss }
