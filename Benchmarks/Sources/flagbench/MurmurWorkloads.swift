@@ -30,4 +30,55 @@ enum MurmurWorkloads {
         else { return "workload=W-unleash error=decode" }
         return Workloads.singleThread(name: "W-unleash", set: loaded.flagSet)
     }
+
+    /// The C floor's murmur3 loop written in Swift, with the one difference an engine whose contexts hold `String`s
+    /// cannot avoid: the key `"W:user-<i>"` is built as a `String` (the cheapest public way, as W builds its ids), and
+    /// its UTF-8 hashed in place. The admin check is the C loop's `i % 10 == 0` and the bucket its `% 100 < 25`, so the
+    /// `on` count must equal the floor's (324,181). No engine, no context, no lookup: the floor of any String-keyed
+    /// evaluation in this language on this host, measured in the same run as the C one.
+    static func swiftStringFloor() -> String {
+        var on = 0
+        var times: [Double] = []
+        for _ in 0..<3 {
+            let start = Workloads.monotonicSeconds()
+            on = passSwiftStringFloor()
+            times.append(Workloads.monotonicSeconds() - start)
+        }
+        let seconds = Workloads.median(times)
+        let users = Double(Workloads.users)
+        return "workload=W-string-floor evals_per_sec=\(Int(users / seconds)) ns_per_eval=\(Workloads.format(seconds / users * 1e9)) on=\(on)"
+    }
+
+    @inline(never)
+    static func passSwiftStringFloor() -> Int {
+        var on = 0
+        for number in 0..<Workloads.users {
+            let key = floorKey(number)
+            if number % 10 == 0 {
+                on += 1
+            } else {
+                let hash = key.utf8.withContiguousStorageIfAvailable { Murmur3.hash32(UnsafeRawBufferPointer($0)) } ?? 0
+                if hash % 100 < 25 { on += 1 }
+            }
+        }
+        return on
+    }
+
+    /// `"W:user-<i>"`, built as ``Workloads/userID(_:)`` builds `"user-<i>"`.
+    @inline(__always)
+    static func floorKey(_ number: Int) -> String {
+        let value = UInt32(truncatingIfNeeded: number)
+        let count = 7 + Workloads.decimalDigits(value)
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            buffer[0] = UInt8(ascii: "W")
+            buffer[1] = UInt8(ascii: ":")
+            buffer[2] = UInt8(ascii: "u")
+            buffer[3] = UInt8(ascii: "s")
+            buffer[4] = UInt8(ascii: "e")
+            buffer[5] = UInt8(ascii: "r")
+            buffer[6] = UInt8(ascii: "-")
+            Workloads.writeDecimal(value, into: buffer, endingAt: count)
+            return count
+        }
+    }
 }
