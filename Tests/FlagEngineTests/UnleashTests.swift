@@ -47,6 +47,35 @@ struct UnleashTests {
         #expect(constraint.holds(for: Self.context, now: Self.now) == holds, "\(constraint)")
     }
 
+    @Test("semantic versions as semver.org's grammar has them: GTE and LTE, build metadata ignored, no leading v, no leading zeros",
+          arguments: [
+        ("2.4.1", UnleashConstraint.Operator.semVerGreaterOrEqual, "2.4.1", true),
+        ("2.4.1", .semVerGreaterOrEqual, "2.4.2", false),
+        ("2.4.1", .semVerLessOrEqual, "2.4.1", true),
+        ("2.4.1", .semVerLessOrEqual, "2.4.0", false),
+        ("2.4.1+build.7", .semVerEqual, "2.4.1", true),
+        ("2.4.1+build.7", .semVerGreater, "2.4.1+build.6", false),
+        ("2.4.1-rc.1+build", .semVerEqual, "2.4.1-rc.1", true),
+        ("2.4.1-alpha", .semVerLess, "2.4.1-alpha.1", true),
+        ("2.4.1-alpha.10", .semVerGreater, "2.4.1-alpha.9", true),
+        ("2.4.1-rc.1", .semVerLess, "2.4.1", true),
+        ("v2.4.1", .semVerEqual, "v2.4.1", false),
+        ("2.4.1", .semVerEqual, "v2.4.1", false),
+        ("02.4.1", .semVerLessOrEqual, "3.0.0", false),
+        ("2.4.1-01", .semVerLessOrEqual, "3.0.0", false),
+        ("2.4.1-", .semVerLessOrEqual, "3.0.0", false),
+        ("2.4.1+", .semVerLessOrEqual, "3.0.0", false),
+        ("2.4.1-rc_1", .semVerLessOrEqual, "3.0.0", false),
+        (" 2.4.1", .semVerLessOrEqual, "3.0.0", false),
+        ("2.4", .semVerLessOrEqual, "3.0.0", false),
+        ("2.4.1.0", .semVerLessOrEqual, "3.0.0", false),
+    ])
+    func semanticVersions(contextValue: String, operation: UnleashConstraint.Operator, value: String, holds: Bool) {
+        var context = Self.context
+        context.properties["version"] = contextValue
+        #expect(Self.constraint("version", operation, value: value).holds(for: context, now: Self.now) == holds)
+    }
+
     @Test("an unknown operator is false")
     func unknownOperator() {
         #expect(!UnleashConstraint(contextName: "userId", operation: nil, values: ["user-7"]).holds(for: Self.context, now: Self.now))

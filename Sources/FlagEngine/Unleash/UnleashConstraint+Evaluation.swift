@@ -49,22 +49,55 @@ extension UnleashConstraint {
             guard let text = contextValue, let left = RFC3339Time.parse(text), let right = value.flatMap(RFC3339Time.parse)
             else { return false }
             return operation == .dateAfter ? left > right : left < right
-        case .semVerEqual, .semVerGreater, .semVerLess:
+        case .semVerEqual, .semVerGreater, .semVerGreaterOrEqual, .semVerLess, .semVerLessOrEqual:
             guard let text = contextValue, let left = Self.strictVersion(text), let right = value.flatMap(Self.strictVersion)
             else { return false }
             switch operation {
             case .semVerEqual: return left == right
             case .semVerGreater: return left > right
-            default: return left < right
+            case .semVerGreaterOrEqual: return left >= right
+            case .semVerLess: return left < right
+            default: return left <= right
             }
         }
     }
 
-    /// A full `major.minor.patch[-pre][+build]` version, as node-semver's `valid` takes it.
+    /// A version exactly as semver.org 2.0's grammar has it, as the client specification's SDKs take it (the Rust
+    /// `semver` crate of Unleash's engine): `major.minor.patch`, numbers without leading zeros, then an optional
+    /// `-pre.release` (identifiers of `[0-9A-Za-z-]`, numeric ones without leading zeros) and `+build` (ignored in
+    /// comparisons). No leading `v`, no spaces, no missing parts: anything else is not a version, and the
+    /// constraint fails.
     static func strictVersion(_ text: String) -> SemanticVersion? {
-        let core = text.split(separator: "+", maxSplits: 1).first.map { $0.split(separator: "-", maxSplits: 1).first ?? "" } ?? ""
-        let stripped = core.hasPrefix("v") ? core.dropFirst() : Substring(core)
-        guard stripped.split(separator: ".", omittingEmptySubsequences: false).count == 3 else { return nil }
+        let bytes = Array(text.utf8)
+        let plus = bytes.firstIndex(of: UInt8(ascii: "+"))
+        let beforeBuild = bytes[..<(plus ?? bytes.endIndex)]
+        let dash = beforeBuild.firstIndex(of: UInt8(ascii: "-"))
+        let core = beforeBuild[..<(dash ?? beforeBuild.endIndex)]
+        let numbers = core.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard numbers.count == 3, numbers.allSatisfy(isNumericIdentifier) else { return nil }
+        if let dash {
+            let identifiers = beforeBuild[(dash + 1)...].split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+            guard identifiers.allSatisfy({ isIdentifier($0) && (!$0.allSatisfy(isDigit) || isNumericIdentifier($0)) })
+            else { return nil }
+        }
+        if let plus {
+            let identifiers = bytes[(plus + 1)...].split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+            guard identifiers.allSatisfy(isIdentifier) else { return nil }
+        }
         return SemanticVersion(text)
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    /// Digits, without a leading zero unless it is the only one.
+    private static func isNumericIdentifier(_ bytes: ArraySlice<UInt8>) -> Bool {
+        !bytes.isEmpty && bytes.allSatisfy(isDigit) && (bytes.count == 1 || bytes.first != UInt8(ascii: "0"))
+    }
+
+    /// One or more of `[0-9A-Za-z-]`.
+    private static func isIdentifier(_ bytes: ArraySlice<UInt8>) -> Bool {
+        !bytes.isEmpty && bytes.allSatisfy { byte in
+            isDigit(byte) || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z")) || byte == UInt8(ascii: "-")
+        }
     }
 }

@@ -67,7 +67,8 @@ public struct UnleashConstraint: Sendable, Hashable {
         case numberEqual = "NUM_EQ", numberGreater = "NUM_GT", numberGreaterOrEqual = "NUM_GTE"
         case numberLess = "NUM_LT", numberLessOrEqual = "NUM_LTE"
         case dateAfter = "DATE_AFTER", dateBefore = "DATE_BEFORE"
-        case semVerEqual = "SEMVER_EQ", semVerGreater = "SEMVER_GT", semVerLess = "SEMVER_LT"
+        case semVerEqual = "SEMVER_EQ", semVerGreater = "SEMVER_GT", semVerGreaterOrEqual = "SEMVER_GTE"
+        case semVerLess = "SEMVER_LT", semVerLessOrEqual = "SEMVER_LTE"
     }
 
     public var contextName: String
