@@ -38,5 +38,7 @@ let package = Package(
         fuzzTarget("FuzzOFREPBody", dependencies: engine + ["FlagConfig", "WireFormat"].map(library)),
         // One line of the mirrored JSONL feed, decoded and evaluated against the shipped config.
         fuzzTarget("FuzzMirrorLine", dependencies: engine + ["FlagConfig", "WireFormat"].map(library)),
+        // An Unleash REGEX constraint's pattern, compiled and matched against a text (RE2's syntax, linear time).
+        fuzzTarget("FuzzRegex", dependencies: engine),
     ]
 )

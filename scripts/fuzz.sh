@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of Fuzz/ and runs each for FUZZ_SECONDS (default 60) on its corpus.
 #
-#   scripts/fuzz.sh [target ...]        targets: condition flags-file ofrep-body mirror-line (default: all)
+#   scripts/fuzz.sh [target ...]        targets: condition flags-file ofrep-body mirror-line regex (default: all)
 #
 # Each target starts from the seed corpus in Fuzz/Corpus/<target> (committed) and adds what it finds to
 # .build-fuzz/corpus/<target> (not committed). A crash stops that target, leaves its input in
@@ -16,9 +16,10 @@ SECONDS_PER_TARGET="${FUZZ_SECONDS:-60}"
 JOBS="${FUZZ_JOBS:-1}"
 declare -A BINARIES=(
     [condition]=FuzzCondition [flags-file]=FuzzFlagsFile [ofrep-body]=FuzzOFREPBody [mirror-line]=FuzzMirrorLine
+    [regex]=FuzzRegex
 )
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(condition flags-file ofrep-body mirror-line); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(condition flags-file ofrep-body mirror-line regex); fi
 
 (cd Fuzz && swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
 

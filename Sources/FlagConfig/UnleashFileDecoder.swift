@@ -96,11 +96,16 @@ public struct UnleashFileDecoder {
                 report.warn(constraint, here + [.key("operator")], "unknown operator '\(text)': the constraint is false, as the SDKs treat it")
             }
             let values = Self.strings(constraint["values"])
-            return UnleashConstraint(
+            let compiled = UnleashConstraint(
                 contextName: constraint["contextName"].map(FlagdFileDecoder.value)?.unleashScalar ?? "",
                 operation: operation, values: values, value: constraint["value"].map(FlagdFileDecoder.value)?.unleashScalar,
                 caseInsensitive: constraint["caseInsensitive"].map(FlagdFileDecoder.value) == .bool(true),
                 inverted: constraint["inverted"].map(FlagdFileDecoder.value) == .bool(true))
+            if case .failure(let error)? = compiled.regex {
+                report.warn(constraint["value"] ?? constraint, here + [.key("value")],
+                            "REGEX pattern not taken (\(error.message)): the constraint matches nothing, as the SDKs treat it")
+            }
+            return compiled
         }
     }
 

@@ -93,4 +93,25 @@ struct FuzzRegressionTests {
         }
         #expect(decoded >= 4)
     }
+
+    @Test("regex: a pattern, a zero byte, a text; P|P matches what P matches, and ignoring case ignores the text's case")
+    func regex() throws {
+        let inputs = try Self.inputs("regex")
+        #expect(inputs.count >= 6)
+        var compiled = 0
+        for input in inputs {
+            let split = input.bytes.firstIndex(of: 0) ?? input.bytes.count
+            let pattern = String(decoding: input.bytes[..<split], as: UTF8.self)
+            let text = String(decoding: input.bytes[min(split + 1, input.bytes.count)...], as: UTF8.self)
+            guard let regex = try? UnleashRegex(pattern) else { continue }
+            compiled += 1
+            #expect(try UnleashRegex("(?:\(pattern))|(?:\(pattern))").matches(text) == regex.matches(text), "\(input.name)")
+            let swapped = String(decoding: text.utf8.map { $0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A ? $0 ^ 0x20 : $0 }, as: UTF8.self)
+            if !(pattern.contains("(?") && pattern.contains("-")) {
+                let folded = try UnleashRegex(pattern, caseInsensitive: true)
+                #expect(folded.matches(text) == folded.matches(swapped), "\(input.name)")
+            }
+        }
+        #expect(compiled >= 6)
+    }
 }

@@ -51,12 +51,15 @@ struct UnleashCommandTests {
         #expect(refused.status == 1)
         #expect(refused.standardError.hasPrefix("\(broken):1:15: features[0]: missing `enabled`"))
         let odd = try directory.write("odd.json", """
-            {"features": [{"name": "t", "enabled": true, "strategies": [{"name": "custom", "constraints": [{"contextName": "a", "operator": "REGEX", "values": ["x"]}]}]}]}
+            {"features": [{"name": "t", "enabled": true, "strategies": [{"name": "custom", "constraints": [{"contextName": "a", "operator": "LIKE", "values": ["x"]},
+              {"contextName": "a", "operator": "REGEX", "value": "^(a)\\\\1$"}]}]}]}
             """)
         let warned = try CommandRunner.exporter(["check", "--config.file", odd])
         #expect(warned.status == 0)
         #expect(warned.standardOutput.contains("\(odd):1:61: warning: features[0].strategies[0].name: unknown strategy 'custom'"))
-        #expect(warned.standardOutput.contains("warning: features[0].strategies[0].constraints[0].operator: unknown operator 'REGEX'"))
+        #expect(warned.standardOutput.contains("warning: features[0].strategies[0].constraints[0].operator: unknown operator 'LIKE'"))
+        #expect(warned.standardOutput.contains(
+            "\(odd):2:54: warning: features[0].strategies[0].constraints[1].value: REGEX pattern not taken (backreferences are not supported): the constraint matches nothing, as the SDKs treat it"))
         #expect(try CommandRunner.exporter(["check", "--config.file", odd, "--strict"]).status == 1)
     }
 

@@ -59,6 +59,10 @@ extension UnleashConstraint {
             case .semVerLess: return left < right
             default: return left <= right
             }
+        case .regex:
+            // An invalid pattern matches nothing, as the SDKs treat it (`check` warns about it).
+            guard let text = contextValue, case .success(let regex)? = regex else { return false }
+            return regex.matches(text)
         }
     }
 

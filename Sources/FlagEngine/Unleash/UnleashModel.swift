@@ -69,15 +69,19 @@ public struct UnleashConstraint: Sendable, Hashable {
         case dateAfter = "DATE_AFTER", dateBefore = "DATE_BEFORE"
         case semVerEqual = "SEMVER_EQ", semVerGreater = "SEMVER_GT", semVerGreaterOrEqual = "SEMVER_GTE"
         case semVerLess = "SEMVER_LT", semVerLessOrEqual = "SEMVER_LTE"
+        case regex = "REGEX"
     }
 
-    public var contextName: String
+    public let contextName: String
     /// `nil` for an operator this engine does not know: the constraint is then false, as the SDKs treat it.
-    public var operation: Operator?
-    public var values: [String]
-    public var value: String?
-    public var caseInsensitive: Bool
-    public var inverted: Bool
+    public let operation: Operator?
+    public let values: [String]
+    public let value: String?
+    public let caseInsensitive: Bool
+    public let inverted: Bool
+    /// `REGEX`: the pattern compiled once, here (with `caseInsensitive`), or why it is not one RE2 takes; nil for other
+    /// operators.
+    public let regex: Result<UnleashRegex, RegexSyntaxError>?
 
     public init(contextName: String, operation: Operator?, values: [String] = [], value: String? = nil,
                 caseInsensitive: Bool = false, inverted: Bool = false) {
@@ -87,6 +91,12 @@ public struct UnleashConstraint: Sendable, Hashable {
         self.value = value
         self.caseInsensitive = caseInsensitive
         self.inverted = inverted
+        if operation == .regex {
+            let pattern = value ?? ""
+            regex = Result { () throws(RegexSyntaxError) in try UnleashRegex(pattern, caseInsensitive: caseInsensitive) }
+        } else {
+            regex = nil
+        }
     }
 }
 
