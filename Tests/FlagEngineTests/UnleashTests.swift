@@ -42,6 +42,15 @@ struct UnleashTests {
         (constraint("version", .semVerEqual, value: "2.4"), false),
         (constraint("environment", .in, ["production"]), true),
         (constraint("appName", .stringStartsWith, ["sh"]), true),
+        (constraint("remoteAddress", .inCIDR, ["10.1.2.3"]), true),
+        (constraint("remoteAddress", .inCIDR, ["10.1.2.4", "10.1.3.0/24"]), false),
+        (constraint("remoteAddress", .inCIDR, ["10.1.2.0/23"]), true),
+        (constraint("remoteAddress", .inCIDR, ["10.1.invalid", "10.0.0.0/8"]), true),
+        (constraint("remoteAddress", .inCIDR, ["10.1.invalid", "10.1.2.3/33"]), false),
+        (constraint("remoteAddress", .inCIDR, ["::ffff:0:0/96"]), false),
+        (constraint("remoteAddress", .inCIDR, ["10.0.0.0/8"], inverted: true), false),
+        (constraint("sessionId", .inCIDR, ["0.0.0.0/0"]), false),
+        (constraint("country", .inCIDR, ["0.0.0.0/0"]), false),
     ])
     func constraints(constraint: UnleashConstraint, holds: Bool) {
         #expect(constraint.holds(for: Self.context, now: Self.now) == holds, "\(constraint)")

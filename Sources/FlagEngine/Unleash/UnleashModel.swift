@@ -70,6 +70,7 @@ public struct UnleashConstraint: Sendable, Hashable {
         case semVerEqual = "SEMVER_EQ", semVerGreater = "SEMVER_GT", semVerGreaterOrEqual = "SEMVER_GTE"
         case semVerLess = "SEMVER_LT", semVerLessOrEqual = "SEMVER_LTE"
         case regex = "REGEX"
+        case inCIDR = "IN_CIDR"
     }
 
     public let contextName: String
