@@ -18,7 +18,13 @@ extension UnleashConstraint {
     private func evaluate(_ operation: Operator, _ contextValue: String?) -> Bool {
         switch operation {
         case .in, .notIn:
-            let found = contextValue.map(values.contains) ?? false
+            let found: Bool
+            if let contextValue, caseInsensitive {
+                let folded = contextValue.lowercased()
+                found = values.contains { $0.lowercased() == folded }
+            } else {
+                found = contextValue.map(values.contains) ?? false
+            }
             return operation == .in ? found : !found
         case .stringContains, .stringStartsWith, .stringEndsWith:
             guard var text = contextValue else { return false }
