@@ -26,6 +26,8 @@ struct YAMLComposer {
     let nodeBudget: Int
     /// Added to every line number: the composer may be reading a part of a file (``YAMLReader``'s split parse).
     let lineOffset: Int
+    /// Column shifts of a rewritten text (``JSONSurrogatePairs``), so that locations are the file's.
+    let columnCorrections: ColumnCorrections
 
     private var stack: [Frame] = []
     private var anchors: [String: (node: YAMLNode, size: Int)] = [:]
@@ -33,10 +35,11 @@ struct YAMLComposer {
     private var root: YAMLNode?
     private var documents = 0
 
-    init(file: String, nodeBudget: Int, lineOffset: Int = 0) {
+    init(file: String, nodeBudget: Int, lineOffset: Int = 0, columnCorrections: ColumnCorrections = ColumnCorrections()) {
         self.file = file
         self.nodeBudget = nodeBudget
         self.lineOffset = lineOffset
+        self.columnCorrections = columnCorrections
         self.remaining = nodeBudget
     }
 
@@ -50,7 +53,8 @@ struct YAMLComposer {
     }
 
     private func location(_ mark: yaml_mark_t) -> SourceLocation {
-        SourceLocation(file: file, line: Int(mark.line) + 1 + lineOffset, column: Int(mark.column) + 1)
+        let column = Int(mark.column) + columnCorrections.shift(line: Int(mark.line) + lineOffset, column: Int(mark.column))
+        return SourceLocation(file: file, line: Int(mark.line) + 1 + lineOffset, column: column + 1)
     }
 
     private static func string(_ pointer: UnsafePointer<UInt8>?, _ length: Int) -> String {
@@ -191,6 +195,7 @@ struct YAMLComposer {
                     column += 1
                 }
             }
+            column += columnCorrections.shift(line: line - 1, column: column - 1)
             return fail(message, at: SourceLocation(file: file, line: line, column: column))
         }
         return fail(message, at: location(parser.problem_mark))

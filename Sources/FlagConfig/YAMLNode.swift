@@ -79,9 +79,14 @@ package enum YAMLReader {
     static let maximumDepth = 256
 
     package static func read(_ text: String, file: String) throws(FlagConfigError) -> YAMLNode? {
-        let bytes = Array(text.utf8)
+        var bytes = Array(text.utf8)
+        var corrections = ColumnCorrections()
+        if let rewritten = JSONSurrogatePairs.rewrite(bytes) {
+            bytes = rewritten.bytes
+            corrections = rewritten.corrections
+        }
         // A large flags file is parsed in halves, each scanned for nesting first; anything unusual comes back here.
-        if let composed = YAMLSplitParse.compose(bytes, file: file, nodeBudget: nodeBudget) { return composed }
+        if corrections.isEmpty, let composed = YAMLSplitParse.compose(bytes, file: file, nodeBudget: nodeBudget) { return composed }
         if let location = excessiveNesting(in: bytes, file: file) {
             throw FlagConfigError(diagnostics: [
                 ConfigDiagnostic(
@@ -89,7 +94,7 @@ package enum YAMLReader {
                     message: "YAML nesting is deeper than \(maximumDepth) levels")
             ], stage: .parse)
         }
-        var composer = YAMLComposer(file: file, nodeBudget: nodeBudget)
+        var composer = YAMLComposer(file: file, nodeBudget: nodeBudget, columnCorrections: corrections)
         return try composer.compose(bytes)
     }
 
