@@ -59,8 +59,14 @@ final class FlagdEngine: Sendable {
             interpret(targeting, flag, context, clock, into: &outcome)
         case .branches(let branches, let otherwise):
             for branch in branches {
-                let holds = branch.condition.holds(context)
-                    ?? branch.condition.expression.evaluate(scope(flag, context, clock)).isLogicTruthy
+                let holds: Bool
+                do {
+                    holds = try branch.condition.holds(context)
+                        ?? branch.condition.expression.evaluate(scope(flag, context, clock)).isLogicTruthy
+                } catch {
+                    outcome.conditionErrors += 1
+                    return outcome
+                }
                 if holds {
                     decide(branch.leaf, flag, context, clock, into: &outcome)
                     return outcome
@@ -75,10 +81,17 @@ final class FlagdEngine: Sendable {
         LogicScope(context: context, flagKey: flag.key, now: flag.readsTime ? clock.now() : 0)
     }
 
-    /// The targeting's result names the variant, else the default variant with `DEFAULT`.
+    /// The targeting's result names the variant, else the default variant with `DEFAULT`; an operator's error
+    /// (``LogicEvaluationError``) stops it at the default variant too, counted as a condition error.
     private func interpret(_ expression: LogicExpression, _ flag: Flag, _ context: EvaluationContext,
                            _ clock: EvaluationClock, into outcome: inout EvaluationOutcome) {
-        let result = expression.evaluate(scope(flag, context, clock))
+        let result: FlagValue
+        do {
+            result = try expression.evaluate(scope(flag, context, clock))
+        } catch {
+            outcome.conditionErrors += 1
+            return
+        }
         if let name = FlagdFlagSet.variantName(result), let variant = flag.variantIndexes[name] {
             outcome.variantIndex = Int(variant)
             outcome.reason = .targetingMatch
@@ -100,7 +113,14 @@ final class FlagdEngine: Sendable {
                 hash = Murmur3.hash32(joining: flag.key, "", targetingKey)
             case .expression(let expression):
                 let scope = scope(flag, context, clock)
-                guard case .string(let text) = expression.evaluate(scope) else {
+                let value: FlagValue
+                do {
+                    value = try expression.evaluate(scope)
+                } catch {
+                    outcome.conditionErrors += 1
+                    return
+                }
+                guard case .string(let text) = value else {
                     // Not text: the operator reads its first argument as a bucket, which the interpreter does.
                     interpret(.operation(.fractional, split.arguments), flag, context, clock, into: &outcome)
                     return

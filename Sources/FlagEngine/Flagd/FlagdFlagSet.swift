@@ -88,13 +88,13 @@ public struct FlagdFlagSet: Sendable, Hashable {
     ///   its disabled-flag ADR, open-feature/flagd#1965; before it, an error);
     /// - without targeting, the default variant, STATIC;
     /// - targeting that gives a variant's name (a boolean names the variant `"true"`/`"false"`) is TARGETING_MATCH;
-    ///   null or a name no variant has falls back to the default variant, DEFAULT.
+    ///   null, a name no variant has, or an operator's error falls back to the default variant, DEFAULT.
     public func resolve(_ key: String, context: EvaluationContext, now: Double) -> FlagdResolution {
         guard let flag = flags[key] else { return FlagdResolution(reason: .error, errorCode: .flagNotFound) }
         guard flag.isEnabled else { return FlagdResolution(reason: .disabled) }
         guard let targeting = flag.targeting else { return Self.fallback(flag, reason: .staticValue) }
         let scope = LogicScope(context: context, flagKey: key, now: now)
-        guard let name = Self.variantName(targeting.evaluate(scope)), let value = flag.value(of: name) else {
+        guard let result = try? targeting.evaluate(scope), let name = Self.variantName(result), let value = flag.value(of: name) else {
             return Self.fallback(flag, reason: .defaultValue)
         }
         return FlagdResolution(variant: name, value: value, reason: .targetingMatch)

@@ -209,8 +209,9 @@ struct FlagdFractional: Sendable {
             var weight: UInt64 = 1
             if pair.count == 2 {
                 let number = pair[1].number
-                guard number.isFinite, number >= 0, number == number.rounded(), number < 4_294_967_296 else { return nil }
-                weight = UInt64(number)
+                // A negative weight counts as 0, as flagd clamps it.
+                guard number.isFinite, number == number.rounded(), number < 4_294_967_296 else { return nil }
+                weight = number < 0 ? 0 : UInt64(number)
             }
             let name = FlagdFlagSet.variantName(nameValue)
             total += weight

@@ -5,33 +5,40 @@ enum FlagdOperators {
     /// The hashed text is the first argument when it evaluates to text (usually `cat($flagd.flagKey, var)`), else the
     /// flag key followed by the targeting key; `bucket = (UInt64(murmur3_x86_32(text)) * totalWeight) >> 32`, and the
     /// variant is the first whose running total of integer weights exceeds the bucket. A bucket without a weight
-    /// weighs 1. Null when there is nothing to hash, no bucket, or a weight that is not a whole number ≥ 0.
-    static func fractional(_ arguments: [LogicExpression], _ scope: LogicScope) -> FlagValue {
-        guard let first = arguments.first else { return .null }
+    /// weighs 1, a negative weight 0. Nothing to hash, a bucket that is not a list, a weight that is not a whole
+    /// number, or no weight at all is an error (the flag's default variant), as in flagd since
+    /// open-feature/flagd#1874.
+    static func fractional(_ arguments: [LogicExpression], _ scope: LogicScope) throws(LogicEvaluationError) -> FlagValue {
+        guard let first = arguments.first else { throw LogicEvaluationError("'fractional' has no buckets") }
         var buckets = arguments[...]
         let hash: UInt32
-        let firstValue = first.evaluate(scope)
-        if case .string(let text) = firstValue {
+        if case .string(let text) = try first.evaluate(scope) {
             hash = Murmur3.hash32(text)
             buckets = arguments.dropFirst()
         } else {
-            guard let targetingKey = scope.targetingKey else { return .null }
+            guard let targetingKey = scope.targetingKey else {
+                throw LogicEvaluationError("'fractional' has nothing to bucket by: no text first and no targeting key")
+            }
             hash = Murmur3.hash32(joining: scope.flagKey, "", targetingKey)
         }
         var variants: [(name: FlagValue, weight: UInt64)] = []
         var total: UInt64 = 0
         for bucket in buckets {
-            guard case .list(let pair) = bucket.evaluate(scope), let name = pair.first, pair.count <= 2 else { return .null }
+            guard case .list(let pair) = try bucket.evaluate(scope), let name = pair.first, pair.count <= 2 else {
+                throw LogicEvaluationError("'fractional' buckets are [variant, weight] lists")
+            }
             var weight: UInt64 = 1
             if pair.count == 2 {
                 let number = pair[1].number
-                guard number.isFinite, number >= 0, number == number.rounded(), number < 4_294_967_296 else { return .null }
-                weight = UInt64(number)
+                guard number.isFinite, number == number.rounded(), number < 4_294_967_296 else {
+                    throw LogicEvaluationError("'fractional' weights are whole numbers")
+                }
+                weight = number < 0 ? 0 : UInt64(number)
             }
             variants.append((name, weight))
             total += weight
         }
-        guard total > 0 else { return .null }
+        guard total > 0 else { throw LogicEvaluationError("'fractional' has no weight") }
         let bucket = (UInt64(hash) &* total) >> 32
         var running: UInt64 = 0
         for variant in variants {
@@ -42,9 +49,12 @@ enum FlagdOperators {
     }
 
     /// `sem_ver`: `[version, operator, version]` with `=`, `!=`, `<`, `<=`, `>`, `>=`, `^` (same major) and `~`
-    /// (same major and minor); a leading `v` is allowed. False when either side is not a semantic version.
-    static func semVer(_ left: FlagValue, _ operation: FlagValue, _ right: FlagValue) -> FlagValue {
-        guard let a = SemanticVersion(left.text), let b = SemanticVersion(right.text) else { return .bool(false) }
+    /// (same major and minor); a leading `v` is allowed. Either side not a semantic version, or another operator, is
+    /// an error (the flag's default variant), as in flagd since open-feature/flagd#1873.
+    static func semVer(_ left: FlagValue, _ operation: FlagValue, _ right: FlagValue) throws(LogicEvaluationError) -> FlagValue {
+        guard let a = SemanticVersion(left.text), let b = SemanticVersion(right.text) else {
+            throw LogicEvaluationError("'sem_ver' compares semantic versions; '\(left.text)' or '\(right.text)' is not one")
+        }
         switch operation.text {
         case "=": return .bool(a == b)
         case "!=": return .bool(a != b)
@@ -54,7 +64,7 @@ enum FlagdOperators {
         case ">=": return .bool(a >= b)
         case "^": return .bool(a.major == b.major)
         case "~": return .bool(a.major == b.major && a.minor == b.minor)
-        default: return .bool(false)
+        default: throw LogicEvaluationError("'sem_ver' has no operator '\(operation.text)'")
         }
     }
 }

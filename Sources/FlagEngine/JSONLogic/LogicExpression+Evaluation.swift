@@ -42,20 +42,37 @@ public struct LogicScope: Sendable {
     }
 }
 
+/// A flagd operator given what it cannot take: a wrong number or type of arguments, a version that is not one, nothing
+/// to bucket by, no weight. The whole targeting then stops and the flag gives its default variant (reason `DEFAULT`):
+/// flagd's rule since open-feature/flagd#1874, so that an error never picks an `if`'s `false` branch.
+public struct LogicEvaluationError: Error, Hashable, CustomStringConvertible {
+    public let message: String
+
+    public init(_ message: String) { self.message = message }
+
+    public var description: String { message }
+}
+
 extension LogicExpression {
     /// The rule's value for `scope`, as json-logic-js computes it (flagd's operators as flagd does).
-    public func evaluate(_ scope: LogicScope) -> FlagValue {
+    public func evaluate(_ scope: LogicScope) throws(LogicEvaluationError) -> FlagValue {
         switch self {
         case .literal(let value): return value
-        case .list(let elements): return .list(elements.map { $0.evaluate(scope) })
+        case .list(let elements):
+            var values: [FlagValue] = []
+            values.reserveCapacity(elements.count)
+            for element in elements { values.append(try element.evaluate(scope)) }
+            return .list(values)
         case .variable(let path, let fallback):
-            return scope.value(at: path) ?? fallback?.evaluate(scope) ?? .null
+            if let found = scope.value(at: path) { return found }
+            return try fallback?.evaluate(scope) ?? .null
         case .dynamicVariable(let name, let fallback):
-            let text = name.evaluate(scope).text
+            let text = try name.evaluate(scope).text
             let path = text.isEmpty ? [] : text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-            return scope.value(at: path) ?? fallback?.evaluate(scope) ?? .null
+            if let found = scope.value(at: path) { return found }
+            return try fallback?.evaluate(scope) ?? .null
         case .operation(let logicOperator, let arguments):
-            return Self.apply(logicOperator, arguments, scope)
+            return try Self.apply(logicOperator, arguments, scope)
         }
     }
 
@@ -78,85 +95,102 @@ extension LogicExpression {
         return current
     }
 
-    private static func apply(_ logicOperator: LogicOperator, _ arguments: [LogicExpression], _ scope: LogicScope) -> FlagValue {
-        func value(_ index: Int) -> FlagValue { index < arguments.count ? arguments[index].evaluate(scope) : .null }
-        func values() -> [FlagValue] { arguments.map { $0.evaluate(scope) } }
+    private static func apply(_ logicOperator: LogicOperator, _ arguments: [LogicExpression], _ scope: LogicScope)
+        throws(LogicEvaluationError) -> FlagValue
+    {
+        func value(_ index: Int) throws(LogicEvaluationError) -> FlagValue {
+            index < arguments.count ? try arguments[index].evaluate(scope) : .null
+        }
+        func values() throws(LogicEvaluationError) -> [FlagValue] {
+            var values: [FlagValue] = []
+            values.reserveCapacity(arguments.count)
+            for argument in arguments { values.append(try argument.evaluate(scope)) }
+            return values
+        }
         switch logicOperator {
         case .if, .ternary:
             var index = 0
             while index + 1 < arguments.count {
-                if arguments[index].evaluate(scope).isLogicTruthy { return arguments[index + 1].evaluate(scope) }
+                if try arguments[index].evaluate(scope).isLogicTruthy { return try arguments[index + 1].evaluate(scope) }
                 index += 2
             }
-            return index < arguments.count ? arguments[index].evaluate(scope) : .null
-        case .equal: return .bool(value(0).looselyEquals(value(1)))
-        case .notEqual: return .bool(!value(0).looselyEquals(value(1)))
-        case .strictEqual: return .bool(value(0).strictlyEquals(value(1)))
-        case .strictNotEqual: return .bool(!value(0).strictlyEquals(value(1)))
-        case .not: return .bool(!value(0).isLogicTruthy)
-        case .truthy: return .bool(value(0).isLogicTruthy)
+            return index < arguments.count ? try arguments[index].evaluate(scope) : .null
+        case .equal: return try .bool(value(0).looselyEquals(value(1)))
+        case .notEqual: return try .bool(!value(0).looselyEquals(value(1)))
+        case .strictEqual: return try .bool(value(0).strictlyEquals(value(1)))
+        case .strictNotEqual: return try .bool(!value(0).strictlyEquals(value(1)))
+        case .not: return try .bool(!value(0).isLogicTruthy)
+        case .truthy: return try .bool(value(0).isLogicTruthy)
         case .and:
             var last = FlagValue.null
             for argument in arguments {
-                last = argument.evaluate(scope)
+                last = try argument.evaluate(scope)
                 if !last.isLogicTruthy { return last }
             }
             return last
         case .or:
             var last = FlagValue.null
             for argument in arguments {
-                last = argument.evaluate(scope)
+                last = try argument.evaluate(scope)
                 if last.isLogicTruthy { return last }
             }
             return last
         case .less, .lessOrEqual:
             let orEqual = logicOperator == .lessOrEqual
-            let a = value(0), b = value(1)
+            let a = try value(0), b = try value(1)
             guard a.isLess(than: b, orEqual: orEqual) else { return .bool(false) }
-            return arguments.count == 3 ? .bool(b.isLess(than: value(2), orEqual: orEqual)) : .bool(true)
-        case .greater: return .bool(value(1).isLess(than: value(0), orEqual: false))
-        case .greaterOrEqual: return .bool(value(1).isLess(than: value(0), orEqual: true))
+            return try arguments.count == 3 ? .bool(b.isLess(than: value(2), orEqual: orEqual)) : .bool(true)
+        case .greater: return try .bool(value(1).isLess(than: value(0), orEqual: false))
+        case .greaterOrEqual: return try .bool(value(1).isLess(than: value(0), orEqual: true))
         case .in:
-            let needle = value(0)
-            switch value(1) {
+            let needle = try value(0)
+            switch try value(1) {
             case .string(let haystack): return .bool(haystack.contains(needle.text))
             case .list(let elements): return .bool(elements.contains { $0.strictlyEquals(needle) })
             default: return .bool(false)
             }
-        case .cat: return .string(values().map(\.text).joined())
-        case .substr: return substring(value(0).text, start: value(1).number, length: arguments.count > 2 ? value(2).number : nil)
-        case .add: return .number(values().reduce(0) { $0 + $1.number })
-        case .multiply: return .number(values().reduce(1) { $0 * $1.number })
-        case .subtract: return arguments.count == 1 ? .number(-value(0).number) : .number(value(0).number - value(1).number)
-        case .divide: return .number(value(0).number / value(1).number)
-        case .modulo: return .number(value(0).number.truncatingRemainder(dividingBy: value(1).number))
+        case .cat: return try .string(values().map(\.text).joined())
+        case .substr: return try substring(value(0).text, start: value(1).number, length: arguments.count > 2 ? value(2).number : nil)
+        case .add: return try .number(values().reduce(0) { $0 + $1.number })
+        case .multiply: return try .number(values().reduce(1) { $0 * $1.number })
+        case .subtract: return try arguments.count == 1 ? .number(-value(0).number) : .number(value(0).number - value(1).number)
+        case .divide: return try .number(value(0).number / value(1).number)
+        case .modulo: return try .number(value(0).number.truncatingRemainder(dividingBy: value(1).number))
         case .min, .max:
-            let numbers = values().map(\.number)
+            let numbers = try values().map(\.number)
             guard !numbers.isEmpty else { return .null }
             if numbers.contains(where: \.isNaN) { return .double(.nan) }
             return .number(logicOperator == .min ? numbers.min()! : numbers.max()!)
         case .merge:
-            return .list(values().flatMap { if case .list(let elements) = $0 { elements } else { [$0] } })
-        case .missing: return .list(missing(values(), scope))
+            return try .list(values().flatMap { if case .list(let elements) = $0 { elements } else { [$0] } })
+        case .missing: return try .list(missing(values(), scope))
         case .missingSome:
-            let needed = Int(value(0).number)
-            let names = if case .list(let list) = value(1) { list } else { [value(1)] }
+            let needed = try Int(value(0).number)
+            let second = try value(1)
+            let names = if case .list(let list) = second { list } else { [second] }
             let absent = missing(names, scope)
             return names.count - absent.count >= needed ? .list([]) : .list(absent)
         case .map, .filter, .all, .some, .none:
-            return iterate(logicOperator, over: value(0), arguments[1], scope)
+            return try iterate(logicOperator, over: value(0), arguments[1], scope)
         case .reduce:
-            guard case .list(let elements) = value(0) else { return value(2) }
-            var accumulator = value(2)
+            guard case .list(let elements) = try value(0) else { return try value(2) }
+            var accumulator = try value(2)
             for element in elements {
                 let data = FlagValue.object(["current": element, "accumulator": accumulator])
-                accumulator = arguments[1].evaluate(LogicScope(data: data, flagKey: scope.flagKey, targetingKey: scope.targetingKey))
+                accumulator = try arguments[1].evaluate(LogicScope(data: data, flagKey: scope.flagKey, targetingKey: scope.targetingKey))
             }
             return accumulator
-        case .fractional: return FlagdOperators.fractional(arguments, scope)
-        case .semVer: return FlagdOperators.semVer(value(0), value(1), value(2))
+        case .fractional: return try FlagdOperators.fractional(arguments, scope)
+        case .semVer:
+            guard arguments.count == 3 else { throw LogicEvaluationError("'sem_ver' takes 3 arguments, not \(arguments.count)") }
+            return try FlagdOperators.semVer(value(0), value(1), value(2))
         case .startsWith, .endsWith:
-            guard case .string(let text) = value(0), case .string(let affix) = value(1) else { return .bool(false) }
+            guard arguments.count == 2 else {
+                throw LogicEvaluationError("'\(logicOperator.rawValue)' takes 2 arguments, not \(arguments.count)")
+            }
+            guard case .string(let text) = try value(0), case .string(let affix) = try value(1) else {
+                throw LogicEvaluationError("'\(logicOperator.rawValue)' compares text only")
+            }
             return .bool(logicOperator == .startsWith ? text.hasPrefix(affix) : text.hasSuffix(affix))
         }
     }
@@ -172,17 +206,31 @@ extension LogicExpression {
         }
     }
 
-    private static func iterate(_ logicOperator: LogicOperator, over collection: FlagValue, _ rule: LogicExpression, _ scope: LogicScope) -> FlagValue {
+    private static func iterate(_ logicOperator: LogicOperator, over collection: FlagValue, _ rule: LogicExpression, _ scope: LogicScope)
+        throws(LogicEvaluationError) -> FlagValue
+    {
         let elements = if case .list(let list) = collection { list } else { [FlagValue]() }
-        func run(_ element: FlagValue) -> FlagValue {
-            rule.evaluate(LogicScope(data: element, flagKey: scope.flagKey, targetingKey: scope.targetingKey))
+        func run(_ element: FlagValue) throws(LogicEvaluationError) -> FlagValue {
+            try rule.evaluate(LogicScope(data: element, flagKey: scope.flagKey, targetingKey: scope.targetingKey))
         }
         switch logicOperator {
-        case .map: return .list(elements.map(run))
-        case .filter: return .list(elements.filter { run($0).isLogicTruthy })
-        case .all: return .bool(!elements.isEmpty && elements.allSatisfy { run($0).isLogicTruthy })
-        case .some: return .bool(elements.contains { run($0).isLogicTruthy })
-        default: return .bool(!elements.contains { run($0).isLogicTruthy })
+        case .map:
+            var mapped: [FlagValue] = []
+            for element in elements { mapped.append(try run(element)) }
+            return .list(mapped)
+        case .filter:
+            var kept: [FlagValue] = []
+            for element in elements where try run(element).isLogicTruthy { kept.append(element) }
+            return .list(kept)
+        case .all:
+            for element in elements where try !run(element).isLogicTruthy { return .bool(false) }
+            return .bool(!elements.isEmpty)
+        case .some:
+            for element in elements where try run(element).isLogicTruthy { return .bool(true) }
+            return .bool(false)
+        default:
+            for element in elements where try run(element).isLogicTruthy { return .bool(false) }
+            return .bool(true)
         }
     }
 

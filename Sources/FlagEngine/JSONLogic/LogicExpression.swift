@@ -1,7 +1,9 @@
 /// A compiled JSON Logic rule (jsonlogic.com), as flagd's `targeting` writes it, with flagd's own operators.
 ///
-/// Compiling checks every operator name and arity once, when the flags are loaded, so that evaluation never meets a
-/// rule it cannot run; `$ref`s to `$evaluators` are resolved before compiling (``FlagdFlagSet``).
+/// Compiling checks every operator name and the arity of JSON Logic's own operators once, when the flags are loaded;
+/// `$ref`s to `$evaluators` are resolved before compiling (``FlagdFlagSet``). flagd's operators (`fractional`,
+/// `sem_ver`, `starts_with`, `ends_with`) check their arguments when they run, as flagd's do: a wrong count or type
+/// there is a ``LogicEvaluationError``, and the flag gives its default variant.
 public indirect enum LogicExpression: Sendable, Hashable {
     /// Data: a scalar, or a list or object that is not a rule.
     case literal(FlagValue)
@@ -31,13 +33,12 @@ public enum LogicOperator: String, Sendable, Hashable, CaseIterable {
     var arity: ClosedRange<Int> {
         switch self {
         case .not, .truthy: 1...1
-        case .equal, .strictEqual, .notEqual, .strictNotEqual, .greater, .greaterOrEqual, .startsWith, .endsWith: 2...2
+        case .equal, .strictEqual, .notEqual, .strictNotEqual, .greater, .greaterOrEqual: 2...2
         case .less, .lessOrEqual: 2...3
         case .substr: 2...3
         case .subtract, .divide, .modulo: 1...2
         case .missingSome, .map, .filter, .all, .some, .none: 2...2
         case .reduce: 3...3
-        case .semVer: 3...3
         case .fractional: 1...Int.max
         default: 0...Int.max
         }
