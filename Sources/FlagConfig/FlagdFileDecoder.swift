@@ -109,9 +109,20 @@ public struct FlagdFileDecoder {
         case nil: report.error(node, path, "missing `defaultVariant` (a variant's name, or null)")
         }
         var targeting: LogicExpression?
-        if let targetingNode = node["targeting"] { targeting = self.targeting(targetingNode, path + [.key("targeting")]) }
+        var targetingError: String?
+        if let targetingNode = node["targeting"] {
+            if let missing = missingReference(targetingNode) {
+                // flagd loads the flag and answers it PARSE_ERROR; so does the exporter, with a warning here.
+                targetingError = "$ref to '\(missing.name)' names no entry of $evaluators"
+                report.warn(missing.node, path + [.key("targeting")],
+                            "\(targetingError!): the flag answers PARSE_ERROR (the caller's default), as flagd answers it")
+            } else {
+                targeting = self.targeting(targetingNode, path + [.key("targeting")])
+            }
+        }
         return FlagdFlag(key: key, isEnabled: isEnabled, variants: variants, defaultVariant: defaultVariant,
-                         targeting: targeting, metadata: metadata(node["metadata"], path + [.key("metadata")]))
+                         targeting: targeting, targetingError: targetingError,
+                         metadata: metadata(node["metadata"], path + [.key("metadata")]))
     }
 
     private mutating func targeting(_ node: YAMLNode, _ path: [ConfigPathComponent]) -> LogicExpression? {
@@ -127,6 +138,25 @@ public struct FlagdFileDecoder {
             // The faulty node, found by the rule path inside the resolved tree (or the rule itself).
             let located = Self.node(at: error.path, in: node) ?? node
             self.report.error(located, path + error.path.map { Int($0).map(ConfigPathComponent.index) ?? .key($0) }, error.message)
+            return nil
+        }
+    }
+
+    /// The first `{"$ref": "name"}` in the rule, or in the evaluators it reaches, whose name `$evaluators` lacks.
+    private func missingReference(_ node: YAMLNode, depth: Int = 0) -> (name: String, node: YAMLNode)? {
+        guard depth <= Self.maximumReferenceDepth else { return nil }  // a cycle: resolveReferences reports it
+        switch node.content {
+        case .mapping(let pairs):
+            if pairs.count == 1, pairs[0].key == "$ref", case .string(let name) = Self.value(pairs[0].value) {
+                guard let target = evaluators[name] else { return (name, pairs[0].value) }
+                return missingReference(target, depth: depth + 1)
+            }
+            for pair in pairs { if let found = missingReference(pair.value, depth: depth) { return found } }
+            return nil
+        case .sequence(let elements):
+            for element in elements { if let found = missingReference(element, depth: depth) { return found } }
+            return nil
+        default:
             return nil
         }
     }

@@ -54,6 +54,13 @@ public enum OFREP {
             details: "flag '\(definition.key)' rolls out by '\(field)' and the context has no such attribute")
     }
 
+    /// The failure of a flag whose targeting cannot be read (a flagd `$ref` to a missing evaluator), as flagd
+    /// answers it: `PARSE_ERROR`.
+    public static func unreadableTargeting(_ definition: FlagDefinition) -> Failure {
+        Failure(key: definition.key, code: .parseError,
+                details: "flag '\(definition.key)' has targeting that names a $ref its $evaluators lack")
+    }
+
     /// One failed flag: the body of an error response, or an item of a bulk response.
     public struct Failure: Sendable, Hashable {
         public var key: String?

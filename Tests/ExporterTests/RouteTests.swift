@@ -214,6 +214,32 @@ struct RouteTests {
         }
     }
 
+    /// flagd loads a flag whose targeting names a missing `$ref` and answers it PARSE_ERROR; so does OFREP here, alone
+    /// (400) and within the bulk answer, while the file's other flags serve.
+    @Test("a flagd flag with a $ref to a missing evaluator answers PARSE_ERROR, alone and in bulk")
+    func unreadableTargeting() async throws {
+        let flagd = #"""
+            {"flags": {"broken": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "targeting": {"$ref": "nope"}},
+                       "fine": {"state": "ENABLED", "variants": {"b": 2}, "defaultVariant": "b"}}}
+            """#
+        try await Fixture(flags: flagd).test { client in
+            let body = ByteBuffer(string: #"{"context":{"targetingKey":"u"}}"#)
+            try await client.execute(uri: "/ofrep/v1/evaluate/flags/broken", method: .post, body: body) { response in
+                #expect(response.status.code == 400)
+                let answer = Self.json(response)
+                #expect(answer["errorCode"] as? String == "PARSE_ERROR" && answer["key"] as? String == "broken", "\(Self.text(response))")
+            }
+            try await client.execute(uri: "/ofrep/v1/evaluate/flags", method: .post, body: body) { response in
+                #expect(response.status.code == 200)
+                let flags = try #require(Self.json(response)["flags"] as? [[String: Any]])
+                let broken = try #require(flags.first { $0["key"] as? String == "broken" })
+                #expect(broken["errorCode"] as? String == "PARSE_ERROR" && broken["value"] == nil)
+                let fine = try #require(flags.first { $0["key"] as? String == "fine" })
+                #expect(fine["value"] as? Int == 2)
+            }
+        }
+    }
+
     @Test("OFREP takes POST: other methods are 405 with Allow")
     func ofrepMethods() async throws {
         try await Fixture().test { client in

@@ -55,8 +55,6 @@ struct FlagdDecoderTests {
          "f.json:1:17: flags.f: missing `defaultVariant` (a variant's name, or null)"),
         (#"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "targeting": {"if": [{"==": [1]}, "a"]}}}}"#,
          "f.json:1:111: flags.f.targeting.if[0].==: '==' takes 2 arguments, not 1"),
-        (#"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "targeting": {"$ref": "nope"}}}}"#,
-         "f.json:1:105: flags.f.targeting.$ref: names no entry of $evaluators ()"),
         (#"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "targeting": {"frac": []}}}}"#,
          "f.json:1:105: flags.f.targeting.frac: unknown operator 'frac'"),
         (#"{"flags": []}"#, "f.json:1:11: flags: must be an object of flags by key, not a list"),
@@ -79,5 +77,22 @@ struct FlagdDecoderTests {
             "f.json:1:83: warning: flags.f.colour: unknown field 'colour' (ignored; known: defaultVariant, metadata, state, targeting, variants)") == true)
         let cycle = #"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "targeting": {"$ref": "x"}}}, "$evaluators": {"x": {"$ref": "x"}}}"#
         #expect(throws: FlagConfigError.self) { try FlagdFileDecoder.decode(cycle, file: "f.json") }
+    }
+
+    /// flagd loads a flag whose targeting names a missing evaluator and answers it PARSE_ERROR (flagd-testbed's
+    /// "Ref to nonexistent evaluator yields parse error"); the rest of the file serves as usual.
+    @Test("a $ref to a missing evaluator is a warning, and that flag answers PARSE_ERROR with the caller's default")
+    func missingEvaluator() throws {
+        let text = #"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "targeting": {"if": [{"$ref": "nope"}, "a"]}}, "g": {"state": "ENABLED", "variants": {"b": 2}, "defaultVariant": "b"}}}"#
+        let (flagd, warnings) = try FlagdFileDecoder.decode(text, file: "f.json")
+        #expect(warnings.map(\.description).contains { $0.hasPrefix(
+            "f.json:1:113: warning: flags.f.targeting: $ref to 'nope' names no entry of $evaluators: the flag answers PARSE_ERROR (the caller's default), as flagd answers it") })
+        #expect(flagd.resolve("f", context: EvaluationContext(), now: 0) == FlagdResolution(reason: .error, errorCode: .parseError))
+        let set = FlagSet(flagd: flagd, info: FlagSetInfo())
+        let result = set.evaluate("f", in: EvaluationContext())
+        #expect(result.reason == .evaluationError && result.error == .parseError && result.value == .null)
+        let typed = set.value("f", default: 7, in: EvaluationContext())
+        #expect(typed.value == 7 && typed.error == .parseError)
+        #expect(set.evaluate("g", in: EvaluationContext()).value == .int(2))
     }
 }

@@ -66,6 +66,9 @@ struct OFREPRoutes {
         if evaluated.outcome.lacksBucketingID {
             throw OFREPError(.badRequest, OFREP.missingBucketingID(definition))
         }
+        if evaluated.result.error == .parseError {
+            throw OFREPError(.badRequest, OFREP.unreadableTargeting(definition))
+        }
         var json = JSONWriter()
         OFREP.success(evaluated.result, definition: definition, format: evaluated.flagSet.format,
                       codeDefault: evaluated.flagSet.servesCodeDefault(evaluated.outcome), into: &json)
@@ -96,6 +99,10 @@ struct OFREPRoutes {
             json.array("flags") { list in
                 for outcome in outcomes {
                     let definition = flagSet.definitions[outcome.flagIndex]
+                    if outcome.reason == .evaluationError {
+                        OFREP.unreadableTargeting(definition).write(into: &list)
+                        continue
+                    }
                     if outcome.lacksBucketingID {
                         OFREP.missingBucketingID(definition).write(into: &list)
                     } else {

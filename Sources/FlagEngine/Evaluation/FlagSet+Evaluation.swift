@@ -16,19 +16,7 @@ extension FlagSet {
             return EvaluationResult(
                 flagKey: key, variant: "default", value: defaultValue, reason: .flagNotFound, error: .flagNotFound)
         }
-        let outcome = Self.evaluate(index, storage, context, clock)
-        let variant = storage.definitions[index].variants[outcome.variantIndex]
-        return EvaluationResult(
-            flagKey: key,
-            variant: variant.name,
-            value: variant.value,
-            reason: outcome.reason,
-            rule: outcome.ruleIndex.map { storage.definitions[index].targetingRules[$0].name },
-            bucket: outcome.bucket,
-            rolloutOutcome: outcome.rolloutOutcome,
-            conditionErrors: outcome.conditionErrors,
-            lacksBucketingID: outcome.lacksBucketingID
-        )
+        return result(for: Self.evaluate(index, storage, context, clock))
     }
 
     /// Evaluates the flag at `index` (into ``definitions``) and answers by index, without building strings.
@@ -49,6 +37,8 @@ extension FlagSet {
             value: variant.value,
             reason: outcome.reason,
             rule: outcome.ruleIndex.map { definition.targetingRules[$0].name },
+            // The engine's one evaluation error: a flagd flag whose targeting names a missing `$ref`.
+            error: outcome.reason == .evaluationError ? .parseError : nil,
             bucket: outcome.bucket,
             rolloutOutcome: outcome.rolloutOutcome,
             conditionErrors: outcome.conditionErrors,

@@ -73,7 +73,8 @@ extension FlagSet {
     }
 
     /// Flag `key`'s value as `Value`, or `defaultValue` with reason `EVALUATION_ERROR` and `TYPE_MISMATCH` when the
-    /// served value has another type, or `FLAG_NOT_FOUND` when there is no such flag.
+    /// served value has another type, `FLAG_NOT_FOUND` when there is no such flag, or `PARSE_ERROR` when its
+    /// targeting cannot be read (a flagd `$ref` to a missing evaluator).
     public func value<Value: FlagValueConvertible>(
         _ key: String,
         default defaultValue: Value,
@@ -81,7 +82,7 @@ extension FlagSet {
         clock: EvaluationClock = .system
     ) -> TypedEvaluation<Value> {
         var result = evaluate(key, in: context, defaultValue: defaultValue.flagValue, clock: clock)
-        if result.reason == .flagNotFound {
+        if result.reason == .flagNotFound || result.error == .parseError {
             return TypedEvaluation(
                 value: defaultValue, variant: result.variant, reason: result.reason, error: result.error,
                 result: result)

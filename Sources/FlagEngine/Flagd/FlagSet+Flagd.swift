@@ -6,7 +6,8 @@ extension FlagSet {
     /// A set that flagd's rules decide, flag for flag as ``FlagdFlagSet/resolve(_:context:now:)`` does.
     ///
     /// Its definitions describe each flag for reports and metrics: the variants in file order (and a
-    /// ``codeDefaultVariant`` entry with a null value when the flag can serve the code default); state `disabled`,
+    /// ``codeDefaultVariant`` entry with a null value when the flag can serve the code default: disabled, a null
+    /// `defaultVariant`, or targeting naming a missing `$ref`, answered `PARSE_ERROR`); state `disabled`,
     /// `rollout` with a `split` of the configured weights when the targeting ends in a `fractional` of fixed buckets,
     /// else `enabled`; and the flag's metadata over the set's.
     public init(flagd: FlagdFlagSet, info: FlagSetInfo) {
@@ -18,7 +19,7 @@ extension FlagSet {
             var indexes: [String: Int32] = [:]
             for (index, variant) in variants.enumerated() where indexes[variant.name] == nil { indexes[variant.name] = Int32(index) }
             var codeDefaultIndex: Int32 = -1
-            if !source.isEnabled || source.defaultVariant.flatMap({ indexes[$0] }) == nil {
+            if !source.isEnabled || source.targetingError != nil || source.defaultVariant.flatMap({ indexes[$0] }) == nil {
                 var name = Self.codeDefaultVariant
                 while indexes[name] != nil { name += "_" }
                 codeDefaultIndex = Int32(variants.count)
@@ -44,7 +45,7 @@ extension FlagSet {
                     rollout: rollout, metadata: FlagMetadata(metadata.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })))
             flags.append(
                 FlagdEngine.Flag(
-                    key: key, isEnabled: source.isEnabled, plan: plan,
+                    key: key, isEnabled: source.isEnabled, targetingIsBroken: source.targetingError != nil, plan: plan,
                     defaultIndex: defaultIndex, codeDefaultIndex: codeDefaultIndex, variantIndexes: indexes,
                     readsTime: source.targeting?.readsTime ?? false))
         }

@@ -7,6 +7,9 @@ final class FlagdEngine: Sendable {
     struct Flag: Sendable {
         var key: String
         var isEnabled: Bool
+        /// The targeting names a `$ref` that `$evaluators` lacks: every evaluation is `PARSE_ERROR`, the caller's
+        /// default (``codeDefaultIndex``), as flagd answers it.
+        var targetingIsBroken: Bool
         var plan: FlagdPlan
         /// `defaultVariant`'s index, or ``codeDefaultIndex`` when it is null.
         var defaultIndex: Int32
@@ -28,7 +31,7 @@ final class FlagdEngine: Sendable {
     init(flags: [Flag], source: FlagdFlagSet) {
         self.flags = flags
         self.source = source
-        fastPath = FlagdFastPath(flags.map { ($0.key, $0.plan, $0.isEnabled, $0.defaultIndex) })
+        fastPath = FlagdFastPath(flags.map { ($0.key, $0.plan, $0.isEnabled && !$0.targetingIsBroken, $0.defaultIndex) })
         readsTime = flags.contains(where: \.readsTime)
     }
 
@@ -50,6 +53,11 @@ final class FlagdEngine: Sendable {
         guard flag.isEnabled else {
             outcome.variantIndex = Int(flag.codeDefaultIndex)
             outcome.reason = .flagDisabled
+            return outcome
+        }
+        if flag.targetingIsBroken {
+            outcome.variantIndex = Int(flag.codeDefaultIndex)
+            outcome.reason = .evaluationError
             return outcome
         }
         switch flag.plan {

@@ -15,6 +15,9 @@ public struct FlagdFlag: Sendable, Hashable {
     public var defaultVariant: String?
     /// `targeting`; `nil` when absent or `{}`.
     public var targeting: LogicExpression?
+    /// Why the targeting could not be read, when it names a `$ref` that `$evaluators` lacks: flagd loads such a flag
+    /// and answers it with `PARSE_ERROR` (the caller's default value), and so does this engine.
+    public var targetingError: String?
     /// The flag's `metadata`, over the flag set's.
     public var metadata: [String: FlagValue]
 
@@ -22,11 +25,12 @@ public struct FlagdFlag: Sendable, Hashable {
     private var variantValues: [String: FlagValue] = [:]
 
     public init(key: String, isEnabled: Bool, variants: [(name: String, value: FlagValue)], defaultVariant: String?,
-                targeting: LogicExpression?, metadata: [String: FlagValue] = [:]) {
+                targeting: LogicExpression?, targetingError: String? = nil, metadata: [String: FlagValue] = [:]) {
         self.key = key
         self.isEnabled = isEnabled
         self.defaultVariant = defaultVariant
         self.targeting = targeting
+        self.targetingError = targetingError
         self.metadata = metadata
         self.variants = variants
     }
@@ -84,6 +88,7 @@ public struct FlagdFlagSet: Sendable, Hashable {
 
     /// Resolves `key` for `context` at `now` (unix seconds), as flagd does:
     /// - a missing flag is FLAG_NOT_FOUND (reason ERROR);
+    /// - one whose targeting names a missing `$ref` is PARSE_ERROR (reason ERROR), the caller's default;
     /// - a disabled one resolves with reason DISABLED and no variant or value, the caller's code default (flagd since
     ///   its disabled-flag ADR, open-feature/flagd#1965; before it, an error);
     /// - without targeting, the default variant, STATIC;
@@ -92,6 +97,7 @@ public struct FlagdFlagSet: Sendable, Hashable {
     public func resolve(_ key: String, context: EvaluationContext, now: Double) -> FlagdResolution {
         guard let flag = flags[key] else { return FlagdResolution(reason: .error, errorCode: .flagNotFound) }
         guard flag.isEnabled else { return FlagdResolution(reason: .disabled) }
+        if flag.targetingError != nil { return FlagdResolution(reason: .error, errorCode: .parseError) }
         guard let targeting = flag.targeting else { return Self.fallback(flag, reason: .staticValue) }
         let scope = LogicScope(context: context, flagKey: key, now: now)
         guard let result = try? targeting.evaluate(scope), let name = Self.variantName(result), let value = flag.value(of: name) else {
