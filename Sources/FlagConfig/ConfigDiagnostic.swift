@@ -93,12 +93,27 @@ package struct SourceTexts: Sendable {
         while lineEnd < scalars.endIndex, scalars[lineEnd] != "\n", scalars[lineEnd] != "\r" {
             lineEnd = scalars.index(after: lineEnd)
         }
-        let line = String(scalars[lineStart..<lineEnd])
-        let shown = line.count > 200 ? String(line.prefix(200)) + "…" : line
+        let line = Array(scalars[lineStart..<lineEnd])
+        let column = min(max(0, location.column - 1), line.count)
+        // A long line (a minified JSON payload is one) is shown as a window around the column, so that the caret
+        // stays under it instead of hundreds of columns past a cut-off excerpt.
+        var start = 0
+        var end = line.count
+        if line.count > Self.maximumExcerptWidth {
+            start = max(0, min(column - Self.maximumExcerptWidth / 2, line.count - Self.maximumExcerptWidth))
+            end = start + Self.maximumExcerptWidth
+        }
+        let leading = start > 0 ? "…" : ""
+        let trailing = end < line.count ? "…" : ""
+        var shown = String.UnicodeScalarView()
+        shown.append(contentsOf: line[start..<end])
         // Keep tabs so the caret lines up under tab-indented text.
-        let padding = line.unicodeScalars.prefix(max(0, location.column - 1)).map { $0 == "\t" ? "\t" : " " }.joined()
-        return "  " + shown + "\n  " + padding + "^"
+        let padding = (start > 0 ? " " : "") + line[start..<max(start, column)].map { $0 == "\t" ? "\t" : " " }.joined()
+        return "  " + leading + String(shown) + trailing + "\n  " + padding + "^"
     }
+
+    /// The widest excerpt line, in characters.
+    static let maximumExcerptWidth = 160
 
     /// The raw text of line `line` of `file`.
     func line(_ line: Int, of file: String) -> Substring? {

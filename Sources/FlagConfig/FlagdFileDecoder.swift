@@ -106,7 +106,9 @@ public struct FlagdFileDecoder {
             }
         case .null?: defaultVariant = nil
         case let other?: report.error(node["defaultVariant"]!, path + [.key("defaultVariant")], "must be a variant's name or null, not \(other)")
-        case nil: report.error(node, path, "missing `defaultVariant` (a variant's name, or null)")
+        // Absent is null: the caller's default (flagd's schema has made `defaultVariant` optional; its testbed's
+        // `undefined-default-flag` resolves to the code default, DEFAULT).
+        case nil: defaultVariant = nil
         }
         var targeting: LogicExpression?
         var targetingError: String?

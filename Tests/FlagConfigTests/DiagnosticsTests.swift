@@ -54,6 +54,25 @@ struct DiagnosticsTests {
         #expect(text.hasPrefix("test.yaml:"), "\(text)")
     }
 
+    /// A minified JSON payload is one long line: the excerpt is a window around the fault, the caret under it.
+    @Test("an error far along a long line gets a windowed excerpt with the caret under the fault")
+    func longLineExcerpt() throws {
+        let filler = (0..<40).map { #""f\#($0)": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a"}"# }.joined(separator: ", ")
+        let text = #"{"flags": {"# + filler + #", "bad": {"state": "ON", "variants": {"a": 1}, "defaultVariant": "a"}}}"#
+        do {
+            _ = try FlagConfigLoader.load(base: ConfigText(name: "f.json", text: text), environment: "production")
+            Issue.record("a bad state was accepted")
+        } catch {
+            let diagnostic = try #require(error.diagnostics.first { $0.message.contains("must be ENABLED or DISABLED") })
+            let lines = try #require(diagnostic.excerpt).split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines.count == 2)
+            #expect(lines[0].hasPrefix("  …") && lines[0].count <= 2 + 1 + 160 + 1)
+            let caret = try #require(lines[1].firstIndex(of: "^"))
+            let under = lines[0][lines[0].index(lines[0].startIndex, offsetBy: lines[1].distance(from: lines[1].startIndex, to: caret))...]
+            #expect(under.hasPrefix(#""ON""#), "\(diagnostic.excerpt!)")
+        }
+    }
+
     @Test("a bad condition is located at the fault inside it, with a caret")
     func conditionLocation() throws {
         let yaml = Self.valid + """

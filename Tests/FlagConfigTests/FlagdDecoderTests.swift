@@ -51,8 +51,6 @@ struct FlagdDecoderTests {
          "f.json:1:78: flags.f.defaultVariant: names no variant of this flag (variants: a)"),
         (#"{"flags": {"f": {"state": "ENABLED", "variants": {}, "defaultVariant": "a"}}}"#,
          "f.json:1:50: flags.f.variants: must be a non-empty object of variant values by name"),
-        (#"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}}}}"#,
-         "f.json:1:17: flags.f: missing `defaultVariant` (a variant's name, or null)"),
         (#"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "targeting": {"if": [{"==": [1]}, "a"]}}}}"#,
          "f.json:1:111: flags.f.targeting.if[0].==: '==' takes 2 arguments, not 1"),
         (#"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "targeting": {"frac": []}}}}"#,
@@ -77,6 +75,17 @@ struct FlagdDecoderTests {
             "f.json:1:83: warning: flags.f.colour: unknown field 'colour' (ignored; known: defaultVariant, metadata, state, targeting, variants)") == true)
         let cycle = #"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "targeting": {"$ref": "x"}}}, "$evaluators": {"x": {"$ref": "x"}}}"#
         #expect(throws: FlagConfigError.self) { try FlagdFileDecoder.decode(cycle, file: "f.json") }
+    }
+
+    /// flagd's schema makes `defaultVariant` optional; its testbed's `undefined-default-flag` resolves to the code
+    /// default with reason DEFAULT, as `null` does.
+    @Test("an absent defaultVariant is null: the caller's default")
+    func absentDefaultVariant() throws {
+        let (flagd, warnings) = try FlagdFileDecoder.decode(#"{"flags": {"f": {"state": "ENABLED", "variants": {"small": 10, "big": 1000}}}}"#, file: "f.json")
+        #expect(warnings.isEmpty)
+        #expect(flagd.flags["f"]?.defaultVariant == nil)
+        let result = FlagSet(flagd: flagd, info: FlagSetInfo()).value("f", default: 100, in: EvaluationContext())
+        #expect(result.value == 100 && result.reason == .defaultValue)
     }
 
     /// flagd loads a flag whose targeting names a missing evaluator and answers it PARSE_ERROR (flagd-testbed's

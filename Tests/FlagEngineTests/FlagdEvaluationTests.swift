@@ -28,7 +28,7 @@ struct FlagdEvaluationTests {
             == FlagdResolution(variant: "off", value: .bool(false), reason: .defaultValue))
         #expect(try Self.flag(.string("purple")).resolve("f", context: context, now: 0).reason == .defaultValue)
         #expect(try Self.flag(.string("on"), default: nil).resolve("f", context: context, now: 0).variant == "on")
-        #expect(try Self.flag(nil, default: nil).resolve("f", context: context, now: 0) == FlagdResolution(reason: .staticValue))
+        #expect(try Self.flag(nil, default: nil).resolve("f", context: context, now: 0) == FlagdResolution(reason: .defaultValue))
         #expect(try Self.flag(nil, enabled: false).resolve("f", context: context, now: 0) == FlagdResolution(reason: .disabled))
         #expect(try Self.flag(nil).resolve("g", context: context, now: 0) == FlagdResolution(reason: .error, errorCode: .flagNotFound))
     }

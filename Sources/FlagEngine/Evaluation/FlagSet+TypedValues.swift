@@ -73,19 +73,26 @@ extension FlagSet {
     }
 
     /// Flag `key`'s value as `Value`, or `defaultValue` with reason `EVALUATION_ERROR` and `TYPE_MISMATCH` when the
-    /// served value has another type, `FLAG_NOT_FOUND` when there is no such flag, or `PARSE_ERROR` when its
-    /// targeting cannot be read (a flagd `$ref` to a missing evaluator).
+    /// served value has another type, or `FLAG_NOT_FOUND` when there is no such flag. Where flagd leaves the value to
+    /// the caller (a disabled flag, no default variant, `PARSE_ERROR` for targeting naming a missing `$ref`),
+    /// `defaultValue` with the evaluation's reason and error.
     public func value<Value: FlagValueConvertible>(
         _ key: String,
         default defaultValue: Value,
         in context: EvaluationContext,
         clock: EvaluationClock = .system
     ) -> TypedEvaluation<Value> {
-        var result = evaluate(key, in: context, defaultValue: defaultValue.flagValue, clock: clock)
-        if result.reason == .flagNotFound || result.error == .parseError {
+        guard let index = index(of: key) else {
+            let result = evaluate(key, in: context, defaultValue: defaultValue.flagValue, clock: clock)
             return TypedEvaluation(
-                value: defaultValue, variant: result.variant, reason: result.reason, error: result.error,
-                result: result)
+                value: defaultValue, variant: result.variant, reason: result.reason, error: result.error, result: result)
+        }
+        let outcome = evaluate(flagAt: index, in: context, clock: clock)
+        var result = self.result(for: outcome)
+        // The caller's default answers: a flagd flag that is disabled, has no default variant, or cannot be read.
+        if servesCodeDefault(outcome) {
+            return TypedEvaluation(
+                value: defaultValue, variant: result.variant, reason: result.reason, error: result.error, result: result)
         }
         guard let typed = Value(flagValue: result.value) else {
             result.reason = .evaluationError

@@ -62,7 +62,8 @@ final class FlagdEngine: Sendable {
         }
         switch flag.plan {
         case .none:
-            outcome.reason = .staticValue
+            // With a null default variant the caller's default answers, DEFAULT (flagd's testbed, null-default-flag).
+            outcome.reason = flag.defaultIndex == flag.codeDefaultIndex ? .defaultValue : .staticValue
         case .general(let targeting):
             interpret(targeting, flag, context, clock, into: &outcome)
         case .branches(let branches, let otherwise):

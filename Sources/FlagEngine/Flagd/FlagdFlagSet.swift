@@ -91,7 +91,7 @@ public struct FlagdFlagSet: Sendable, Hashable {
     /// - one whose targeting names a missing `$ref` is PARSE_ERROR (reason ERROR), the caller's default;
     /// - a disabled one resolves with reason DISABLED and no variant or value, the caller's code default (flagd since
     ///   its disabled-flag ADR, open-feature/flagd#1965; before it, an error);
-    /// - without targeting, the default variant, STATIC;
+    /// - without targeting, the default variant, STATIC (DEFAULT when `defaultVariant` is null or absent);
     /// - targeting that gives a variant's name (a boolean names the variant `"true"`/`"false"`) is TARGETING_MATCH;
     ///   null, a name no variant has, or an operator's error falls back to the default variant, DEFAULT.
     public func resolve(_ key: String, context: EvaluationContext, now: Double) -> FlagdResolution {
@@ -119,7 +119,8 @@ public struct FlagdFlagSet: Sendable, Hashable {
     }
 
     private static func fallback(_ flag: FlagdFlag, reason: FlagdReason) -> FlagdResolution {
-        guard let name = flag.defaultVariant, let value = flag.value(of: name) else { return FlagdResolution(reason: reason) }
+        // No default variant: the caller's default, DEFAULT even without targeting (flagd's testbed, null-default-flag).
+        guard let name = flag.defaultVariant, let value = flag.value(of: name) else { return FlagdResolution(reason: .defaultValue) }
         return FlagdResolution(variant: name, value: value, reason: reason)
     }
 
