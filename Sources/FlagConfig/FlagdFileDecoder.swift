@@ -134,6 +134,11 @@ public struct FlagdFileDecoder {
         }
         if pairs.isEmpty { return nil }
         guard let resolved = resolveReferences(node, path, depth: 0) else { return nil }
+        for problem in LogicExpression.argumentCountProblems(resolved) {
+            let located = Self.node(at: problem.path, in: node) ?? node
+            report.warn(located, path + problem.path.map { Int($0).map(ConfigPathComponent.index) ?? .key($0) },
+                        "\(problem.message): it errs at every evaluation, so the flag gives its default variant")
+        }
         do {
             return try LogicExpression.compile(resolved)
         } catch {

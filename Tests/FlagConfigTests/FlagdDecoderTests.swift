@@ -77,6 +77,21 @@ struct FlagdDecoderTests {
         #expect(throws: FlagConfigError.self) { try FlagdFileDecoder.decode(cycle, file: "f.json") }
     }
 
+    /// flagd loads a rule whose own operators get the wrong number of arguments (they err at evaluation); `check`
+    /// says so where it is.
+    @Test("flagd's operators with the wrong argument count load, with a warning at the operator", arguments: [
+        (#"{"if": [{"sem_ver": [{"var": "v"}, "="]}, "a"]}"#,
+         "f.json:1:116: warning: flags.f.targeting.if[0].sem_ver: 'sem_ver' takes 3 arguments, not 2: it errs at every evaluation, so the flag gives its default variant"),
+        (#"{"or": [false, {"ends_with": ["x"]}]}"#,
+         "f.json:1:125: warning: flags.f.targeting.or[1].ends_with: 'ends_with' takes 2 arguments, not 1: it errs at every evaluation, so the flag gives its default variant"),
+    ])
+    func argumentCounts(targeting: String, warning: String) throws {
+        let text = #"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "targeting": "# + targeting + "}}}"
+        let (flagd, warnings) = try FlagdFileDecoder.decode(text, file: "f.json")
+        #expect(warnings.map { $0.description.split(separator: "\n").first.map(String.init) ?? "" } == [warning])
+        #expect(flagd.resolve("f", context: EvaluationContext(), now: 0).reason == .defaultValue)
+    }
+
     /// flagd's schema makes `defaultVariant` optional; its testbed's `undefined-default-flag` resolves to the code
     /// default with reason DEFAULT, as `null` does.
     @Test("an absent defaultVariant is null: the caller's default")

@@ -61,6 +61,35 @@ extension LogicExpression {
         try compile(value, path: [])
     }
 
+    /// flagd's operators given a number of arguments they can never take (`sem_ver` 3, `starts_with` and `ends_with`
+    /// 2): such a rule compiles, as flagd loads it, but errs at every evaluation. Each with its rule path, for
+    /// `check` to warn about.
+    public static func argumentCountProblems(_ value: FlagValue) -> [LogicCompileError] {
+        var problems: [LogicCompileError] = []
+        func visit(_ value: FlagValue, _ path: [String]) {
+            switch value {
+            case .list(let elements):
+                for (index, element) in elements.enumerated() { visit(element, path + ["\(index)"]) }
+            case .object(let members) where members.count == 1:
+                let (name, argument) = members.first!
+                let elements: [FlagValue] = if case .list(let list) = argument { list } else { [argument] }
+                let wanted: Int? = switch name {
+                case LogicOperator.semVer.rawValue: 3
+                case LogicOperator.startsWith.rawValue, LogicOperator.endsWith.rawValue: 2
+                default: nil
+                }
+                if let wanted, elements.count != wanted {
+                    problems.append(LogicCompileError(message: "'\(name)' takes \(wanted) arguments, not \(elements.count)", path: path + [name]))
+                }
+                for (index, element) in elements.enumerated() { visit(element, path + [name, "\(index)"]) }
+            default:
+                break
+            }
+        }
+        visit(value, [])
+        return problems
+    }
+
     static func compile(_ value: FlagValue, path: [String]) throws(LogicCompileError) -> LogicExpression {
         switch value {
         case .list(let elements):
