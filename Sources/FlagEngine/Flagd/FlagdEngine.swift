@@ -69,12 +69,11 @@ final class FlagdEngine: Sendable {
         case .branches(let branches, let otherwise):
             for branch in branches {
                 let holds: Bool
-                do {
-                    holds = try branch.condition.holds(context)
-                        ?? branch.condition.expression.evaluate(scope(flag, context, clock)).isLogicTruthy
-                } catch {
-                    outcome.conditionErrors += 1
-                    return outcome
+                if let known = branch.condition.holds(context) {
+                    holds = known
+                } else {
+                    guard let value = value(of: branch.condition.expression, flag, context, clock, into: &outcome) else { return outcome }
+                    holds = value.isLogicTruthy
                 }
                 if holds {
                     decide(branch.leaf, flag, context, clock, into: &outcome)
@@ -90,17 +89,23 @@ final class FlagdEngine: Sendable {
         LogicScope(context: context, flagKey: flag.key, now: flag.readsTime ? clock.now() : 0)
     }
 
+    /// The expression's value for `context`; nil when an operator errs (``LogicEvaluationError``), which stops the
+    /// targeting at the default variant and counts as a condition error.
+    private func value(of expression: LogicExpression, _ flag: Flag, _ context: EvaluationContext, _ clock: EvaluationClock,
+                       into outcome: inout EvaluationOutcome) -> FlagValue? {
+        do {
+            return try expression.evaluate(scope(flag, context, clock))
+        } catch {
+            outcome.conditionErrors += 1
+            return nil
+        }
+    }
+
     /// The targeting's result names the variant, else the default variant with `DEFAULT`; an operator's error
     /// (``LogicEvaluationError``) stops it at the default variant too, counted as a condition error.
     private func interpret(_ expression: LogicExpression, _ flag: Flag, _ context: EvaluationContext,
                            _ clock: EvaluationClock, into outcome: inout EvaluationOutcome) {
-        let result: FlagValue
-        do {
-            result = try expression.evaluate(scope(flag, context, clock))
-        } catch {
-            outcome.conditionErrors += 1
-            return
-        }
+        guard let result = value(of: expression, flag, context, clock, into: &outcome) else { return }
         if let name = FlagdFlagSet.variantName(result), let variant = flag.variantIndexes[name] {
             outcome.variantIndex = Int(variant)
             outcome.reason = .targetingMatch
@@ -121,14 +126,7 @@ final class FlagdEngine: Sendable {
                 guard let targetingKey = context.userID else { return }
                 hash = Murmur3.hash32(joining: flag.key, "", targetingKey)
             case .expression(let expression):
-                let scope = scope(flag, context, clock)
-                let value: FlagValue
-                do {
-                    value = try expression.evaluate(scope)
-                } catch {
-                    outcome.conditionErrors += 1
-                    return
-                }
+                guard let value = value(of: expression, flag, context, clock, into: &outcome) else { return }
                 guard case .string(let text) = value else {
                     // Not text: the operator reads its first argument as a bucket, which the interpreter does.
                     interpret(.operation(.fractional, split.arguments), flag, context, clock, into: &outcome)

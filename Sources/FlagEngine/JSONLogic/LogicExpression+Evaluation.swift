@@ -107,6 +107,9 @@ extension LogicExpression {
             for argument in arguments { values.append(try argument.evaluate(scope)) }
             return values
         }
+        if let wanted = logicOperator.runtimeArgumentCount, arguments.count != wanted {
+            throw LogicEvaluationError("'\(logicOperator.rawValue)' takes \(wanted) arguments, not \(arguments.count)")
+        }
         switch logicOperator {
         case .if, .ternary:
             var index = 0
@@ -182,12 +185,8 @@ extension LogicExpression {
             return accumulator
         case .fractional: return try FlagdOperators.fractional(arguments, scope)
         case .semVer:
-            guard arguments.count == 3 else { throw LogicEvaluationError("'sem_ver' takes 3 arguments, not \(arguments.count)") }
             return try FlagdOperators.semVer(value(0), value(1), value(2))
         case .startsWith, .endsWith:
-            guard arguments.count == 2 else {
-                throw LogicEvaluationError("'\(logicOperator.rawValue)' takes 2 arguments, not \(arguments.count)")
-            }
             guard case .string(let text) = try value(0), case .string(let affix) = try value(1) else {
                 throw LogicEvaluationError("'\(logicOperator.rawValue)' compares text only")
             }

@@ -29,7 +29,17 @@ public enum LogicOperator: String, Sendable, Hashable, CaseIterable {
     case map, filter, reduce, all, some, none
     case fractional, semVer = "sem_ver", startsWith = "starts_with", endsWith = "ends_with"
 
-    /// The argument counts the operator accepts.
+    /// The argument count flagd's `sem_ver`, `starts_with` and `ends_with` take, checked when they run (a wrong count
+    /// is a ``LogicEvaluationError``, and a warning from `check`); nil for other operators.
+    var runtimeArgumentCount: Int? {
+        switch self {
+        case .semVer: 3
+        case .startsWith, .endsWith: 2
+        default: nil
+        }
+    }
+
+    /// The argument counts the operator accepts when it is compiled.
     var arity: ClosedRange<Int> {
         switch self {
         case .not, .truthy: 1...1
@@ -73,12 +83,7 @@ extension LogicExpression {
             case .object(let members) where members.count == 1:
                 let (name, argument) = members.first!
                 let elements: [FlagValue] = if case .list(let list) = argument { list } else { [argument] }
-                let wanted: Int? = switch name {
-                case LogicOperator.semVer.rawValue: 3
-                case LogicOperator.startsWith.rawValue, LogicOperator.endsWith.rawValue: 2
-                default: nil
-                }
-                if let wanted, elements.count != wanted {
+                if let wanted = LogicOperator(rawValue: name)?.runtimeArgumentCount, elements.count != wanted {
                     problems.append(LogicCompileError(message: "'\(name)' takes \(wanted) arguments, not \(elements.count)", path: path + [name]))
                 }
                 for (index, element) in elements.enumerated() { visit(element, path + [name, "\(index)"]) }

@@ -67,8 +67,8 @@ extension UnleashConstraint {
             }
         case .inCIDR:
             // Values that are not an address or a range are skipped; a value that is not an address matches none.
-            guard let text = contextValue else { return false }
-            return values.contains { IPRange($0)?.contains(text) ?? false }
+            guard let text = contextValue, case .ranges(let ranges) = prepared else { return false }
+            return ranges.contains { $0.contains(text) }
         case .regex:
             // An invalid pattern matches nothing, as the SDKs treat it (`check` warns about it).
             guard let text = contextValue, case .success(let regex)? = regex else { return false }

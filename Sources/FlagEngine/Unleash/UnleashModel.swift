@@ -80,9 +80,21 @@ public struct UnleashConstraint: Sendable, Hashable {
     public let value: String?
     public let caseInsensitive: Bool
     public let inverted: Bool
-    /// `REGEX`: the pattern compiled once, here (with `caseInsensitive`), or why it is not one RE2 takes; nil for other
-    /// operators.
-    public let regex: Result<UnleashRegex, RegexSyntaxError>?
+    /// What an operator reads of `value`/`values`, prepared once here rather than at every evaluation.
+    enum Prepared: Sendable, Hashable {
+        case none
+        /// `REGEX`: the pattern compiled (with `caseInsensitive`), or why RE2 would refuse it.
+        case regex(Result<UnleashRegex, RegexSyntaxError>)
+        /// `IN_CIDR`: the values that are addresses or ranges (the others never match).
+        case ranges([IPRange])
+    }
+
+    let prepared: Prepared
+
+    /// `REGEX`: the pattern compiled, or why it is not one RE2 takes; nil for other operators.
+    public var regex: Result<UnleashRegex, RegexSyntaxError>? {
+        if case .regex(let compiled) = prepared { compiled } else { nil }
+    }
 
     public init(contextName: String, operation: Operator?, values: [String] = [], value: String? = nil,
                 caseInsensitive: Bool = false, inverted: Bool = false) {
@@ -92,11 +104,14 @@ public struct UnleashConstraint: Sendable, Hashable {
         self.value = value
         self.caseInsensitive = caseInsensitive
         self.inverted = inverted
-        if operation == .regex {
+        switch operation {
+        case .regex?:
             let pattern = value ?? ""
-            regex = Result { () throws(RegexSyntaxError) in try UnleashRegex(pattern, caseInsensitive: caseInsensitive) }
-        } else {
-            regex = nil
+            prepared = .regex(Result { () throws(RegexSyntaxError) in try UnleashRegex(pattern, caseInsensitive: caseInsensitive) })
+        case .inCIDR?:
+            prepared = .ranges(values.compactMap(IPRange.init))
+        default:
+            prepared = .none
         }
     }
 }

@@ -75,7 +75,7 @@ enum UnleashStrategies {
 }
 
 /// An IP address or CIDR range (IPv4 or IPv6), as `remoteAddress` lists them.
-struct IPRange {
+struct IPRange: Sendable, Hashable {
     let network: [UInt8]
     let prefix: Int
 
