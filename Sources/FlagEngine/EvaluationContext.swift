@@ -50,7 +50,7 @@ public indirect enum AttributeValue: Sendable, Hashable {
     public func member(at path: some Collection<String>) -> AttributeValue? {
         var current = self
         for name in path {
-            guard case .object(let members) = current, let next = members[name] else { return nil }
+            guard case .object(let members) = current, let next = members.value(forCodePoints: name) else { return nil }
             current = next
         }
         return current

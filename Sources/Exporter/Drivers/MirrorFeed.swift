@@ -69,7 +69,7 @@ public struct MirrorFeed: Service {
         if let index = evaluated.flagSet.variantIndex(flagAt: evaluated.outcome.flagIndex, named: observed) {
             evaluator.recordObserved(evaluated.flagSet.observed(evaluated.outcome, variantIndex: index), on: evaluated.flagSet)
         }
-        if observed != evaluated.result.variant {
+        if !observed.hasSameCodePoints(as: evaluated.result.variant) {
             evaluator.mirrorMetrics.recordMismatch(flagKey: key)
             return true
         }

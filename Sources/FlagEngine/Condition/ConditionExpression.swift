@@ -66,9 +66,9 @@ enum ContextField: Sendable, Equatable {
     func read(from context: EvaluationContext) -> ConditionValue {
         switch self {
         case .wellKnown(let field): field.read(from: context).map(ConditionValue.string) ?? .none
-        case .custom(let name): context.customAttributes[name].map(ConditionValue.init) ?? .none
+        case .custom(let name): context.customAttributes.value(forCodePoints: name).map(ConditionValue.init) ?? .none
         case .member(let name, let path):
-            context.customAttributes[name]?.member(at: path).map(ConditionValue.init) ?? .none
+            context.customAttributes.value(forCodePoints: name)?.member(at: path).map(ConditionValue.init) ?? .none
         }
     }
 
@@ -121,13 +121,6 @@ indirect enum ConditionExpression: Sendable {
     case customAttributeOrDefault(String, ConditionExpression)
 }
 
-/// String equality by code points, as Python compares strings (Swift's `==` would also equate canonically
-/// equivalent spellings, which the seed system never did).
-@inline(__always)
-func sameCodePoints(_ left: String, _ right: String) -> Bool {
-    left.utf8.elementsEqual(right.utf8)
-}
-
 /// A run-time type mismatch: the rule is false and one evaluation error is counted.
 struct ConditionTypeMismatch: Error, Sendable {
     let message: String
@@ -142,9 +135,9 @@ extension ConditionExpression {
             return field.read(from: context)
         case .fieldEqualsString(let field, let text, let negated):
             let actual = field.wellKnown?.read(from: context)
-            return .bool((actual.map { sameCodePoints($0, text) } ?? false) != negated)
+            return .bool((actual.map { $0.hasSameCodePoints(as: text) } ?? false) != negated)
         case .customAttributeOrDefault(let name, let fallback):
-            if let value = context.customAttributes[name] { return ConditionValue(value) }
+            if let value = context.customAttributes.value(forCodePoints: name) { return ConditionValue(value) }
             return try fallback.evaluate(context)
         case .list(let items):
             var values: [ConditionValue] = []
@@ -180,7 +173,7 @@ extension ConditionExpression {
     static func equal(_ left: ConditionValue, _ right: ConditionValue) -> Bool {
         switch (left, right) {
         case (.none, .none): return true
-        case (.string(let a), .string(let b)): return sameCodePoints(a, b)
+        case (.string(let a), .string(let b)): return a.hasSameCodePoints(as: b)
         case (.list(let a), .list(let b)): return a.count == b.count && zip(a, b).allSatisfy { equal($0, $1) }
         case (.object(let a), .object(let b)): return a == b
         default:
@@ -206,7 +199,7 @@ extension ConditionExpression {
             if let a = left.numeric, let b = right.numeric {
                 order = a < b ? -1 : (a == b ? 0 : 1)
             } else if case .string(let a) = left, case .string(let b) = right {
-                order = a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars) ? -1 : (a == b ? 0 : 1)
+                order = a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars) ? -1 : (a.hasSameCodePoints(as: b) ? 0 : 1)
             } else {
                 throw ConditionTypeMismatch(
                     message: "'\(comparison.rawValue)' between \(left.typeName) and \(right.typeName)")
@@ -229,7 +222,7 @@ extension ConditionExpression {
                 if element == .none { return false }
                 throw ConditionTypeMismatch(message: "'in <str>' requires a str on the left, not \(element.typeName)")
             }
-            return needle.isEmpty || text.contains(needle)
+            return text.containsCodePoints(needle)
         default:
             throw ConditionTypeMismatch(message: "'in' needs a list or a str on the right, not \(container.typeName)")
         }
@@ -246,18 +239,14 @@ extension ConditionExpression {
         }
         switch method {
         case .lower:
-            return .string(text.lowercased())
+            return .string(text.lowercasedAsUnicode())
         case .startsWith, .endsWith:
             guard case .string(let affix) = arguments[0] else {
                 throw ConditionTypeMismatch(
                     message: "\(method.rawValue)() needs a str argument, not \(arguments[0].typeName)")
             }
             // Code points, as Python compares them.
-            let matches =
-                method == .startsWith
-                ? text.unicodeScalars.starts(with: affix.unicodeScalars)
-                : text.unicodeScalars.reversed().starts(with: affix.unicodeScalars.reversed())
-            return .bool(matches)
+            return .bool(method == .startsWith ? text.hasCodePointPrefix(affix) : text.hasCodePointSuffix(affix))
         }
     }
 }

@@ -58,7 +58,7 @@ extension FlagSet {
 
     /// The index of the variant called `name` of the flag at `flagIndex`, if it has one.
     public func variantIndex(flagAt flagIndex: Int, named name: String) -> Int? {
-        storage.definitions[flagIndex].variants.firstIndex { $0.name == name }
+        storage.definitions[flagIndex].variants.firstIndex { $0.name.hasSameCodePoints(as: name) }
     }
 
     /// The outcome the application reported for the same evaluation: `outcome` with `variantIndex` served instead
@@ -145,7 +145,7 @@ extension FlagSet {
         switch flag.bucketField {
         case .wellKnown(let field): field.read(from: context)
         case .custom:
-            context.customAttributes[storage.extras.customBucketNames[Int(flag.customBucketIndex)]]?.bucketingText
+            context.customAttributes.value(forCodePoints: storage.extras.customBucketNames[Int(flag.customBucketIndex)])?.bucketingText
         }
     }
 

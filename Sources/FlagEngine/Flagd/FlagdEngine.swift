@@ -106,7 +106,7 @@ final class FlagdEngine: Sendable {
     private func interpret(_ expression: LogicExpression, _ flag: Flag, _ context: EvaluationContext,
                            _ clock: EvaluationClock, into outcome: inout EvaluationOutcome) {
         guard let result = value(of: expression, flag, context, clock, into: &outcome) else { return }
-        if let name = FlagdFlagSet.variantName(result), let variant = flag.variantIndexes[name] {
+        if let name = FlagdFlagSet.variantName(result), let variant = flag.variantIndexes.value(forCodePoints: name) {
             outcome.variantIndex = Int(variant)
             outcome.reason = .targetingMatch
         }

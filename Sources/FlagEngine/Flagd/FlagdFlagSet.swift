@@ -36,7 +36,7 @@ public struct FlagdFlag: Sendable, Hashable {
     }
 
     /// The value of the variant called `name`.
-    public func value(of name: String) -> FlagValue? { variantValues[name] }
+    public func value(of name: String) -> FlagValue? { variantValues.value(forCodePoints: name) }
 
     public static func == (a: FlagdFlag, b: FlagdFlag) -> Bool {
         a.key == b.key && a.isEnabled == b.isEnabled && a.variantNames == b.variantNames && a.variantValues == b.variantValues
@@ -95,7 +95,7 @@ public struct FlagdFlagSet: Sendable, Hashable {
     /// - targeting that gives a variant's name (a boolean names the variant `"true"`/`"false"`) is TARGETING_MATCH;
     ///   null, a name no variant has, or an operator's error falls back to the default variant, DEFAULT.
     public func resolve(_ key: String, context: EvaluationContext, now: Double) -> FlagdResolution {
-        guard let flag = flags[key] else { return FlagdResolution(reason: .error, errorCode: .flagNotFound) }
+        guard let flag = flags.value(forCodePoints: key) else { return FlagdResolution(reason: .error, errorCode: .flagNotFound) }
         guard flag.isEnabled else { return FlagdResolution(reason: .disabled) }
         if flag.targetingError != nil { return FlagdResolution(reason: .error, errorCode: .parseError) }
         guard let targeting = flag.targeting else { return Self.fallback(flag, reason: .staticValue) }

@@ -111,7 +111,7 @@ enum FlagdCondition: Sendable {
     func holds(_ context: EvaluationContext) -> Bool? {
         guard case .fieldEquals(let field, let text, _) = self else { return nil }
         switch field.read(context) {
-        case .text(let value): return value == text
+        case .text(let value): return value.hasSameCodePoints(as: text)
         case .missing: return false
         case .other: return nil
         }
@@ -162,7 +162,7 @@ enum FlagdField: Sendable {
         case .attribute(let attribute):
             name = attribute
         }
-        switch context.customAttributes[name] {
+        switch context.customAttributes.value(forCodePoints: name) {
         case nil, .null?: return .missing
         case .string(let value)?: return .text(value)
         default: return .other

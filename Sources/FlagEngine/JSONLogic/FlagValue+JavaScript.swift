@@ -72,7 +72,7 @@ extension FlagValue {
         switch (self, other) {
         case (.null, .null): return true
         case (.null, _), (_, .null): return false
-        case (.string(let left), .string(let right)): return left == right
+        case (.string(let left), .string(let right)): return left.hasSameCodePoints(as: right)
         case (.bool, .bool), (.int, _), (.double, _), (_, .int), (_, .double), (.bool, .string), (.string, .bool):
             guard isPrimitive, other.isPrimitive else { return primitiveText.looselyEquals(other.primitiveText) }
             return number == other.number
@@ -89,6 +89,7 @@ extension FlagValue {
         switch (self, other) {
         case (.int, .int), (.int, .double), (.double, .int), (.double, .double): return number == other.number
         case (.list, _), (.object, _): return false
+        case (.string(let left), .string(let right)): return left.hasSameCodePoints(as: right)
         default: return self == other
         }
     }

@@ -31,11 +31,11 @@ public struct LogicScope: Sendable {
         let root: FlagValue?
         switch first {
         case "$flagd": root = FlagdFlagSet.flagdObject(context, flagKey: flagKey, now: now)
-        case "targetingKey": root = context.userID.map(FlagValue.string) ?? context.customAttributes[first].map(FlagValue.init)
-        case "user_type": root = context.userType.map(FlagValue.string) ?? context.customAttributes[first].map(FlagValue.init)
-        case "environment": root = context.environment.map(FlagValue.string) ?? context.customAttributes[first].map(FlagValue.init)
-        case "request_id": root = context.requestID.map(FlagValue.string) ?? context.customAttributes[first].map(FlagValue.init)
-        default: root = context.customAttributes[first].map(FlagValue.init)
+        case "targetingKey": root = context.userID.map(FlagValue.string) ?? context.customAttributes.value(forCodePoints: first).map(FlagValue.init)
+        case "user_type": root = context.userType.map(FlagValue.string) ?? context.customAttributes.value(forCodePoints: first).map(FlagValue.init)
+        case "environment": root = context.environment.map(FlagValue.string) ?? context.customAttributes.value(forCodePoints: first).map(FlagValue.init)
+        case "request_id": root = context.requestID.map(FlagValue.string) ?? context.customAttributes.value(forCodePoints: first).map(FlagValue.init)
+        default: root = context.customAttributes.value(forCodePoints: first).map(FlagValue.init)
         }
         guard let root else { return nil }
         return LogicExpression.lookUp(path.dropFirst(), in: root)
@@ -82,7 +82,7 @@ extension LogicExpression {
         for step in path {
             switch current {
             case .object(let members):
-                guard let next = members[step] else { return nil }
+                guard let next = members.value(forCodePoints: step) else { return nil }
                 current = next
             case .list(let elements):
                 guard let index = Int(step), elements.indices.contains(index) else { return nil }
@@ -148,7 +148,7 @@ extension LogicExpression {
         case .in:
             let needle = try value(0)
             switch try value(1) {
-            case .string(let haystack): return .bool(haystack.contains(needle.text))
+            case .string(let haystack): return .bool(haystack.containsCodePoints(needle.text))
             case .list(let elements): return .bool(elements.contains { $0.strictlyEquals(needle) })
             default: return .bool(false)
             }
@@ -190,7 +190,7 @@ extension LogicExpression {
             guard case .string(let text) = try value(0), case .string(let affix) = try value(1) else {
                 throw LogicEvaluationError("'\(logicOperator.rawValue)' compares text only")
             }
-            return .bool(logicOperator == .startsWith ? text.hasPrefix(affix) : text.hasSuffix(affix))
+            return .bool(logicOperator == .startsWith ? text.hasCodePointPrefix(affix) : text.hasCodePointSuffix(affix))
         }
     }
 
@@ -234,8 +234,10 @@ extension LogicExpression {
     }
 
     /// JavaScript's `substr`: a negative start counts from the end; a negative length leaves that many off the end.
+    /// Positions count code points, as flagd's engines do (Go's runes, Rust's chars), not Swift's characters: a
+    /// combining accent is a position of its own.
     private static func substring(_ text: String, start: Double, length: Double?) -> FlagValue {
-        let characters = Array(text)
+        let characters = Array(text.unicodeScalars)
         let count = characters.count
         var from = start.isNaN ? 0 : Int(start)
         if from < 0 { from = max(0, count + from) }
@@ -245,6 +247,6 @@ extension LogicExpression {
             let amount = Int(length)
             to = amount < 0 ? max(from, count + amount) : min(count, from + amount)
         }
-        return .string(String(characters[from..<to]))
+        return .string(String(String.UnicodeScalarView(characters[from..<to])))
     }
 }

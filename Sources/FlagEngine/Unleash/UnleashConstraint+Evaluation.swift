@@ -17,27 +17,19 @@ extension UnleashConstraint {
 
     private func evaluate(_ operation: Operator, _ contextValue: String?) -> Bool {
         switch operation {
+        // Text compares code point by code point, as the SDKs compare it (never by Swift's canonical equivalence);
+        // `caseInsensitive` compares both sides in lower case as JavaScript's toLowerCase() writes it.
         case .in, .notIn:
-            let found: Bool
-            if let contextValue, caseInsensitive {
-                let folded = contextValue.lowercased()
-                found = values.contains { $0.lowercased() == folded }
-            } else {
-                found = contextValue.map(values.contains) ?? false
-            }
+            let found = contextValue.map { comparedValues.containsCodePoints(of: comparedText($0)) } ?? false
             return operation == .in ? found : !found
         case .stringContains, .stringStartsWith, .stringEndsWith:
-            guard var text = contextValue else { return false }
-            var candidates = values
-            if caseInsensitive {
-                text = text.lowercased()
-                candidates = candidates.map { $0.lowercased() }
-            }
-            return candidates.contains { candidate in
+            guard let contextValue else { return false }
+            let text = comparedText(contextValue)
+            return comparedValues.contains { candidate in
                 switch operation {
-                case .stringContains: text.contains(candidate)
-                case .stringStartsWith: text.hasPrefix(candidate)
-                default: text.hasSuffix(candidate)
+                case .stringContains: text.containsCodePoints(candidate)
+                case .stringStartsWith: text.hasCodePointPrefix(candidate)
+                default: text.hasCodePointSuffix(candidate)
                 }
             }
         case .numberEqual, .numberGreater, .numberGreaterOrEqual, .numberLess, .numberLessOrEqual:
@@ -74,6 +66,16 @@ extension UnleashConstraint {
             guard let text = contextValue, case .success(let regex)? = regex else { return false }
             return regex.matches(text)
         }
+    }
+
+    /// The values text operators compare with: in lower case with `caseInsensitive`.
+    private var comparedValues: [String] {
+        if case .lowercased(let folded) = prepared { folded } else { values }
+    }
+
+    /// The context's text as text operators compare it.
+    private func comparedText(_ text: String) -> String {
+        caseInsensitive ? text.lowercasedAsUnicode() : text
     }
 
     /// A version exactly as semver.org 2.0's grammar has it, as the client specification's SDKs take it (the Rust

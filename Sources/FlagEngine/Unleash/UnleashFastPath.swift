@@ -165,7 +165,7 @@ struct UnleashFastPath: ~Copyable, @unchecked Sendable {
         default:
             let name = field == Self.userTypeField ? "user_type" : propertyNames[Int(field) - 3]
             if !context.customAttributes.isEmpty {
-                switch context.customAttributes[name] {
+                switch context.customAttributes.value(forCodePoints: name) {
                 case .string(let text)?: return .text(text)
                 case nil: break
                 default: return .other

@@ -41,7 +41,7 @@ public struct UnleashStrategy: Sendable, Hashable {
             groupID = parameters["groupId"].flatMap { $0.isEmpty ? nil : $0 }
             stickiness = parameters["stickiness"].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
             userIDs = UnleashStrategies.list(parameters["userIds"])
-            hostNames = UnleashStrategies.list(parameters["hostNames"]).map { $0.lowercased() }
+            hostNames = UnleashStrategies.list(parameters["hostNames"]).map { $0.lowercasedAsUnicode() }
         }
     }
     public var constraints: [UnleashConstraint]
@@ -87,6 +87,8 @@ public struct UnleashConstraint: Sendable, Hashable {
         case regex(Result<UnleashRegex, RegexSyntaxError>)
         /// `IN_CIDR`: the values that are addresses or ranges (the others never match).
         case ranges([IPRange])
+        /// `IN`, `NOT_IN` and `STR_*` with `caseInsensitive`: the values in lower case.
+        case lowercased([String])
     }
 
     let prepared: Prepared
@@ -110,6 +112,8 @@ public struct UnleashConstraint: Sendable, Hashable {
             prepared = .regex(Result { () throws(RegexSyntaxError) in try UnleashRegex(pattern, caseInsensitive: caseInsensitive) })
         case .inCIDR?:
             prepared = .ranges(values.compactMap(IPRange.init))
+        case .in?, .notIn?, .stringContains?, .stringStartsWith?, .stringEndsWith?:
+            prepared = caseInsensitive ? .lowercased(values.map { $0.lowercasedAsUnicode() }) : .none
         default:
             prepared = .none
         }
@@ -215,7 +219,7 @@ public struct UnleashContext: Sendable, Hashable {
         case "environment": environment
         case "appName": appName
         case "currentTime": RFC3339Time.format(currentTime ?? now)
-        default: properties[name]
+        default: properties.value(forCodePoints: name)
         }
     }
 }

@@ -12,7 +12,7 @@ enum UnleashStrategies {
             return true
         case "userWithId":
             guard let userID = context.userID else { return false }
-            return parameters.userIDs.contains(userID)
+            return parameters.userIDs.containsCodePoints(of: userID)
         case "gradualRolloutUserId":
             return rollout(parameters.percentage, groupID: parameters.groupID ?? toggleName, id: context.userID)
         case "gradualRolloutSessionId":
@@ -31,9 +31,9 @@ enum UnleashStrategies {
             return rollout(parameters.rollout, groupID: parameters.groupID ?? toggleName, id: id)
         case "remoteAddress":
             guard let address = context.remoteAddress else { return false }
-            return list(strategy.parameters["IPs"]).contains { IPRange($0)?.contains(address) ?? ($0 == address) }
+            return list(strategy.parameters["IPs"]).contains { IPRange($0)?.contains(address) ?? $0.hasSameCodePoints(as: address) }
         case "applicationHostname":
-            return parameters.hostNames.contains(hostname.lowercased())
+            return parameters.hostNames.containsCodePoints(of: hostname.lowercasedAsUnicode())
         default:
             return false
         }
@@ -119,7 +119,7 @@ enum UnleashVariants {
         guard total > 0 else { return nil }
         if let overridden = variants.first(where: { variant in
             variant.overrides.contains { override in
-                context.field(override.contextName, now: now).map(override.values.contains) ?? false
+                context.field(override.contextName, now: now).map(override.values.containsCodePoints(of:)) ?? false
             }
         }) {
             return (overridden, true)

@@ -99,11 +99,11 @@ public struct UnleashToggleSet: Sendable, Hashable {
     /// is enabled (with one of the variants, when listed) or disabled as asked.
     private func dependenciesHold(_ toggle: UnleashToggle, _ context: UnleashContext, _ now: Double, _ random: () -> UInt32, depth: Int) -> Bool {
         for dependency in toggle.dependencies {
-            guard depth == 0, let parent = toggles[dependency.feature], parent.dependencies.isEmpty else { return false }
+            guard depth == 0, let parent = toggles.value(forCodePoints: dependency.feature), parent.dependencies.isEmpty else { return false }
             let result = decide(parent, context, now, random, depth: depth + 1).result
             if dependency.enabled {
                 guard result.enabled else { return false }
-                if !dependency.variants.isEmpty, !dependency.variants.contains(result.variant) { return false }
+                if !dependency.variants.isEmpty, !dependency.variants.containsCodePoints(of: result.variant) { return false }
             } else if result.enabled {
                 return false
             }

@@ -1,0 +1,100 @@
+/// Text as the flag systems this engine answers for compare and transform it: code point by code point.
+///
+/// Python (the seed system), JavaScript (json-logic-js, Unleash's Node SDK), Go (flagd) and Rust (flagd's and
+/// Unleash's shared engines) compare strings by their code points or code units, never by Unicode canonical
+/// equivalence. Swift's `String` does the latter: `"e\u{301}" == "\u{e9}"`, and `hasPrefix`, `hasSuffix`, `contains`
+/// and dictionary keys work on whole characters, so `"e\u{301}x".hasPrefix("e")` is false. Every comparison a rule
+/// makes of context text goes through these functions instead, so that the answer never depends on which spelling
+/// of an accented letter a client sent (and never differs between the engine's fast paths, which compare bytes, and
+/// its general ones).
+///
+/// UTF-8 preserves code point order and is self-synchronising, so comparing, prefixing and searching UTF-8 bytes
+/// decides exactly what comparing code points (or, for valid text, UTF-16 code units) decides.
+extension StringProtocol {
+    /// Whether the two texts are the same code points (Swift's `==` also equates canonically equivalent spellings).
+    @inline(__always)
+    public func hasSameCodePoints(as other: some StringProtocol) -> Bool {
+        utf8.count == other.utf8.count && utf8.elementsEqual(other.utf8)
+    }
+
+    /// Whether the text begins with `prefix`'s code points (JavaScript's `startsWith`, Python's `startswith`).
+    func hasCodePointPrefix(_ prefix: some StringProtocol) -> Bool {
+        utf8.starts(with: prefix.utf8)
+    }
+
+    /// Whether the text ends with `suffix`'s code points (JavaScript's `endsWith`, Python's `endswith`).
+    func hasCodePointSuffix(_ suffix: some StringProtocol) -> Bool {
+        let count = suffix.utf8.count
+        return utf8.count >= count && utf8.suffix(count).elementsEqual(suffix.utf8)
+    }
+
+    /// Whether `needle`'s code points occur in the text (JavaScript's `includes`/`indexOf`, Python's `in`). The empty
+    /// text occurs in every text. Knuth-Morris-Pratt over the bytes: time linear in the text whatever its content, so
+    /// a long hostile context value costs no more than its length.
+    func containsCodePoints(_ needle: some StringProtocol) -> Bool {
+        let pattern = Array(needle.utf8)
+        if pattern.isEmpty { return true }
+        guard utf8.count >= pattern.count else { return false }
+        // fallback[i]: the length of the longest proper prefix of pattern[0...i] that is also its suffix.
+        var fallback = [Int](repeating: 0, count: pattern.count)
+        var matched = 0
+        for index in 1..<pattern.count {
+            while matched > 0 && pattern[index] != pattern[matched] { matched = fallback[matched - 1] }
+            if pattern[index] == pattern[matched] { matched += 1 }
+            fallback[index] = matched
+        }
+        matched = 0
+        for byte in utf8 {
+            while matched > 0 && byte != pattern[matched] { matched = fallback[matched - 1] }
+            if byte == pattern[matched] { matched += 1 }
+            if matched == pattern.count { return true }
+        }
+        return false
+    }
+
+    /// The text in lower case as Python's `str.lower`, JavaScript's `toLowerCase` and Rust's `to_lowercase` write it:
+    /// each code point's full lower-case mapping (`"İ"` becomes `"i̇"`), and a capital sigma at the end of a word as
+    /// final sigma `ς` (Unicode's Final_Sigma condition), which Swift's `lowercased()` does not apply.
+    func lowercasedAsUnicode() -> String {
+        if utf8.allSatisfy({ $0 < 0x80 }) { return lowercased() }
+        let scalars = Array(unicodeScalars)
+        var result = String.UnicodeScalarView()
+        for (index, scalar) in scalars.enumerated() {
+            if scalar == "\u{3A3}", Self.isFinalSigma(at: index, in: scalars) {
+                result.append("\u{3C2}")
+            } else {
+                result.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+            }
+        }
+        return String(result)
+    }
+
+    /// Unicode's Final_Sigma: a cased letter before (case-ignorable code points between) and none after.
+    private static func isFinalSigma(at index: Int, in scalars: [Unicode.Scalar]) -> Bool {
+        var before = index - 1
+        while before >= 0, scalars[before].properties.isCaseIgnorable { before -= 1 }
+        guard before >= 0, scalars[before].properties.isCased else { return false }
+        var after = index + 1
+        while after < scalars.count, scalars[after].properties.isCaseIgnorable { after += 1 }
+        return !(after < scalars.count && scalars[after].properties.isCased)
+    }
+}
+
+extension Dictionary where Key == String {
+    /// The value under exactly `key`'s code points. A Swift dictionary also finds a canonically equivalent spelling
+    /// (`"e\u{301}"` for `"\u{e9}"`), which a Python dict, a JavaScript object or a Go map never does.
+    @inline(__always)
+    func value(forCodePoints key: String) -> Value? {
+        guard let index = index(forKey: key) else { return nil }
+        let entry = self[index]
+        return entry.key.hasSameCodePoints(as: key) ? entry.value : nil
+    }
+}
+
+extension Sequence where Element == String {
+    /// Whether one of the texts is `text`'s code points exactly.
+    @inline(__always)
+    func containsCodePoints(of text: String) -> Bool {
+        contains { $0.hasSameCodePoints(as: text) }
+    }
+}
