@@ -105,7 +105,10 @@ struct FuzzRegressionTests {
             let text = String(decoding: input.bytes[min(split + 1, input.bytes.count)...], as: UTF8.self)
             guard let regex = try? UnleashRegex(pattern) else { continue }
             compiled += 1
-            #expect(try UnleashRegex("(?:\(pattern))|(?:\(pattern))").matches(text) == regex.matches(text), "\(input.name)")
+            // An unclosed `\Q` quotes to the end, so such a P cannot be wrapped in a group (as the fuzz target skips it).
+            if !pattern.contains("\\Q") {
+                #expect(try UnleashRegex("(?:\(pattern))|(?:\(pattern))").matches(text) == regex.matches(text), "\(input.name)")
+            }
             let swapped = String(decoding: text.utf8.map { $0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A ? $0 ^ 0x20 : $0 }, as: UTF8.self)
             if !(pattern.contains("(?") && pattern.contains("-")) {
                 let folded = try UnleashRegex(pattern, caseInsensitive: true)

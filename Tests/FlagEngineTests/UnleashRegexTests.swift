@@ -2,7 +2,8 @@ import FlagEngine
 import Testing
 
 /// The `REGEX` constraint operator: RE2's syntax and matching (unanchored search over Unicode scalars, ASCII `\d \w
-/// \s \b`, POSIX classes, flags), its refusals (lookaround, backreferences), and time linear in the text.
+/// \s \b`, POSIX classes, Unicode general categories, `\Q...\E`, flags), its refusals (lookaround, backreferences,
+/// script classes), and time linear in the text.
 @Suite("Unleash REGEX constraints")
 struct UnleashRegexTests {
     @Test("matching as RE2 matches", arguments: [
@@ -52,6 +53,29 @@ struct UnleashRegexTests {
         ("a|", "zzz", true),
         ("^$", "", true),
         ("(a*)*b", "aaab", true),
+        ("^\\pL+$", "héllo", true),
+        ("^\\pL+$", "hello1", false),
+        ("^\\p{Lu}\\p{Ll}+$", "Émile", true),
+        ("^\\p{Lu}", "émile", false),
+        ("^\\PL+$", "123-", true),
+        ("^\\p{^L}+$", "12é", false),
+        ("^\\P{^Nd}+$", "١٢٣", true),
+        ("^[\\p{L}\\d]+$", "ab12é", true),
+        ("^[^\\p{L}]+$", "12 -", true),
+        ("^[^\\p{L}]+$", "12a", false),
+        ("^\\p{Zs}$", "\u{3000}", true),
+        ("^\\p{Sc}$", "€", true),
+        ("^\\p{Any}$", "😀", true),
+        ("^\\Qa.b*\\E$", "a.b*", true),
+        ("^\\Qa.b*\\E$", "axbb", false),
+        ("^\\Qa.b\\E+$", "a.bbb", true),
+        ("^\\Q(\\E+$", "((", true),
+        ("^x\\Q\\E+$", "xx", true),
+        ("^\\Qab", "ab", true),
+        ("(?i)^\\p{Lu}+$", "abc", true),
+        ("(?i)^\\P{Lu}$", "a", false),
+        ("(?i)^\\W$", "k", false),
+        ("(?i)^[[:^lower:]]$", "A", false),
         ("^(a+|b)*$", "abba", true),
         ("^\\.\\*\\+\\?\\(\\)\\[\\]\\{\\}\\|\\^\\$\\\\$", ".*+?()[]{}|^$\\", true),
     ])
@@ -64,6 +88,13 @@ struct UnleashRegexTests {
         ("^[a-c]+$", "ABC", true),
         ("^[^a]$", "A", false),
         ("^ω$", "Ω", true),
+        // Case orbits, as RE2 folds: KELVIN SIGN lower-cases to k, LONG S upper-cases to S.
+        ("^k$", "\u{212A}", true),
+        ("^[a-z]+$", "\u{17F}", true),
+        ("^\u{212A}$", "K", true),
+        // A class of any width folds (the fuzzer found `[w-\x{959c}]` matching x but not X).
+        ("^[w-\\x{959c}]$", "X", true),
+        ("^[^w-\\x{959c}]$", "X", false),
     ])
     func caseInsensitive(pattern: String, text: String, matches: Bool) throws {
         #expect(try UnleashRegex(pattern, caseInsensitive: true).matches(text) == matches)
@@ -83,7 +114,10 @@ struct UnleashRegexTests {
         ("[a", "missing closing ]"),
         ("[z-a]", "invalid character class range"),
         ("[[:alphabet:]]", "invalid character class range"),
-        ("\\pL", "Unicode classes (\\p) are not supported"),
+        ("\\p{Greek}", "Unicode class \\p{Greek} is not supported (general categories and Any are)"),
+        ("\\pX", "Unicode class \\p{X} is not supported (general categories and Any are)"),
+        ("\\p{Lu", "invalid character class range: missing }"),
+        ("\\p", "invalid character class range: missing class name"),
         ("\\q", "invalid escape sequence"),
         ("\\x{110000}", "invalid escape sequence"),
         ("(?z)", "bad flags"),

@@ -1,11 +1,12 @@
 /// Parses RE2's syntax (the `REGEX` constraint operator's, as Unleash's engines take it) into a ``RegexNode`` tree.
 ///
-/// Supported: literals and escapes (`\n`, `\t`, `\x41`, `\x{263a}`, escaped punctuation), `.`, `^`, `$`, `\A`, `\z`,
-/// `\b`, `\B`, the ASCII classes `\d \w \s` and their negations, bracket classes with ranges, negation, escapes and
-/// POSIX classes (`[[:alpha:]]`), groups (`(...)`, `(?:...)`, `(?P<name>...)`, `(?<name>...)`), alternation,
-/// `* + ? {n} {n,} {n,m}` (each possibly lazy, which does not change whether a text matches) and the flags `i`, `m`,
-/// `s`, `U` inline (`(?i)`) or scoped (`(?i:...)`). What RE2 refuses (lookaround, backreferences) is an error, and so
-/// is what this parser does not know (`\p{...}` Unicode classes): the constraint is then false.
+/// Supported: literals and escapes (`\n`, `\t`, `\x41`, `\x{263a}`, escaped punctuation, `\Q...\E` quoting), `.`,
+/// `^`, `$`, `\A`, `\z`, `\b`, `\B`, the ASCII classes `\d \w \s` and their negations, Unicode general categories
+/// (`\pL`, `\p{Lu}`, `\P{N}`, `\p{^Nd}`, `\p{Any}`), bracket classes with ranges, negation, escapes and POSIX classes
+/// (`[[:alpha:]]`), groups (`(...)`, `(?:...)`, `(?P<name>...)`, `(?<name>...)`), alternation, `* + ? {n} {n,} {n,m}`
+/// (each possibly lazy, which does not change whether a text matches) and the flags `i`, `m`, `s`, `U` inline (`(?i)`)
+/// or scoped (`(?i:...)`). What RE2 refuses (lookaround, backreferences) is an error, and so is what this parser does
+/// not know (script classes such as `\p{Greek}`): the constraint is then false.
 struct RegexParser {
     /// Counted repetition above this is an error, as in RE2.
     static let maximumRepeat = 1_000
@@ -54,7 +55,20 @@ struct RegexParser {
                 flags = changed
                 continue
             }
-            var atom = try self.atom(flags)
+            var atom: RegexNode
+            if scalar == ascii("\\"), position + 1 < scalars.count, scalars[position + 1] == ascii("Q") {
+                // `\Q...\E`: literal text; a repetition after it repeats its last scalar, as in RE2.
+                let quoted = quotedText(flags)
+                guard let last = quoted.last else {
+                    // `x\Q\E*`: nothing quoted, so a repetition applies to what came before, as in RE2.
+                    if let previous = items.last, let repeated = try repetition(of: previous) { items[items.count - 1] = repeated }
+                    continue
+                }
+                items += quoted.dropLast()
+                atom = last
+            } else {
+                atom = try self.atom(flags)
+            }
             if let repeated = try repetition(of: atom) {
                 atom = repeated
                 // `a**` is an error in RE2; `(a*)*` is not (the group ends the first repetition).
@@ -63,6 +77,21 @@ struct RegexParser {
             items.append(atom)
         }
         return items.count == 1 ? items[0] : .concatenation(items)
+    }
+
+    /// The scalars of `\Q...\E` as literals, read past the `\E` (or to the end of the pattern, which closes it too).
+    private mutating func quotedText(_ flags: Flags) -> [RegexNode] {
+        position += 2
+        var literals: [RegexNode] = []
+        while let scalar = current {
+            if scalar == ascii("\\"), position + 1 < scalars.count, scalars[position + 1] == ascii("E") {
+                position += 2
+                break
+            }
+            literals.append(.literal(scalar, caseInsensitive: flags.caseInsensitive))
+            position += 1
+        }
+        return literals
     }
 
     /// `(?flags)` alone: the flags it sets; nil (and nothing read) for any other group.
@@ -184,23 +213,51 @@ struct RegexParser {
         case ascii("b"): return .assertion(.wordBoundary)
         case ascii("B"): return .assertion(.notWordBoundary)
         default:
-            if let set = try classEscape(scalar) { return .set(flags.caseInsensitive ? set.caseFolded() : set) }
+            if let set = try classEscape(scalar, foldingCase: flags.caseInsensitive) { return .set(set) }
             return .literal(try literalEscape(scalar), caseInsensitive: flags.caseInsensitive)
         }
     }
 
-    /// `\d \D \w \W \s \S` (ASCII, as RE2 has them), else nil.
-    private func classEscape(_ scalar: UInt32) throws(RegexSyntaxError) -> RegexSet? {
+    /// `\d \D \w \W \s \S` (ASCII, as RE2 has them) and the Unicode classes `\p`/`\P`, with their case variants when
+    /// `foldingCase`; nil for any other escape. As in RE2, a negated class takes its case variants before it is
+    /// negated: `(?i)\W` matches neither `k` nor `K`.
+    private mutating func classEscape(_ scalar: UInt32, foldingCase: Bool) throws(RegexSyntaxError) -> RegexSet? {
+        let set: RegexSet
         switch scalar {
-        case ascii("d"): return .digit
-        case ascii("D"): return RegexSet.digit.inverted
-        case ascii("w"): return .word
-        case ascii("W"): return RegexSet.word.inverted
-        case ascii("s"): return .space
-        case ascii("S"): return RegexSet.space.inverted
-        case ascii("p"), ascii("P"): throw RegexSyntaxError("Unicode classes (\\p) are not supported")
+        case ascii("d"), ascii("D"): set = .digit
+        case ascii("w"), ascii("W"): set = .word
+        case ascii("s"), ascii("S"): set = .space
+        case ascii("p"), ascii("P"): return try unicodeClass(negated: scalar == ascii("P"), foldingCase: foldingCase)
         default: return nil
         }
+        let folded = foldingCase ? set.caseFolded() : set
+        let negated = scalar == ascii("D") || scalar == ascii("W") || scalar == ascii("S")
+        return negated ? folded.inverted : folded
+    }
+
+    /// After `\p` or `\P`: a one-letter name (`\pL`) or a braced one (`\p{Lu}`, `\p{^Lu}` for the complement). As in
+    /// RE2, the class takes its case variants before it is negated.
+    private mutating func unicodeClass(negated: Bool, foldingCase: Bool) throws(RegexSyntaxError) -> RegexSet {
+        guard let first = current else { throw RegexSyntaxError("invalid character class range: missing class name") }
+        position += 1
+        var negated = negated
+        var name: [UInt32] = [first]
+        if first == ascii("{") {
+            let start = position
+            while let scalar = current, scalar != ascii("}") { position += 1 }
+            guard take("}") else { throw RegexSyntaxError("invalid character class range: missing }") }
+            name = Array(scalars[start..<(position - 1)])
+            if name.first == ascii("^") {
+                negated.toggle()
+                name.removeFirst()
+            }
+        }
+        let text = String(String.UnicodeScalarView(name.compactMap(Unicode.Scalar.init)))
+        guard var set = RegexSet.unicodeClass(named: text) else {
+            throw RegexSyntaxError("Unicode class \\p{\(text)} is not supported (general categories and Any are)")
+        }
+        if foldingCase { set = set.caseFolded() }
+        return negated ? set.inverted : set
     }
 
     /// The scalar an escape outside `\d`-style classes stands for.
@@ -247,13 +304,20 @@ struct RegexParser {
     private mutating func bracketClass(_ flags: Flags) throws(RegexSyntaxError) -> RegexNode {
         let negated = take("^")
         var ranges: [ClosedRange<UInt32>] = []
+        // Class escapes (`\d`, `\P{L}`) come with their case variants already, negated ones folded before negation.
+        var classes: [ClosedRange<UInt32>] = []
         var first = true
         while true {
             guard let scalar = current else { throw RegexSyntaxError("missing closing ]") }
             if scalar == ascii("]"), !first { position += 1; break }
             first = false
             if scalar == ascii("["), position + 1 < scalars.count, scalars[position + 1] == ascii(":") {
-                ranges += try posixClass()
+                let (posix, negatedPosix) = try posixClass()
+                if negatedPosix {
+                    classes += (flags.caseInsensitive ? posix.caseFolded() : posix).inverted.ranges
+                } else {
+                    ranges += posix.ranges
+                }
                 continue
             }
             position += 1
@@ -261,8 +325,8 @@ struct RegexParser {
             if scalar == ascii("\\") {
                 guard let escaped = current else { throw RegexSyntaxError("missing closing ]") }
                 position += 1
-                if let set = try classEscape(escaped) {
-                    ranges += set.ranges
+                if let set = try classEscape(escaped, foldingCase: flags.caseInsensitive) {
+                    classes += set.ranges
                     continue
                 }
                 low = escaped == ascii("b") ? 8 : try literalEscape(escaped)
@@ -279,6 +343,7 @@ struct RegexParser {
         }
         var set = RegexSet(ranges: ranges)
         if flags.caseInsensitive { set = set.caseFolded() }
+        set = RegexSet(ranges: set.ranges + classes)
         return .set(negated ? set.inverted : set)
     }
 
@@ -288,8 +353,8 @@ struct RegexParser {
         return try literalEscape(escaped)
     }
 
-    /// `[:name:]` or `[:^name:]` inside a bracket class.
-    private mutating func posixClass() throws(RegexSyntaxError) -> [ClosedRange<UInt32>] {
+    /// `[:name:]` or `[:^name:]` inside a bracket class: the named class, and whether it is negated.
+    private mutating func posixClass() throws(RegexSyntaxError) -> (RegexSet, negated: Bool) {
         let start = position + 2
         var end = start
         while end + 1 < scalars.count, !(scalars[end] == ascii(":") && scalars[end + 1] == ascii("]")) { end += 1 }
@@ -299,7 +364,7 @@ struct RegexParser {
         if negated { name.removeFirst() }
         guard let set = RegexSet.posix[name] else { throw RegexSyntaxError("invalid character class range") }
         position = end + 2
-        return negated ? set.inverted.ranges : set.ranges
+        return (set, negated)
     }
 }
 

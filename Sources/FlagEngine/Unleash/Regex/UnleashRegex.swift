@@ -231,23 +231,52 @@ struct RegexSet: Hashable {
         return RegexSet(ranges: result)
     }
 
-    /// The set with the simple case variants (lower, upper and title case of one scalar each) of its members. Ranges
-    /// of more than 0x3000 scalars are taken as they are: they are negations or whole blocks, which hold their own
-    /// variants already in any pattern met in practice.
+    /// The set closed under simple case mapping, as RE2 folds a class: every member's one-scalar lower, upper and title
+    /// case, and every scalar whose mapping is a member, until nothing changes (so `k` brings `K` and KELVIN SIGN, and
+    /// `s` brings `S` and LONG S). A few members are followed through the table of case neighbours; a wide class is
+    /// checked against every scalar that has a case at all, so a class of any width folds in bounded time.
     func caseFolded() -> RegexSet {
-        var added: [ClosedRange<UInt32>] = ranges
-        for range in ranges where range.count <= 0x3000 {
-            for value in range {
-                guard let scalar = Unicode.Scalar(value) else { continue }
-                let properties = scalar.properties
-                for mapping in [properties.lowercaseMapping, properties.uppercaseMapping, properties.titlecaseMapping] {
-                    let scalars = mapping.unicodeScalars
-                    if scalars.count == 1, let variant = scalars.first?.value, variant != value { added.append(variant...variant) }
+        let memberCount = ranges.reduce(0) { $0 + $1.count }
+        if memberCount <= 256 {
+            var seen = Set(ranges.joined())
+            var pending = Array(seen)
+            var added: [ClosedRange<UInt32>] = []
+            while let scalar = pending.popLast() {
+                for neighbour in Self.caseNeighbours[scalar] ?? [] where seen.insert(neighbour).inserted {
+                    pending.append(neighbour)
+                    added.append(neighbour...neighbour)
                 }
             }
+            return added.isEmpty ? self : RegexSet(ranges: ranges + added)
         }
-        return RegexSet(ranges: added)
+        var current = self
+        while true {
+            var added: [ClosedRange<UInt32>] = []
+            for (scalar, neighbours) in Self.caseNeighbours where current.contains(scalar) {
+                for neighbour in neighbours where !current.contains(neighbour) { added.append(neighbour...neighbour) }
+            }
+            if added.isEmpty { return current }
+            current = RegexSet(ranges: current.ranges + added)
+        }
     }
+
+    /// For each scalar that has a case, the scalars one simple case mapping away in either direction: its own
+    /// one-scalar lower, upper and title case, and the scalars that map to it (computed once, on the first
+    /// case-insensitive pattern).
+    private static let caseNeighbours: [UInt32: [UInt32]] = {
+        var neighbours: [UInt32: [UInt32]] = [:]
+        for value in UInt32(0)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value), scalar.properties.changesWhenCaseMapped else { continue }
+            let properties = scalar.properties
+            for mapping in [properties.lowercaseMapping, properties.uppercaseMapping, properties.titlecaseMapping] {
+                let scalars = mapping.unicodeScalars
+                guard scalars.count == 1, let variant = scalars.first?.value, variant != value else { continue }
+                if !(neighbours[value]?.contains(variant) ?? false) { neighbours[value, default: []].append(variant) }
+                if !(neighbours[variant]?.contains(value) ?? false) { neighbours[variant, default: []].append(value) }
+            }
+        }
+        return neighbours
+    }()
 
     static let digit = RegexSet(ranges: [48...57])
     static let word = RegexSet(ranges: [48...57, 65...90, 95...95, 97...122])
