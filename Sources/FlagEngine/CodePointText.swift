@@ -17,6 +17,11 @@ extension StringProtocol {
         utf8.count == other.utf8.count && utf8.elementsEqual(other.utf8)
     }
 
+    /// Whether every code point is ASCII. Then `==` against an ASCII literal (a `switch` case) is byte equality, which
+    /// it is not for other text: `"targeting\u{212A}ey" == "targetingKey"` holds in Swift (KELVIN SIGN is
+    /// canonically `K`), so a name is matched against well-known ASCII names only when it is ASCII itself.
+    var isAllASCII: Bool { utf8.allSatisfy { $0 < 0x80 } }
+
     /// Whether the text begins with `prefix`'s code points (JavaScript's `startsWith`, Python's `startswith`).
     func hasCodePointPrefix(_ prefix: some StringProtocol) -> Bool {
         utf8.starts(with: prefix.utf8)

@@ -83,6 +83,11 @@ struct CodePointTextTests {
             let set = try Self.flagd(Self.rule("if", test, .string("on"), .string("off")))
             #expect(set.evaluate("f", in: decomposedUser).variant == expected, "\(test)")
         }
+        // `targeting\u{212A}ey` (KELVIN SIGN) is canonically `targetingKey` to Swift, but an attribute of its own to flagd.
+        let kelvin = "targeting\u{212A}ey"
+        let byName = try Self.flagd(Self.rule("if", Self.rule("==", .object(["var": .string(kelvin)]), .string("u")), .string("on"), .string("off")))
+        #expect(byName.evaluate("f", in: EvaluationContext(userID: "u")).variant == "off")
+        #expect(byName.evaluate("f", in: EvaluationContext(userID: "x", customAttributes: [kelvin: .string("u")])).variant == "on")
         // A rule naming the variant `café` in the other spelling names no variant: the default, as flagd answers.
         let naming = try Self.flagd(userType)
         #expect(naming.evaluate("f", in: composedUser).variant == Self.composed)

@@ -180,10 +180,10 @@ extension FlagdFractional {
         switch bucketBy {
         case .flagKeyAndTargetingKey: return true
         case .expression(.operation(.cat, let parts)):
-            guard parts.count == 2, case .variable(["$flagd", "flagKey"], nil) = parts[0],
-                case .variable(["targetingKey"], nil) = parts[1]
+            guard parts.count == 2, case .variable(let flagKey, nil) = parts[0], case .variable(let targetingKey, nil) = parts[1]
             else { return false }
-            return true
+            return flagKey.count == 2 && flagKey[0].hasSameCodePoints(as: "$flagd") && flagKey[1].hasSameCodePoints(as: "flagKey")
+                && targetingKey.count == 1 && targetingKey[0].hasSameCodePoints(as: "targetingKey")
         case .expression: return false
         }
     }

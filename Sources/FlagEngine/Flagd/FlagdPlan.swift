@@ -125,7 +125,7 @@ enum FlagdField: Sendable {
 
     /// `nil` for `$flagd` and the empty path, which are not context fields.
     init?(_ name: String) {
-        switch name {
+        switch name.isAllASCII ? name : "\u{0}" {
         case "": return nil
         case "$flagd": return nil
         case "targetingKey": self = .targetingKey

@@ -29,7 +29,8 @@ public struct LogicScope: Sendable {
         guard let context else { return LogicExpression.lookUp(path, in: data) }
         guard let first = path.first else { return FlagdFlagSet.data(context, flagKey: flagKey, now: now) }
         let root: FlagValue?
-        switch first {
+        // Well-known names are ASCII: any other name is an attribute's (see `isAllASCII`).
+        switch first.isAllASCII ? first : "" {
         case "$flagd": root = FlagdFlagSet.flagdObject(context, flagKey: flagKey, now: now)
         case "targetingKey": root = context.userID.map(FlagValue.string) ?? context.customAttributes.value(forCodePoints: first).map(FlagValue.init)
         case "user_type": root = context.userType.map(FlagValue.string) ?? context.customAttributes.value(forCodePoints: first).map(FlagValue.init)
