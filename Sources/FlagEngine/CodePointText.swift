@@ -97,9 +97,10 @@ extension Dictionary where Key == String {
 }
 
 extension Sequence where Element == String {
-    /// Whether one of the texts is `text`'s code points exactly.
+    /// Whether one of the texts is `text`'s code points exactly (membership; ``containsCodePoints(_:)`` searches within
+    /// one text).
     @inline(__always)
-    func containsCodePoints(of text: String) -> Bool {
+    func containsElement(withCodePointsOf text: String) -> Bool {
         contains { $0.hasSameCodePoints(as: text) }
     }
 }

@@ -142,27 +142,34 @@ enum FlagdField: Sendable {
         case other
     }
 
+    /// The context's own field when it is set; nil for an attribute.
+    @inline(__always)
+    func wellKnownValue(_ context: EvaluationContext) -> String? {
+        switch self {
+        case .targetingKey: context.userID
+        case .userType: context.userType
+        case .environment: context.environment
+        case .requestID: context.requestID
+        case .attribute: nil
+        }
+    }
+
+    /// The attribute `var` reads when the well-known field is not set (or the field is an attribute).
+    var attributeName: String {
+        switch self {
+        case .targetingKey: "targetingKey"
+        case .userType: "user_type"
+        case .environment: "environment"
+        case .requestID: "request_id"
+        case .attribute(let name): name
+        }
+    }
+
     /// The field's value as `var` reads it: the well-known field, else the attribute of that name; null is missing.
     @inline(__always)
     func read(_ context: EvaluationContext) -> Read {
-        let name: String
-        switch self {
-        case .targetingKey:
-            if let value = context.userID { return .text(value) }
-            name = "targetingKey"
-        case .userType:
-            if let value = context.userType { return .text(value) }
-            name = "user_type"
-        case .environment:
-            if let value = context.environment { return .text(value) }
-            name = "environment"
-        case .requestID:
-            if let value = context.requestID { return .text(value) }
-            name = "request_id"
-        case .attribute(let attribute):
-            name = attribute
-        }
-        switch context.customAttributes.value(forCodePoints: name) {
+        if let value = wellKnownValue(context) { return .text(value) }
+        switch context.customAttributes.value(forCodePoints: attributeName) {
         case nil, .null?: return .missing
         case .string(let value)?: return .text(value)
         default: return .other

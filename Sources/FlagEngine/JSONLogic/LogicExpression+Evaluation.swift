@@ -29,14 +29,13 @@ public struct LogicScope: Sendable {
         guard let context else { return LogicExpression.lookUp(path, in: data) }
         guard let first = path.first else { return FlagdFlagSet.data(context, flagKey: flagKey, now: now) }
         let root: FlagValue?
-        // Well-known names are ASCII: any other name is an attribute's (see `isAllASCII`).
-        switch first.isAllASCII ? first : "" {
-        case "$flagd": root = FlagdFlagSet.flagdObject(context, flagKey: flagKey, now: now)
-        case "targetingKey": root = context.userID.map(FlagValue.string) ?? context.customAttributes.value(forCodePoints: first).map(FlagValue.init)
-        case "user_type": root = context.userType.map(FlagValue.string) ?? context.customAttributes.value(forCodePoints: first).map(FlagValue.init)
-        case "environment": root = context.environment.map(FlagValue.string) ?? context.customAttributes.value(forCodePoints: first).map(FlagValue.init)
-        case "request_id": root = context.requestID.map(FlagValue.string) ?? context.customAttributes.value(forCodePoints: first).map(FlagValue.init)
-        default: root = context.customAttributes.value(forCodePoints: first).map(FlagValue.init)
+        if first.hasSameCodePoints(as: "$flagd") {
+            root = FlagdFlagSet.flagdObject(context, flagKey: flagKey, now: now)
+        } else {
+            // FlagdField knows the well-known names (nil only for the empty name, which is an attribute's).
+            let field = FlagdField(first) ?? .attribute(first)
+            root = field.wellKnownValue(context).map(FlagValue.string)
+                ?? context.customAttributes.value(forCodePoints: field.attributeName).map(FlagValue.init)
         }
         guard let root else { return nil }
         return LogicExpression.lookUp(path.dropFirst(), in: root)

@@ -20,7 +20,7 @@ extension UnleashConstraint {
         // Text compares code point by code point, as the SDKs compare it (never by Swift's canonical equivalence);
         // `caseInsensitive` compares both sides in lower case as JavaScript's toLowerCase() writes it.
         case .in, .notIn:
-            let found = contextValue.map { comparedValues.containsCodePoints(of: comparedText($0)) } ?? false
+            let found = contextValue.map { comparedValues.containsElement(withCodePointsOf: comparedText($0)) } ?? false
             return operation == .in ? found : !found
         case .stringContains, .stringStartsWith, .stringEndsWith:
             guard let contextValue else { return false }

@@ -12,7 +12,7 @@ enum UnleashStrategies {
             return true
         case "userWithId":
             guard let userID = context.userID else { return false }
-            return parameters.userIDs.containsCodePoints(of: userID)
+            return parameters.userIDs.containsElement(withCodePointsOf: userID)
         case "gradualRolloutUserId":
             return rollout(parameters.percentage, groupID: parameters.groupID ?? toggleName, id: context.userID)
         case "gradualRolloutSessionId":
@@ -33,7 +33,7 @@ enum UnleashStrategies {
             guard let address = context.remoteAddress else { return false }
             return list(strategy.parameters["IPs"]).contains { IPRange($0)?.contains(address) ?? $0.hasSameCodePoints(as: address) }
         case "applicationHostname":
-            return parameters.hostNames.containsCodePoints(of: hostname.lowercasedAsUnicode())
+            return parameters.hostNames.containsElement(withCodePointsOf: hostname.lowercasedAsUnicode())
         default:
             return false
         }
@@ -119,7 +119,7 @@ enum UnleashVariants {
         guard total > 0 else { return nil }
         if let overridden = variants.first(where: { variant in
             variant.overrides.contains { override in
-                context.field(override.contextName, now: now).map(override.values.containsCodePoints(of:)) ?? false
+                context.field(override.contextName, now: now).map(override.values.containsElement(withCodePointsOf:)) ?? false
             }
         }) {
             return (overridden, true)

@@ -103,7 +103,7 @@ public struct UnleashToggleSet: Sendable, Hashable {
             let result = decide(parent, context, now, random, depth: depth + 1).result
             if dependency.enabled {
                 guard result.enabled else { return false }
-                if !dependency.variants.isEmpty, !dependency.variants.containsCodePoints(of: result.variant) { return false }
+                if !dependency.variants.isEmpty, !dependency.variants.containsElement(withCodePointsOf: result.variant) { return false }
             } else if result.enabled {
                 return false
             }
