@@ -100,9 +100,10 @@ public struct FlagdFileDecoder {
         switch node["defaultVariant"].map(Self.value) {
         case .string(let name)?:
             defaultVariant = name
-            if !variants.isEmpty, !variants.contains(where: { $0.name == name }) {
+            if !variants.isEmpty, !variants.contains(where: { $0.name.hasSameCodePoints(as: name) }) {
                 report.error(node["defaultVariant"]!, path + [.key("defaultVariant")],
-                      "names no variant of this flag (variants: \(variants.map(\.name).joined(separator: ", ")))")
+                      "names no variant of this flag (variants: \(variants.map(\.name).joined(separator: ", ")))"
+                        + Self.twinNote(name, among: variants.map(\.name)))
             }
         case .null?: defaultVariant = nil
         case let other?: report.error(node["defaultVariant"]!, path + [.key("defaultVariant")], "must be a variant's name or null, not \(other)")
@@ -117,7 +118,8 @@ public struct FlagdFileDecoder {
                 // flagd loads the flag and answers it PARSE_ERROR; so does the exporter, with a warning here.
                 targetingError = "$ref to '\(missing.name)' names no entry of $evaluators"
                 report.warn(missing.node, path + [.key("targeting")],
-                            "\(targetingError!): the flag answers PARSE_ERROR (the caller's default), as flagd answers it")
+                            "\(targetingError!): the flag answers PARSE_ERROR (the caller's default), as flagd answers it"
+                              + Self.twinNote(missing.name, among: evaluators.keys))
             } else {
                 targeting = self.targeting(targetingNode, path + [.key("targeting")])
             }
@@ -149,13 +151,20 @@ public struct FlagdFileDecoder {
         }
     }
 
+    /// `; 'é' (U+00E9) and 'é' (U+0065 U+0301) are one name in two Unicode normalizations` when `name` misses only
+    /// by its spelling (flagd compares names by code point, and so does the exporter), else nothing.
+    static func twinNote(_ name: String, among names: some Sequence<String>) -> String {
+        guard let twin = names.first(where: { $0 == name && !$0.hasSameCodePoints(as: name) }) else { return "" }
+        return "; \(NormalizationTwins(first: twin, second: name))"
+    }
+
     /// The first `{"$ref": "name"}` in the rule, or in the evaluators it reaches, whose name `$evaluators` lacks.
     private func missingReference(_ node: YAMLNode, depth: Int = 0) -> (name: String, node: YAMLNode)? {
         guard depth <= Self.maximumReferenceDepth else { return nil }  // a cycle: resolveReferences reports it
         switch node.content {
         case .mapping(let pairs):
             if pairs.count == 1, pairs[0].key == "$ref", case .string(let name) = Self.value(pairs[0].value) {
-                guard let target = evaluators[name] else { return (name, pairs[0].value) }
+                guard let target = evaluators.value(forCodePoints: name) else { return (name, pairs[0].value) }
                 return missingReference(target, depth: depth + 1)
             }
             for pair in pairs { if let found = missingReference(pair.value, depth: depth) { return found } }
@@ -173,7 +182,7 @@ public struct FlagdFileDecoder {
         switch node.content {
         case .mapping(let pairs):
             if pairs.count == 1, pairs[0].key == "$ref" {
-                guard case .string(let name) = Self.value(pairs[0].value), let target = evaluators[name] else {
+                guard case .string(let name) = Self.value(pairs[0].value), let target = evaluators.value(forCodePoints: name) else {
                     report.error(pairs[0].value, path + [.key("$ref")],
                           "names no entry of $evaluators (\(evaluators.keys.sorted().joined(separator: ", ")))")
                     return nil

@@ -43,7 +43,14 @@ public struct UnleashFileDecoder {
                 decoder.report.error(node, path, "a toggle needs a `name`")
                 continue
             }
-            if !seen.insert(name).inserted { decoder.report.error(node["name"]!, path + [.key("name")], "the toggle '\(name)' is listed twice") }
+            let insertion = seen.insert(name)
+            if !insertion.inserted {
+                // Toggles are found by name in a `String`-keyed table, which cannot hold two spellings of one name.
+                let message = insertion.memberAfterInsert.hasSameCodePoints(as: name)
+                    ? "the toggle '\(name)' is listed twice"
+                    : "toggle names \(NormalizationTwins(first: insertion.memberAfterInsert, second: name)); rename one"
+                decoder.report.error(node["name"]!, path + [.key("name")], message)
+            }
             toggles.append(decoder.toggle(name, node, path))
         }
         if decoder.report.hasErrors { throw FlagConfigError(diagnostics: decoder.report.diagnostics) }

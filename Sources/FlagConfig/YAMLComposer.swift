@@ -1,4 +1,5 @@
 import CYaml
+import FlagEngine
 
 /// Builds a located ``YAMLNode`` tree straight from libyaml's parse events.
 ///
@@ -165,14 +166,21 @@ struct YAMLComposer {
         }
         // Small mappings (nearly all of them) are checked by a scan; large ones through a set.
         let pairs = stack[top].pairs
-        let duplicate: Bool
+        let held: String?
         if pairs.count < 16 {
-            duplicate = pairs.contains { $0.key == key }
+            held = pairs.first { $0.key == key }?.key
         } else {
             if stack[top].keys.isEmpty { stack[top].keys = Set(pairs.map(\.key)) }
-            duplicate = !stack[top].keys.insert(key).inserted
+            let insertion = stack[top].keys.insert(key)
+            held = insertion.inserted ? nil : insertion.memberAfterInsert
         }
-        if duplicate { throw fail("duplicate key '\(key)' in the same mapping", at: node.location) }
+        if let held {
+            // `String`'s `==` also equates canonically equivalent spellings, which every flag system keeps apart.
+            if !held.hasSameCodePoints(as: key) {
+                throw fail("keys \(NormalizationTwins(first: held, second: key)) in the same mapping; rename one", at: node.location)
+            }
+            throw fail("duplicate key '\(key)' in the same mapping", at: node.location)
+        }
         stack[top].pendingKey = (key, node.location)
     }
 

@@ -39,7 +39,7 @@ package struct YAMLNode: Sendable, Equatable {
     /// The value under `key` of a mapping.
     subscript(key: String) -> YAMLNode? {
         guard case .mapping(let pairs) = content else { return nil }
-        return pairs.last(where: { $0.key == key })?.value
+        return pairs.last(where: { $0.key.hasSameCodePoints(as: key) })?.value
     }
 
     /// A mapping's pairs, in order; `nil` for scalars and lists.

@@ -20,7 +20,7 @@ extension StringProtocol {
     /// Whether every code point is ASCII. Then `==` against an ASCII literal (a `switch` case) is byte equality, which
     /// it is not for other text: `"targeting\u{212A}ey" == "targetingKey"` holds in Swift (KELVIN SIGN is
     /// canonically `K`), so a name is matched against well-known ASCII names only when it is ASCII itself.
-    var isAllASCII: Bool { utf8.allSatisfy { $0 < 0x80 } }
+    public var isAllASCII: Bool { utf8.allSatisfy { $0 < 0x80 } }
 
     /// Whether the text begins with `prefix`'s code points (JavaScript's `startsWith`, Python's `startswith`).
     func hasCodePointPrefix(_ prefix: some StringProtocol) -> Bool {
@@ -89,10 +89,60 @@ extension Dictionary where Key == String {
     /// The value under exactly `key`'s code points. A Swift dictionary also finds a canonically equivalent spelling
     /// (`"e\u{301}"` for `"\u{e9}"`), which a Python dict, a JavaScript object or a Go map never does.
     @inline(__always)
-    func value(forCodePoints key: String) -> Value? {
+    public func value(forCodePoints key: String) -> Value? {
         guard let index = index(forKey: key) else { return nil }
         let entry = self[index]
         return entry.key.hasSameCodePoints(as: key) ? entry.value : nil
+    }
+}
+
+/// Two names a `String`-keyed dictionary cannot hold apart: canonically equivalent spellings (`"\u{e9}"` and
+/// `"e\u{301}"`) that Swift's `==` and hashing call one key, while flagd, Unleash and the seed read them as two.
+///
+/// Merging them would answer silently for the wrong one (the first spelling kept with the last value), so the
+/// decoders of contexts and configuration refuse the input with this error instead.
+public struct NormalizationTwins: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The spelling met first.
+    public var first: String
+    /// The other spelling.
+    public var second: String
+
+    public init(first: String, second: String) {
+        self.first = first
+        self.second = second
+    }
+
+    /// `'é' (U+00E9) and 'é' (U+0065 U+0301) are one name in two Unicode normalizations`.
+    public var description: String {
+        "'\(first)' (\(first.codePointNotation)) and '\(second)' (\(second.codePointNotation)) are one name in two Unicode normalizations"
+    }
+}
+
+extension String {
+    /// The code points as `U+0065 U+0301`, for messages about text that looks the same.
+    public var codePointNotation: String {
+        unicodeScalars.map { scalar in
+            let hex = String(scalar.value, radix: 16, uppercase: true)
+            return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        }.joined(separator: " ")
+    }
+}
+
+extension Dictionary where Key == String {
+    /// `self[key] = value` (a key held with the same code points takes the new value, as a repeated JSON member does in
+    /// Python, JavaScript and Go), except that a key `String` equality would merge with a differently spelt one already
+    /// held is refused.
+    /// One hash lookup for a new key; a repeated one costs a second, to compare the spellings. The dictionary is
+    /// unchanged when it throws.
+    public mutating func setValue(_ value: Value, forCodePoints key: String) throws(NormalizationTwins) {
+        // `updateValue` keeps the key already held, so a twin leaves its own spelling to compare with.
+        guard let previous = updateValue(value, forKey: key) else { return }
+        let index = index(forKey: key)!
+        let held = self[index].key
+        if !held.hasSameCodePoints(as: key) {
+            values[index] = previous
+            throw NormalizationTwins(first: held, second: key)
+        }
     }
 }
 
@@ -102,5 +152,32 @@ extension Sequence where Element == String {
     @inline(__always)
     func containsElement(withCodePointsOf text: String) -> Bool {
         contains { $0.hasSameCodePoints(as: text) }
+    }
+}
+
+extension AttributeValue {
+    /// Equality by code points all the way down: `==` equates canonically equivalent text (and so merges what a
+    /// client sent as two values). Attributes have a value's shape, so they compare as values.
+    public func isIdentical(to other: AttributeValue) -> Bool {
+        FlagValue(self).isIdentical(to: FlagValue(other))
+    }
+}
+
+extension FlagValue {
+    /// Equality by code points all the way down (`==` equates canonically equivalent text).
+    public func isIdentical(to other: FlagValue) -> Bool {
+        switch (self, other) {
+        case (.string(let text), .string(let otherText)):
+            text.hasSameCodePoints(as: otherText)
+        case (.list(let items), .list(let otherItems)):
+            items.count == otherItems.count && zip(items, otherItems).allSatisfy { $0.isIdentical(to: $1) }
+        case (.object(let members), .object(let otherMembers)):
+            members.count == otherMembers.count
+                && members.allSatisfy { name, value in
+                    otherMembers.value(forCodePoints: name).map { value.isIdentical(to: $0) } ?? false
+                }
+        default:
+            self == other
+        }
     }
 }

@@ -36,6 +36,10 @@ extension EvaluationContext {
     ///
     /// Two spellings of one field with different values are refused: the context would be ambiguous.
     public mutating func set(_ key: String, to value: FlagValue) throws(InvalidContextError) {
+        // The well-known names are ASCII. A `switch` on a `String` would also take a canonically equivalent spelling
+        // (`targeting\u{212A}ey`, with a KELVIN SIGN, is `targetingKey` to Swift), which flagd, Unleash and the seed read
+        // as an attribute of its own.
+        guard key.isAllASCII else { return try setAttribute(key, value) }
         switch key {
         case "user_id", "targetingKey", "userId": try setField(&userID, key, value, spellings: "targetingKey/user_id/userId")
         case "user_type", "userType": try setField(&userType, key, value, spellings: "user_type/userType")
@@ -58,11 +62,27 @@ extension EvaluationContext {
                 if value == .null { return }
                 throw InvalidContextError(message: "'custom_attributes' must be an object")
             }
-            for (name, attribute) in attributes {
-                customAttributes[name] = try Self.attribute(name, attribute, depth: 0)
-            }
+            for (name, attribute) in attributes { try setAttribute(name, attribute) }
         default:
-            customAttributes[key] = try Self.attribute(key, value, depth: 0)
+            try setAttribute(key, value)
+        }
+    }
+
+    /// Sets custom attribute `name`, which a context may give twice: as a member and inside `custom_attributes`.
+    /// Different values, or two names that differ only in Unicode normalization, are refused like two spellings of
+    /// one field: the attribute a rule reads would otherwise depend on the order the members happen to be visited in.
+    private mutating func setAttribute(_ name: String, _ value: FlagValue) throws(InvalidContextError) {
+        let attribute = try Self.attribute(name, value, depth: 0)
+        if let held = customAttributes.value(forCodePoints: name) {
+            guard held.isIdentical(to: attribute) else {
+                throw InvalidContextError(message: "the attribute '\(name)' is given twice with different values")
+            }
+            return
+        }
+        do {
+            try customAttributes.setValue(attribute, forCodePoints: name)
+        } catch {
+            throw InvalidContextError(message: "attribute names \(error)")
         }
     }
 
@@ -75,7 +95,7 @@ extension EvaluationContext {
         case .string(let string): text = string
         default: throw InvalidContextError(message: "'\(key)' must be a string, not \(value.typeName)")
         }
-        if let existing = field, let text, existing != text {
+        if let existing = field, let text, !existing.hasSameCodePoints(as: text) {
             // Named without the member order (a JSON object has none), so the message is the same for every order.
             throw InvalidContextError(message: "the spellings \(spellings) of one field have different values")
         }

@@ -6,12 +6,18 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     public var offset: Int
 
     public var description: String { "\(message) at byte \(offset)" }
+
+    public init(message: String, offset: Int) {
+        self.message = message
+        self.offset = offset
+    }
 }
 
 /// A strict RFC 8259 parser into ``FlagValue`` with limits on depth, string length and members, for untrusted input.
 ///
 /// Integers that fit in `Int` become `.int`; every other number becomes `.double`. Duplicate object keys keep the
-/// last value, as most JSON parsers do.
+/// last value, as most JSON parsers do. Two keys that differ only in Unicode normalization (`"\u00e9"` and
+/// `"e\u0301"`) are refused: every other reader keeps them apart, and a `String`-keyed object cannot.
 public struct JSONParser {
     public var maximumDepth = 32
     public var maximumStringBytes = 65_536
@@ -88,12 +94,18 @@ public struct JSONParser {
                 guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
                     throw fail("expected a string key")
                 }
+                let keyOffset = position
                 let key = try string()
                 skipWhitespace()
                 guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 position += 1
                 skipWhitespace()
-                members[key] = try value(depth: depth)
+                let member = try value(depth: depth)
+                do {
+                    try members.setValue(member, forCodePoints: key)
+                } catch {
+                    throw JSONParseError(message: "object keys \(error); no other JSON reader merges them", offset: keyOffset)
+                }
                 if members.count > limits.maximumMembers { throw fail("more than \(limits.maximumMembers) members") }
                 skipWhitespace()
                 guard position < bytes.count else { throw fail("unexpected end of input") }

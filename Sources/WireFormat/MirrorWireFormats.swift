@@ -16,11 +16,11 @@ public enum OFREPRequestBody {
         do {
             parsed = try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in try JSONParser().parse(buffer) }
         } catch {
-            return .failure(.malformed("body is not JSON: \(error)"))
+            return .failure(.malformed("body cannot be read as JSON: \(error)"))
         }
         guard case .object(let members) = parsed else { return .failure(.malformed("body must be a JSON object")) }
         do {
-            guard let context = members["context"], context != .null else {
+            guard let context = members.value(forCodePoints: "context"), context != .null else {
                 return .failure(.invalidContext("the request has no 'context'; send {\"context\": {...}}"))
             }
             return .success(try EvaluationContext(json: context))

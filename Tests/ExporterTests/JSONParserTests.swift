@@ -50,4 +50,35 @@ struct JSONParserTests {
         }
         #expect(throws: InvalidContextError.self) { try EvaluationContext(json: JSONParser().parse(#"{"user_id":5}"#)) }
     }
+
+    @Test("object keys are told apart by code point: a repeated key keeps its last value, one name in two Unicode normalizations is refused at its byte")
+    func keysByCodePoint() throws {
+        #expect(try JSONParser().parse(#"{"a":1,"a":2}"#) == .object(["a": .int(2)]))
+        #expect(throws: JSONParseError(
+            message: "object keys 'é' (U+00E9) and 'e\u{301}' (U+0065 U+0301) are one name in two Unicode normalizations; no other JSON reader merges them",
+            offset: 12)) {
+            try JSONParser().parse(#"{"\u00e9":1,"e\u0301":2}"#)
+        }
+    }
+
+    @Test("contexts read names and values by code point, as flagd, Unleash and the seed do", arguments: [
+        // A KELVIN SIGN is canonically `K`: to Swift's `==` this is targetingKey, to every flag system an attribute.
+        (#"{"targeting\u212Aey":"u1"}"#, nil as String?),
+        (#"{"user_id":"caf\u00e9","targetingKey":"cafe\u0301"}"#, "the spellings targetingKey/user_id/userId of one field have different values"),
+        (#"{"plan":"pro","custom_attributes":{"plan":"free"}}"#, "the attribute 'plan' is given twice with different values"),
+        (#"{"plan":"caf\u00e9","custom_attributes":{"plan":"cafe\u0301"}}"#, "the attribute 'plan' is given twice with different values"),
+        (#"{"plan":"pro","custom_attributes":{"plan":"pro"}}"#, nil),
+        (#"{"\u00e9":1,"custom_attributes":{"e\u0301":2}}"#,
+         "attribute names 'é' (U+00E9) and 'e\u{301}' (U+0065 U+0301) are one name in two Unicode normalizations"),
+    ])
+    func contextsByCodePoint(json: String, refusal: String?) throws {
+        let parsed = try JSONParser().parse(json)
+        guard let refusal else {
+            let context = try EvaluationContext(json: parsed)
+            #expect(context.userID == nil)
+            #expect(!context.customAttributes.isEmpty)
+            return
+        }
+        #expect(throws: InvalidContextError(message: refusal)) { try EvaluationContext(json: parsed) }
+    }
 }

@@ -56,6 +56,12 @@ struct FlagdDecoderTests {
         (#"{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "targeting": {"frac": []}}}}"#,
          "f.json:1:105: flags.f.targeting.frac: unknown operator 'frac'"),
         (#"{"flags": []}"#, "f.json:1:11: flags: must be an object of flags by key, not a list"),
+        // Names are compared by code point, as flagd compares them; a miss by spelling alone says so.
+        (#"{"flags": {"f": {"state": "ENABLED", "variants": {"\u00e9": 1}, "defaultVariant": "e\u0301"}}}"#,
+         "f.json:1:83: flags.f.defaultVariant: names no variant of this flag (variants: \u{e9}); "
+            + "'\u{e9}' (U+00E9) and 'e\u{301}' (U+0065 U+0301) are one name in two Unicode normalizations"),
+        (#"{"flags": {"\u00e9": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a"}, "e\u0301": {}}}"#,
+         "f.json:1:89: keys '\u{e9}' (U+00E9) and 'e\u{301}' (U+0065 U+0301) are one name in two Unicode normalizations in the same mapping; rename one"),
         (#"{"flag": {}}"#, "f.json:1:1: missing `flags`"),
     ])
     func errors(text: String, message: String) {
@@ -118,5 +124,15 @@ struct FlagdDecoderTests {
         let typed = set.value("f", default: 7, in: EvaluationContext())
         #expect(typed.value == 7 && typed.error == .parseError)
         #expect(set.evaluate("g", in: EvaluationContext()).value == .int(2))
+    }
+
+    @Test("a $ref differing from an evaluator's name only in Unicode normalization names no evaluator, as in flagd")
+    func referenceSpeltDifferently() throws {
+        let text = #"{"$evaluators": {"\u00e9": {"==": [1, 1]}}, "flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a", "targeting": {"if": [{"$ref": "e\u0301"}, "a"]}}}}"#
+        let (flagd, warnings) = try FlagdFileDecoder.decode(text, file: "f.json")
+        #expect(warnings.map(\.description).contains { $0.hasPrefix(
+            "f.json:1:156: warning: flags.f.targeting: $ref to 'e\u{301}' names no entry of $evaluators: the flag answers PARSE_ERROR "
+                + "(the caller's default), as flagd answers it; '\u{e9}' (U+00E9) and 'e\u{301}' (U+0065 U+0301) are one name in two Unicode normalizations") })
+        #expect(flagd.resolve("f", context: EvaluationContext(), now: 0) == FlagdResolution(reason: .error, errorCode: .parseError))
     }
 }

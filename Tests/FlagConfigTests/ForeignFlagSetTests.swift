@@ -191,6 +191,56 @@ struct ForeignFlagSetTests {
         #expect(abs(Double(hits) / Double(reached) - 0.30) < 0.03)
     }
 
+    /// Strategy variants (Unleash 5) are listed per strategy, so two lists may each give one name its own payload, and
+    /// nothing stops a variant being called `enabled` or `disabled`.
+    static let sharedNamesPayload = """
+        {"version": 2, "features": [{"name": "T", "enabled": true, "strategies": [
+          {"name": "flexibleRollout", "parameters": {"rollout": "100", "stickiness": "userId", "groupId": "T"},
+           "constraints": [{"contextName": "plan", "operator": "IN", "values": ["pro"]}],
+           "variants": [{"name": "blue", "weight": 1000, "stickiness": "userId", "payload": {"type": "string", "value": "pro-blue"}}]},
+          {"name": "flexibleRollout", "parameters": {"rollout": "100", "stickiness": "userId", "groupId": "T"},
+           "constraints": [{"contextName": "plan", "operator": "IN", "values": ["team"]}],
+           "variants": [{"name": "enabled", "weight": 1000, "stickiness": "userId", "payload": {"type": "string", "value": "team"}}]},
+          {"name": "flexibleRollout", "parameters": {"rollout": "100", "stickiness": "userId", "groupId": "T"},
+           "constraints": [{"contextName": "plan", "operator": "IN", "values": ["trial"]}],
+           "variants": [{"name": "disabled", "weight": 1000, "stickiness": "userId"}]},
+          {"name": "flexibleRollout", "parameters": {"rollout": "100", "stickiness": "userId", "groupId": "T"},
+           "variants": [{"name": "blue", "weight": 1000, "stickiness": "userId", "payload": {"type": "string", "value": "free-blue"}}]}]}]}
+        """
+
+    @Test("Unleash: the variant served is the one drawn, not the first of its name", arguments: [
+        ("pro", "blue", FlagValue.string("pro-blue")),
+        ("free", "blue", .string("free-blue")),
+        ("team", "enabled", .string("team")),
+        ("trial", "disabled", .bool(true)),
+    ])
+    func variantsSharingAName(plan: String, variant: String, value: FlagValue) throws {
+        let toggles = try UnleashFileDecoder.decode(Self.sharedNamesPayload, file: "u.json").toggleSet
+        let set = FlagSet(unleash: toggles, info: FlagSetInfo())
+        let context = EvaluationContext(userID: "u1", customAttributes: ["plan": .string(plan)])
+        let expected = toggles.evaluate("T", context: UnleashContext(context), now: 0)
+        #expect(expected.variant == variant && expected.variantEnabled)
+        let result = set.evaluate("T", in: context)
+        #expect(result.variant == variant)
+        #expect(result.value == value)
+    }
+
+    @Test("Unleash toggle names: a repeated name, and one name in two Unicode normalizations, each at its place", arguments: [
+        (#"{"features": [{"name": "a", "enabled": true}, {"name": "a", "enabled": true}]}"#,
+         "u.json:1:56: features[1].name: the toggle 'a' is listed twice"),
+        (#"{"features": [{"name": "caf\u00e9", "enabled": true}, {"name": "cafe\u0301", "enabled": true}]}"#,
+         "u.json:1:64: features[1].name: toggle names 'caf\u{e9}' (U+0063 U+0061 U+0066 U+00E9) and 'cafe\u{301}' "
+            + "(U+0063 U+0061 U+0066 U+0065 U+0301) are one name in two Unicode normalizations; rename one"),
+    ])
+    func unleashToggleNames(text: String, message: String) {
+        do {
+            _ = try UnleashFileDecoder.decode(text, file: "u.json")
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.diagnostics.filter { $0.severity == .error }.map { "\($0.location): \($0.path): \($0.message)" } == [message])
+        }
+    }
+
     @Test("the loader detects and loads both formats; an overlay beside one is refused; strict refuses warnings")
     func loading() throws {
         let flagd = try FlagConfigLoader.load(base: ConfigText(name: "f.json", text: Self.flagdFile), environment: "production")

@@ -121,7 +121,7 @@ struct FlagSetCompiler: Sendable {
         }
         // Flags have a handful of variants: a scan finds the first of a name faster than hashing into a dictionary.
         func index(of name: String) -> Int32? {
-            flag.variants.firstIndex { $0.name == name }.map(Int32.init)
+            flag.variants.firstIndex { $0.name.hasSameCodePoints(as: name) }.map(Int32.init)
         }
         func lookUp(_ name: String, _ path: [ConfigPathComponent], in compiler: inout FlagSetCompiler) -> Int32 {
             if let index = index(of: name) { return index }
@@ -165,14 +165,14 @@ struct FlagSetCompiler: Sendable {
         let prerequisitesStart = prerequisites.count
         var seen: Set<Int32> = []
         for (index, dependency) in flag.dependencies.enumerated() {
-            guard let target = indexByKey[dependency] else {
+            guard let target = indexByKey.value(forCodePoints: dependency) else {
                 report(flag, [.key("dependencies"), .index(index)], "depends on unknown flag '\(dependency)'")
                 continue
             }
             if seen.insert(Int32(target)).inserted { prerequisites.append(Int32(target)) }
         }
         if let parent = flag.parentFlag {
-            if let target = indexByKey[parent] {
+            if let target = indexByKey.value(forCodePoints: parent) {
                 if seen.insert(Int32(target)).inserted { prerequisites.append(Int32(target)) }
             } else {
                 report(flag, [.key("metadata"), .key("parent_flag")], "parent flag '\(parent)' is not defined")

@@ -61,7 +61,7 @@ extension FlagSet {
             let prefixStart = Int32(keyBytes.count)
             keyBytes += Array(definition.key.utf8)
             keyBytes.append(UInt8(ascii: ":"))
-            func index(_ name: String) -> Int32 { Int32(definition.variants.firstIndex { $0.name == name } ?? 0) }
+            func index(_ name: String) -> Int32 { Int32(definition.variants.firstIndex { $0.name.hasSameCodePoints(as: name) } ?? 0) }
             var kind = RolloutKind.none
             var fraction = 0.0
             if definition.state == .rollout {

@@ -19,14 +19,14 @@ extension FlagSet {
             var indexes: [String: Int32] = [:]
             for (index, variant) in variants.enumerated() where indexes[variant.name] == nil { indexes[variant.name] = Int32(index) }
             var codeDefaultIndex: Int32 = -1
-            if !source.isEnabled || source.targetingError != nil || source.defaultVariant.flatMap({ indexes[$0] }) == nil {
+            if !source.isEnabled || source.targetingError != nil || source.defaultVariant.flatMap({ indexes.value(forCodePoints: $0) }) == nil {
                 var name = Self.codeDefaultVariant
                 while indexes[name] != nil { name += "_" }
                 codeDefaultIndex = Int32(variants.count)
                 variants.append(Variant(name: name, value: .null))
             }
-            let defaultIndex = source.defaultVariant.flatMap { indexes[$0] } ?? codeDefaultIndex
-            let plan = FlagdPlan(source.targeting) { indexes[$0] }
+            let defaultIndex = source.defaultVariant.flatMap { indexes.value(forCodePoints: $0) } ?? codeDefaultIndex
+            let plan = FlagdPlan(source.targeting) { indexes.value(forCodePoints: $0) }
             var state = FlagState.enabled
             var rollout: Rollout?
             if !source.isEnabled {

@@ -225,7 +225,7 @@ struct FlagdFractional: Sendable {
             cumulative.append(total)
             variantIndices.append(name.flatMap(variantIndex) ?? -1)
             if let name {
-                if let existing = weights.firstIndex(where: { $0.name == name }) {
+                if let existing = weights.firstIndex(where: { $0.name.hasSameCodePoints(as: name) }) {
                     weights[existing].weight += weight
                 } else {
                     weights.append((name, weight))

@@ -37,9 +37,9 @@ public struct FlagMetadata: Sendable, Hashable, RandomAccessCollection, Expressi
 
     /// The value under `key`; setting `nil` removes the entry, setting a value replaces it in place or appends it.
     public subscript(key: String) -> FlagValue? {
-        get { entries.first(where: { $0.key == key })?.value }
+        get { entries.first(where: { $0.key.hasSameCodePoints(as: key) })?.value }
         set {
-            let existing = entries.firstIndex(where: { $0.key == key })
+            let existing = entries.firstIndex(where: { $0.key.hasSameCodePoints(as: key) })
             switch (existing, newValue) {
             case (let index?, let value?): entries[index].value = value
             case (let index?, nil): entries.remove(at: index)

@@ -13,7 +13,9 @@ final class UnleashEngine: Sendable {
         var rolloutStrategy: Int?
         /// A drawn variant is the toggle's split (one list of variants, no percentage strategy).
         var variantsAreSplit: Bool
-        var variantIndexes: [String: Int32]
+        /// The entry of each of the toggle's own variants, then of each strategy's (``UnleashVariantSlot``).
+        var toggleVariantIndexes: [Int32]
+        var strategyVariantIndexes: [[Int32]]
         /// Index of the strategy that is an unconstrained `default`, if any.
         var staticStrategies: Set<Int>
     }
@@ -71,8 +73,9 @@ final class UnleashEngine: Sendable {
         }
         if let on = decision.rolloutOn { outcome.rolloutOutcome = on ? .hit : .miss }
         guard decision.result.enabled else { return outcome }
-        outcome.variantIndex = decision.result.variantEnabled
-            ? Int(compiled.variantIndexes[decision.result.variant] ?? Int32(Self.enabledIndex)) : Self.enabledIndex
+        outcome.variantIndex = decision.variantSlot.map { slot in
+            Int(slot.strategy.map { compiled.strategyVariantIndexes[$0][slot.position] } ?? compiled.toggleVariantIndexes[slot.position])
+        } ?? Self.enabledIndex
         if let strategy = decision.strategyIndex, strategy == compiled.rolloutStrategy {
             outcome.reason = .rolloutMatch
         } else if compiled.variantsAreSplit && decision.variantDrawn {
@@ -105,12 +108,19 @@ extension FlagSet {
         for name in unleash.names {
             guard let toggle = unleash.toggles[name] else { continue }
             var variants = [Variant(name: "disabled", value: .bool(false)), Variant(name: "enabled", value: .bool(true))]
-            var indexes: [String: Int32] = ["disabled": 0, "enabled": 1]
-            let lists = ([toggle.variants] + toggle.strategies.map(\.variants)).filter { !$0.isEmpty }
-            for variant in lists.joined() where indexes[variant.name] == nil {
-                indexes[variant.name] = Int32(variants.count)
-                variants.append(Variant(name: variant.name, value: variant.servedValue ?? .bool(true)))
+            // One entry per name and served value: Unleash lists a toggle's variants and each strategy's apart, and two
+            // lists may give one name different payloads (or a variant may be called `enabled` or `disabled`).
+            func entry(_ variant: UnleashVariant) -> Int32 {
+                let value = variant.servedValue ?? .bool(true)
+                if let found = variants.firstIndex(where: { $0.name.hasSameCodePoints(as: variant.name) && $0.value.isIdentical(to: value) }) {
+                    return Int32(found)
+                }
+                variants.append(Variant(name: variant.name, value: value))
+                return Int32(variants.count - 1)
             }
+            let toggleVariantIndexes = toggle.variants.map(entry)
+            let strategyVariantIndexes = toggle.strategies.map { $0.variants.map(entry) }
+            let lists = ([toggle.variants] + toggle.strategies.map(\.variants)).filter { !$0.isEmpty }
             let percentageStrategies = toggle.strategies.indices.filter { Self.unleashPercentageStrategies.contains(toggle.strategies[$0].name) }
             let rolloutStrategy = percentageStrategies.count == 1 ? percentageStrategies[0] : nil
             let splitWeights = lists.count == 1 && rolloutStrategy == nil
@@ -137,7 +147,8 @@ extension FlagSet {
             toggles.append(
                 UnleashEngine.Toggle(
                     name: name, rolloutStrategy: rolloutStrategy, variantsAreSplit: !splitWeights.isEmpty,
-                    variantIndexes: indexes, staticStrategies: staticStrategies))
+                    toggleVariantIndexes: toggleVariantIndexes, strategyVariantIndexes: strategyVariantIndexes,
+                    staticStrategies: staticStrategies))
         }
         self.init(foreign: .unleash(UnleashEngine(set: unleash, toggles: toggles)), definitions: definitions, info: info)
     }

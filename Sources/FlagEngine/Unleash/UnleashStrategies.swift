@@ -114,10 +114,10 @@ struct IPRange: Sendable, Hashable {
 enum UnleashVariants {
     /// The variant for `context`, and whether an override chose it.
     static func select(_ variants: [UnleashVariant], groupID: String, context: UnleashContext, now: Double,
-                       random: () -> UInt32) -> (variant: UnleashVariant, overridden: Bool)? {
+                       random: () -> UInt32) -> (position: Int, overridden: Bool)? {
         let total = variants.reduce(0) { $0 + max(0, $1.weight) }
         guard total > 0 else { return nil }
-        if let overridden = variants.first(where: { variant in
+        if let overridden = variants.firstIndex(where: { variant in
             variant.overrides.contains { override in
                 context.field(override.contextName, now: now).map(override.values.containsElement(withCodePointsOf:)) ?? false
             }
@@ -133,9 +133,9 @@ enum UnleashVariants {
         }
         let target = Murmur3.unleashBucket(groupID: groupID, id: seed, modulus: UInt32(total), seed: Murmur3.unleashVariantSeed)
         var running: UInt32 = 0
-        for variant in variants where variant.weight > 0 {
+        for (position, variant) in variants.enumerated() where variant.weight > 0 {
             running += UInt32(variant.weight)
-            if running >= target { return (variant, false) }
+            if running >= target { return (position, false) }
         }
         return nil
     }

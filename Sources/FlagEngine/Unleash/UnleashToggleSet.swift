@@ -51,6 +51,9 @@ public struct UnleashToggleSet: Sendable, Hashable {
         var rolloutOn: Bool?
         /// The variant was drawn by weight, not chosen by an override.
         var variantDrawn = false
+        /// Where the served variant is listed: two lists may each hold a variant of the same name with its own
+        /// payload, so the name alone does not say which value was served.
+        var variantSlot: UnleashVariantSlot?
     }
 
     /// The toggle's decision; `rolloutStrategy` names the strategy whose reaching is reported in ``Decision/rolloutOn``.
@@ -80,17 +83,23 @@ public struct UnleashToggleSet: Sendable, Hashable {
             }
         }
         // The enabling strategy's variants win; otherwise the toggle's.
-        var selected: (variant: UnleashVariant, overridden: Bool)?
-        if let strategy = winning, !strategy.variants.isEmpty {
-            selected = UnleashVariants.select(strategy.variants, groupID: strategy.compiled.groupID ?? toggle.name,
+        var selected: (slot: UnleashVariantSlot, overridden: Bool)?
+        if let strategy = winning, let strategyIndex = decision.strategyIndex, !strategy.variants.isEmpty,
+            let pick = UnleashVariants.select(strategy.variants, groupID: strategy.compiled.groupID ?? toggle.name,
                                               context: context, now: now, random: random)
+        {
+            selected = (UnleashVariantSlot(strategy: strategyIndex, position: pick.position), pick.overridden)
         }
-        if selected == nil {
-            selected = UnleashVariants.select(toggle.variants, groupID: toggle.name, context: context, now: now, random: random)
+        if selected == nil,
+            let pick = UnleashVariants.select(toggle.variants, groupID: toggle.name, context: context, now: now, random: random)
+        {
+            selected = (UnleashVariantSlot(strategy: nil, position: pick.position), pick.overridden)
         }
-        if let (variant, overridden) = selected {
+        if let (slot, overridden) = selected {
+            let variant = toggle.variant(at: slot)
             decision.result = UnleashResult(enabled: true, variant: variant.name, variantEnabled: true, payload: variant.payload)
             decision.variantDrawn = !overridden
+            decision.variantSlot = slot
         }
         return decision
     }
@@ -117,5 +126,17 @@ public struct UnleashToggleSet: Sendable, Hashable {
             guard let constraints = segments[id], constraints.allSatisfy({ $0.holds(for: context, now: now) }) else { return false }
         }
         return strategy.constraints.allSatisfy { $0.holds(for: context, now: now) }
+    }
+}
+
+/// Where a variant is listed in its toggle: in strategy `strategy`'s variants, or (`nil`) in the toggle's own.
+struct UnleashVariantSlot: Hashable {
+    var strategy: Int?
+    var position: Int
+}
+
+extension UnleashToggle {
+    func variant(at slot: UnleashVariantSlot) -> UnleashVariant {
+        slot.strategy.map { strategies[$0].variants[slot.position] } ?? variants[slot.position]
     }
 }
