@@ -161,6 +161,7 @@ struct ForeignFlagSetTests {
                 let outcome = set.evaluate(flagAt: set.index(of: name)!, in: context)
                 let variant = set.variantName(flagAt: outcome.flagIndex, variant: outcome.variantIndex)
                 #expect(variant == (expected.variantEnabled ? expected.variant : expected.enabled ? "enabled" : "disabled"), "\(name)")
+                #expect(set.result(for: outcome).value == expected.servedValue, "\(name)")
                 if name == "plain", number % 23 != 0, number % 29 != 0 {
                     // Decided by the records: the reasons the general path gives, from the same decision.
                     let admin = number % 9 == 0 || number % 31 == 0
@@ -219,7 +220,7 @@ struct ForeignFlagSetTests {
         let set = FlagSet(unleash: toggles, info: FlagSetInfo())
         let context = EvaluationContext(userID: "u1", customAttributes: ["plan": .string(plan)])
         let expected = toggles.evaluate("T", context: UnleashContext(context), now: 0)
-        #expect(expected.variant == variant && expected.variantEnabled)
+        #expect(expected.variant == variant && expected.variantEnabled && expected.servedValue == value)
         let result = set.evaluate("T", in: context)
         #expect(result.variant == variant)
         #expect(result.value == value)

@@ -5,14 +5,19 @@ public struct UnleashResult: Sendable, Hashable {
     public var variant: String
     public var variantEnabled: Bool
     public var payload: FlagValue?
+    /// What OFREP and the metrics serve: the variant's ``UnleashVariant/servedValue`` (`true` without a payload), or
+    /// whether the toggle is on when no variant was drawn.
+    public var servedValue: FlagValue
     /// The toggle does not exist.
     public var notFound: Bool
 
-    public init(enabled: Bool, variant: String = "disabled", variantEnabled: Bool = false, payload: FlagValue? = nil, notFound: Bool = false) {
+    public init(enabled: Bool, variant: String = "disabled", variantEnabled: Bool = false, payload: FlagValue? = nil,
+                servedValue: FlagValue? = nil, notFound: Bool = false) {
         self.enabled = enabled
         self.variant = variant
         self.variantEnabled = variantEnabled
         self.payload = payload
+        self.servedValue = servedValue ?? .bool(enabled)
         self.notFound = notFound
     }
 }
@@ -97,7 +102,8 @@ public struct UnleashToggleSet: Sendable, Hashable {
         }
         if let (slot, overridden) = selected {
             let variant = toggle.variant(at: slot)
-            decision.result = UnleashResult(enabled: true, variant: variant.name, variantEnabled: true, payload: variant.payload)
+            decision.result = UnleashResult(enabled: true, variant: variant.name, variantEnabled: true, payload: variant.payload,
+                                            servedValue: variant.servedValue)
             decision.variantDrawn = !overridden
             decision.variantSlot = slot
         }
