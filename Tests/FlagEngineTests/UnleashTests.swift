@@ -174,8 +174,9 @@ struct UnleashTests {
         let context = EvaluationContext(userID: "u", environment: "staging", customAttributes: [
             "sessionId": .string("s"), "remoteAddress": .string("10.0.0.1"), "appName": .string("shop"),
             "currentTime": .string("2026-01-01T00:00:00Z"), "plan": .string("pro"), "seats": .int(3),
-            "properties": .object(["tier": .string("gold")]),
+            "properties": .object(["tier": .string("gold"), "plan": .string("free")]),
         ])
+        // The context's own member wins over `properties`, every time (the attributes' order is arbitrary).
         #expect(UnleashContext(context) == UnleashContext(
             userID: "u", sessionID: "s", remoteAddress: "10.0.0.1", environment: "staging", appName: "shop",
             currentTime: Self.now, properties: ["plan": "pro", "seats": "3", "tier": "gold"]))

@@ -193,20 +193,27 @@ public struct UnleashContext: Sendable, Hashable {
     /// attributes fill their fields; every other attribute is a property (as text).
     public init(_ context: EvaluationContext) {
         self.init(userID: context.userID, environment: context.environment, currentTime: context.timestamp)
+        var members: [(name: String, text: String)] = []
         for (name, attribute) in context.customAttributes {
-            if name == "properties", case .object(let members) = attribute {
-                for (key, value) in members { properties[key] = FlagValue(value).unleashText }
+            if name.isAllASCII, name == "properties", case .object(let nested) = attribute {
+                for (key, value) in nested {
+                    if let text = FlagValue(value).unleashText { properties[key] = text }
+                }
                 continue
             }
             guard let text = FlagValue(attribute).unleashText else { continue }
-            switch name {
+            switch name.isAllASCII ? name : "" {
             case "sessionId": sessionID = text
             case "remoteAddress": remoteAddress = text
             case "appName": appName = text
             case "currentTime": currentTime = RFC3339Time.parse(text) ?? Double(text)
-            default: properties[name] = text
+            default: members.append((name, text))
             }
         }
+        // A member of the context itself wins over the same name in `properties`, as the SDKs resolve a context
+        // field (the dictionary's order is arbitrary, so the rule has to be explicit to be the same every time). A
+        // name spelt in another normalization than a property's keeps the property's value.
+        for (name, text) in members { try? properties.setValue(text, forCodePoints: name) }
         if let type = context.userType { properties["user_type"] = properties["user_type"] ?? type }
     }
 
