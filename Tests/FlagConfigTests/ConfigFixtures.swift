@@ -33,13 +33,35 @@ enum ConfigFixtures {
         }
     }
 
-    /// A fresh temporary directory.
-    static func temporaryDirectory() -> String {
+    /// Runs `body` with a fresh temporary directory, removed with everything in it afterwards.
+    static func withTemporaryDirectory<Result>(_ body: (String) throws -> Result) throws -> Result {
         // mkdtemp's template: the six X are replaced by a unique name.
-        let base = TemporaryFolder.path
-        var template = Array((base + "/ffe-test-XXXXXX").utf8CString)
-        let path = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        return String(cString: path!)
+        var template = Array((TemporaryFolder.path + "/ffe-test-XXXXXX").utf8CString)
+        guard let created = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw FixtureError(message: "mkdtemp failed in \(TemporaryFolder.path)")
+        }
+        let path = String(cString: created)
+        defer { removeTree(path) }
+        return try body(path)
+    }
+
+    /// Removes `path` and everything under it, depth first, without following links.
+    private static func removeTree(_ path: String) {
+        if let directory = opendir(path) {
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+                if name == "." || name == ".." { continue }
+                let child = path + "/" + name
+                if entry.pointee.d_type == UInt8(DT_DIR) { removeTree(child) } else { unlink(child) }
+            }
+            closedir(directory)
+        }
+        rmdir(path)
+    }
+
+    struct FixtureError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
     }
 
     static func write(_ text: String, to path: String) {

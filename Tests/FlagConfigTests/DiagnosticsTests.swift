@@ -191,15 +191,16 @@ struct DiagnosticsTests {
 
     @Test("an overlay file beside the base merges deeply, and its errors point into the overlay")
     func overlayFile() throws {
-        let directory = ConfigFixtures.temporaryDirectory()
-        ConfigFixtures.write(Self.valid, to: directory + "/flags.yaml")
-        ConfigFixtures.write("global_rollout_percentage: 60\nflags:\n  a:\n    targeting_rules: []\n", to: directory + "/flags_prod.yaml")
-        let loaded = try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: "prod")
-        #expect(loaded.flagSet.effectivePercentage(ofFlagAt: 0, at: 0) == 60)
-        #expect(loaded.flagSet.definitions[0].variants.count == 2)
-        ConfigFixtures.write("flags:\n  a:\n    rollout:\n      percentage: 101\n", to: directory + "/flags_prod.yaml")
-        #expect { try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: "prod") } throws: { error in
-            (error as? FlagConfigError)?.errors.first?.description.hasPrefix(directory + "/flags_prod.yaml:4:19:") == true
+        try ConfigFixtures.withTemporaryDirectory { (directory: String) throws in
+            ConfigFixtures.write(Self.valid, to: directory + "/flags.yaml")
+            ConfigFixtures.write("global_rollout_percentage: 60\nflags:\n  a:\n    targeting_rules: []\n", to: directory + "/flags_prod.yaml")
+            let loaded = try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: "prod")
+            #expect(loaded.flagSet.effectivePercentage(ofFlagAt: 0, at: 0) == 60)
+            #expect(loaded.flagSet.definitions[0].variants.count == 2)
+            ConfigFixtures.write("flags:\n  a:\n    rollout:\n      percentage: 101\n", to: directory + "/flags_prod.yaml")
+            #expect { try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: "prod") } throws: { error in
+                (error as? FlagConfigError)?.errors.first?.description.hasPrefix(directory + "/flags_prod.yaml:4:19:") == true
+            }
         }
     }
 

@@ -22,59 +22,62 @@ struct LayerTests {
 
     @Test("a bad value in the base is an error even where the overlay replaces it, at the base's own line and column")
     func baseBehindOverlay() throws {
-        let directory = ConfigFixtures.temporaryDirectory()
-        ConfigFixtures.write(Self.base, to: directory + "/flags.yaml")
-        ConfigFixtures.write("flags:\n  a:\n    rollout: {percentage: 50}\n", to: directory + "/flags_production.yaml")
-        for environment in ["production", "development"] {
-            #expect {
-                try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: environment)
-            } throws: { error in
-                (error as? FlagConfigError)?.errors.map(\.description.firstLine) == [
-                    directory + "/flags.yaml:4:49: flags.a.rollout.percentage: 140 is not in 0...100"
-                ]
+        try ConfigFixtures.withTemporaryDirectory { (directory: String) throws in
+            ConfigFixtures.write(Self.base, to: directory + "/flags.yaml")
+            ConfigFixtures.write("flags:\n  a:\n    rollout: {percentage: 50}\n", to: directory + "/flags_production.yaml")
+            for environment in ["production", "development"] {
+                #expect {
+                    try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: environment)
+                } throws: { error in
+                    (error as? FlagConfigError)?.errors.map(\.description.firstLine) == [
+                        directory + "/flags.yaml:4:49: flags.a.rollout.percentage: 140 is not in 0...100"
+                    ]
+                }
             }
         }
     }
 
     @Test("a bad value in an environments: section is an error even where the overlay file replaces it")
     func sectionBehindOverlay() throws {
-        let directory = ConfigFixtures.temporaryDirectory()
-        let base = """
-            flags:
-              a:
-                state: rollout
-                rollout: {strategy: percentage, percentage: 10}
-            environments:
-              production:
+        try ConfigFixtures.withTemporaryDirectory { (directory: String) throws in
+            let base = """
                 flags:
                   a:
-                    rollout: {percentage: -5}
+                    state: rollout
+                    rollout: {strategy: percentage, percentage: 10}
+                environments:
+                  production:
+                    flags:
+                      a:
+                        rollout: {percentage: -5}
 
-            """
-        ConfigFixtures.write(base, to: directory + "/flags.yaml")
-        ConfigFixtures.write("flags:\n  a:\n    rollout: {percentage: 50}\n", to: directory + "/flags_production.yaml")
-        #expect {
-            try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: "production")
-        } throws: { error in
-            (error as? FlagConfigError)?.errors.map(\.description.firstLine) == [
-                directory + "/flags.yaml:9:31: flags.a.rollout.percentage: -5 is not in 0...100"
-            ]
+                """
+            ConfigFixtures.write(base, to: directory + "/flags.yaml")
+            ConfigFixtures.write("flags:\n  a:\n    rollout: {percentage: 50}\n", to: directory + "/flags_production.yaml")
+            #expect {
+                try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: "production")
+            } throws: { error in
+                (error as? FlagConfigError)?.errors.map(\.description.firstLine) == [
+                    directory + "/flags.yaml:9:31: flags.a.rollout.percentage: -5 is not in 0...100"
+                ]
+            }
+            // Other environments do not take production's section: they load.
+            #expect(try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: "staging").flagSet.count == 1)
         }
-        // Other environments do not take production's section: they load.
-        #expect(try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: "staging").flagSet.count == 1)
     }
 
     @Test("an error in the overlay itself is located in the overlay, once")
     func overlayError() throws {
-        let directory = ConfigFixtures.temporaryDirectory()
-        ConfigFixtures.write(Self.validBase, to: directory + "/flags.yaml")
-        ConfigFixtures.write("flags:\n  a:\n    rollout: {percentage: 101}\n", to: directory + "/flags_qa.yaml")
-        #expect {
-            try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: "qa")
-        } throws: { error in
-            (error as? FlagConfigError)?.errors.map(\.description.firstLine) == [
-                directory + "/flags_qa.yaml:3:27: flags.a.rollout.percentage: 101 is not in 0...100"
-            ]
+        try ConfigFixtures.withTemporaryDirectory { (directory: String) throws in
+            ConfigFixtures.write(Self.validBase, to: directory + "/flags.yaml")
+            ConfigFixtures.write("flags:\n  a:\n    rollout: {percentage: 101}\n", to: directory + "/flags_qa.yaml")
+            #expect {
+                try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: "qa")
+            } throws: { error in
+                (error as? FlagConfigError)?.errors.map(\.description.firstLine) == [
+                    directory + "/flags_qa.yaml:3:27: flags.a.rollout.percentage: 101 is not in 0...100"
+                ]
+            }
         }
     }
 
@@ -101,24 +104,26 @@ struct LayerTests {
 
     @Test("a FIFO, directory or dangling link as the flags file is an error at once, never a hang", arguments: Kind.allCases)
     func baseKinds(kind: Kind) throws {
-        let directory = ConfigFixtures.temporaryDirectory()
-        kind.make(at: directory + "/flags.yaml", in: directory)
-        #expect {
-            try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: "development")
-        } throws: { error in
-            (error as? FlagConfigError)?.description == directory + "/flags.yaml: " + kind.message
+        try ConfigFixtures.withTemporaryDirectory { (directory: String) throws in
+            kind.make(at: directory + "/flags.yaml", in: directory)
+            #expect {
+                try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: "development")
+            } throws: { error in
+                (error as? FlagConfigError)?.description == directory + "/flags.yaml: " + kind.message
+            }
         }
     }
 
     @Test("a FIFO, directory or dangling link as the overlay is an error, never a silent fall-back to the base", arguments: Kind.allCases)
     func overlayKinds(kind: Kind) throws {
-        let directory = ConfigFixtures.temporaryDirectory()
-        ConfigFixtures.write(Self.validBase, to: directory + "/flags.yaml")
-        kind.make(at: directory + "/flags_production.yaml", in: directory)
-        #expect {
-            try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: "production")
-        } throws: { error in
-            (error as? FlagConfigError)?.description == directory + "/flags_production.yaml: " + kind.message
+        try ConfigFixtures.withTemporaryDirectory { (directory: String) throws in
+            ConfigFixtures.write(Self.validBase, to: directory + "/flags.yaml")
+            kind.make(at: directory + "/flags_production.yaml", in: directory)
+            #expect {
+                try FlagConfigLoader.load(path: directory + "/flags.yaml", environment: "production")
+            } throws: { error in
+                (error as? FlagConfigError)?.description == directory + "/flags_production.yaml: " + kind.message
+            }
         }
     }
 }
