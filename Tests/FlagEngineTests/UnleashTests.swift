@@ -94,6 +94,17 @@ struct UnleashTests {
         #expect(!UnleashConstraint(contextName: "userId", operation: nil, values: ["user-7"]).holds(for: Self.context, now: Self.now))
     }
 
+    /// The client specification's 16-case-insensitive-in-operators sends `{"properties": {"appName": "App"}}` to a
+    /// constraint on `appName`: the SDKs read the field, else the property of that name.
+    @Test("a constraint on a context field reads the property of that name when the field is not set", arguments: [
+        (UnleashContext(properties: ["appName": "App"]), true),
+        (UnleashContext(appName: "shop", properties: ["appName": "App"]), false),
+        (UnleashContext(), false),
+    ])
+    func fieldFromProperties(context: UnleashContext, holds: Bool) {
+        #expect(Self.constraint("appName", .in, ["app"], caseInsensitive: true).holds(for: context, now: Self.now) == holds)
+    }
+
     static func set(_ toggles: UnleashToggle..., segments: [Int: [UnleashConstraint]] = [:]) -> UnleashToggleSet {
         UnleashToggleSet(toggles: toggles, segments: segments, hostname: "Web-01")
     }

@@ -217,17 +217,20 @@ public struct UnleashContext: Sendable, Hashable {
         if let type = context.userType { properties["user_type"] = properties["user_type"] ?? type }
     }
 
-    /// The value of a context field by the name constraints and stickiness use.
+    /// The value of a context field by the name constraints, overrides and custom stickiness use: the field itself,
+    /// else the property of that name, as the SDKs resolve a context value (`properties.appName` answers for `appName`).
     func field(_ name: String, now: Double) -> String? {
-        switch name {
-        case "userId": userID
-        case "sessionId": sessionID
-        case "remoteAddress": remoteAddress
-        case "environment": environment
-        case "appName": appName
-        case "currentTime": RFC3339Time.format(currentTime ?? now)
-        default: properties.value(forCodePoints: name)
+        let own: String?
+        switch name.isAllASCII ? name : "" {
+        case "userId": own = userID
+        case "sessionId": own = sessionID
+        case "remoteAddress": own = remoteAddress
+        case "environment": own = environment
+        case "appName": own = appName
+        case "currentTime": return RFC3339Time.format(currentTime ?? now)
+        default: own = nil
         }
+        return own ?? properties.value(forCodePoints: name)
     }
 }
 
