@@ -12,11 +12,13 @@ extension FlagSet {
         defaultValue: FlagValue = .null,
         clock: EvaluationClock = .system
     ) -> EvaluationResult {
-        guard let index = storage.index(of: key) else {
-            return EvaluationResult(
-                flagKey: key, variant: "default", value: defaultValue, reason: .flagNotFound, error: .flagNotFound)
-        }
+        guard let index = storage.index(of: key) else { return Self.notFound(key, defaultValue: defaultValue) }
         return result(for: Self.evaluate(index, storage, context, clock))
+    }
+
+    /// The answer for a key the set lacks: `defaultValue`, variant `default`, `FLAG_NOT_FOUND`.
+    static func notFound(_ key: String, defaultValue: FlagValue) -> EvaluationResult {
+        EvaluationResult(flagKey: key, variant: "default", value: defaultValue, reason: .flagNotFound, error: .flagNotFound)
     }
 
     /// Evaluates the flag at `index` (into ``definitions``) and answers by index, without building strings.

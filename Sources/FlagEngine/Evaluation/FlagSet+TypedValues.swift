@@ -83,7 +83,7 @@ extension FlagSet {
         clock: EvaluationClock = .system
     ) -> TypedEvaluation<Value> {
         guard let index = index(of: key) else {
-            let result = evaluate(key, in: context, defaultValue: defaultValue.flagValue, clock: clock)
+            let result = Self.notFound(key, defaultValue: defaultValue.flagValue)
             return TypedEvaluation(
                 value: defaultValue, variant: result.variant, reason: result.reason, error: result.error, result: result)
         }
