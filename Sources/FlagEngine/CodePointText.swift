@@ -34,25 +34,22 @@ extension StringProtocol {
     }
 
     /// Whether `needle`'s code points occur in the text (JavaScript's `includes`/`indexOf`, Python's `in`). The empty
-    /// text occurs in every text. Knuth-Morris-Pratt over the bytes: time linear in the text whatever its content, so
-    /// a long hostile context value costs no more than its length.
+    /// text occurs in every text.
     func containsCodePoints(_ needle: some StringProtocol) -> Bool {
-        let pattern = Array(needle.utf8)
-        if pattern.isEmpty { return true }
-        guard utf8.count >= pattern.count else { return false }
-        // fallback[i]: the length of the longest proper prefix of pattern[0...i] that is also its suffix.
-        var fallback = [Int](repeating: 0, count: pattern.count)
+        containsCodePoints(CodePointPattern(needle))
+    }
+
+    /// Whether `pattern` occurs in the text: Knuth-Morris-Pratt over the bytes, time linear in the text whatever its
+    /// content, so a long hostile context value costs no more than its length.
+    func containsCodePoints(_ pattern: CodePointPattern) -> Bool {
+        let bytes = pattern.bytes
+        if bytes.isEmpty { return true }
+        guard utf8.count >= bytes.count else { return false }
         var matched = 0
-        for index in 1..<pattern.count {
-            while matched > 0 && pattern[index] != pattern[matched] { matched = fallback[matched - 1] }
-            if pattern[index] == pattern[matched] { matched += 1 }
-            fallback[index] = matched
-        }
-        matched = 0
         for byte in utf8 {
-            while matched > 0 && byte != pattern[matched] { matched = fallback[matched - 1] }
-            if byte == pattern[matched] { matched += 1 }
-            if matched == pattern.count { return true }
+            while matched > 0 && byte != bytes[matched] { matched = pattern.fallback[matched - 1] }
+            if byte == bytes[matched] { matched += 1 }
+            if matched == bytes.count { return true }
         }
         return false
     }
@@ -82,6 +79,27 @@ extension StringProtocol {
         var after = index + 1
         while after < scalars.count, scalars[after].properties.isCaseIgnorable { after += 1 }
         return !(after < scalars.count && scalars[after].properties.isCased)
+    }
+}
+
+/// A text to search for, prepared once: its UTF-8 and the Knuth-Morris-Pratt fallback table, so that a constant
+/// (an Unleash `STR_CONTAINS` value) is not re-prepared at every evaluation.
+struct CodePointPattern: Sendable, Hashable {
+    let bytes: [UInt8]
+    /// `fallback[i]`: the length of the longest proper prefix of `bytes[0...i]` that is also its suffix.
+    let fallback: [Int]
+
+    init(_ needle: some StringProtocol) {
+        let bytes = Array(needle.utf8)
+        var fallback = [Int](repeating: 0, count: bytes.count)
+        var matched = 0
+        for index in bytes.indices.dropFirst() {
+            while matched > 0 && bytes[index] != bytes[matched] { matched = fallback[matched - 1] }
+            if bytes[index] == bytes[matched] { matched += 1 }
+            fallback[index] = matched
+        }
+        self.bytes = bytes
+        self.fallback = fallback
     }
 }
 

@@ -25,11 +25,12 @@ extension UnleashConstraint {
         case .stringContains, .stringStartsWith, .stringEndsWith:
             guard let contextValue else { return false }
             let text = comparedText(contextValue)
+            if case .patterns(let patterns) = prepared { return patterns.contains { text.containsCodePoints($0) } }
             return comparedValues.contains { candidate in
                 switch operation {
-                case .stringContains: text.containsCodePoints(candidate)
                 case .stringStartsWith: text.hasCodePointPrefix(candidate)
-                default: text.hasCodePointSuffix(candidate)
+                case .stringEndsWith: text.hasCodePointSuffix(candidate)
+                default: text.containsCodePoints(candidate)
                 }
             }
         case .numberEqual, .numberGreater, .numberGreaterOrEqual, .numberLess, .numberLessOrEqual:

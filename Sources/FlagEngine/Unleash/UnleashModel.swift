@@ -87,8 +87,10 @@ public struct UnleashConstraint: Sendable, Hashable {
         case regex(Result<UnleashRegex, RegexSyntaxError>)
         /// `IN_CIDR`: the values that are addresses or ranges (the others never match).
         case ranges([IPRange])
-        /// `IN`, `NOT_IN` and `STR_*` with `caseInsensitive`: the values in lower case.
+        /// `IN`, `NOT_IN`, `STR_STARTS_WITH` and `STR_ENDS_WITH` with `caseInsensitive`: the values in lower case.
         case lowercased([String])
+        /// `STR_CONTAINS`: the values (in lower case with `caseInsensitive`) ready to search for.
+        case patterns([CodePointPattern])
     }
 
     let prepared: Prepared
@@ -112,7 +114,9 @@ public struct UnleashConstraint: Sendable, Hashable {
             prepared = .regex(Result { () throws(RegexSyntaxError) in try UnleashRegex(pattern, caseInsensitive: caseInsensitive) })
         case .inCIDR?:
             prepared = .ranges(values.compactMap(IPRange.init))
-        case .in?, .notIn?, .stringContains?, .stringStartsWith?, .stringEndsWith?:
+        case .stringContains?:
+            prepared = .patterns(values.map { CodePointPattern(caseInsensitive ? $0.lowercasedAsUnicode() : $0) })
+        case .in?, .notIn?, .stringStartsWith?, .stringEndsWith?:
             prepared = caseInsensitive ? .lowercased(values.map { $0.lowercasedAsUnicode() }) : .none
         default:
             prepared = .none
