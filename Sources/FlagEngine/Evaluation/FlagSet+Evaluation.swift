@@ -22,6 +22,7 @@ extension FlagSet {
     }
 
     /// Evaluates the flag at `index` (into ``definitions``) and answers by index, without building strings.
+    @inline(__always)
     public func evaluate(flagAt index: Int, in context: EvaluationContext, clock: EvaluationClock = .system)
         -> EvaluationOutcome
     {
