@@ -100,7 +100,6 @@ extension Murmur3 {
         }
 
         /// `hash32(prefix + id)`, reading `id`'s UTF-8 in place (small strings included).
-        @inline(__always)
         func hash(_ id: String) -> UInt32 {
             if let hash = id.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return hash }
             var copy = id
