@@ -130,6 +130,12 @@ public struct NormalizationTwins: Error, Sendable, Hashable, CustomStringConvert
         self.second = second
     }
 
+    /// The two spellings in code point order: for names that come from a JSON object's members, which have no order,
+    /// so that the message is the same whichever member was read first.
+    public var inCodePointOrder: NormalizationTwins {
+        first.utf8.lexicographicallyPrecedes(second.utf8) ? self : NormalizationTwins(first: second, second: first)
+    }
+
     /// `'é' (U+00E9) and 'é' (U+0065 U+0301) are one name in two Unicode normalizations`.
     public var description: String {
         "'\(first)' (\(first.codePointNotation)) and '\(second)' (\(second.codePointNotation)) are one name in two Unicode normalizations"

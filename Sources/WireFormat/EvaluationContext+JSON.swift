@@ -82,7 +82,8 @@ extension EvaluationContext {
         do {
             try customAttributes.setValue(attribute, forCodePoints: name)
         } catch {
-            throw InvalidContextError(message: "attribute names \(error)")
+            // Named in code point order: the members come in an arbitrary order.
+            throw InvalidContextError(message: "attribute names \(error.inCodePointOrder)")
         }
     }
 
