@@ -154,8 +154,7 @@ public struct FlagdFileDecoder {
     /// `; 'é' (U+00E9) and 'é' (U+0065 U+0301) are one name in two Unicode normalizations` when `name` misses only
     /// by its spelling (flagd compares names by code point, and so does the exporter), else nothing.
     static func twinNote(_ name: String, among names: some Sequence<String>) -> String {
-        guard let twin = names.first(where: { $0 == name && !$0.hasSameCodePoints(as: name) }) else { return "" }
-        return "; \(NormalizationTwins(first: twin, second: name))"
+        names.lazy.compactMap { NormalizationTwins(held: $0, incoming: name) }.first.map { "; \($0)" } ?? ""
     }
 
     /// The first `{"$ref": "name"}` in the rule, or in the evaluators it reaches, whose name `$evaluators` lacks.

@@ -46,9 +46,8 @@ public struct UnleashFileDecoder {
             let insertion = seen.insert(name)
             if !insertion.inserted {
                 // Toggles are found by name in a `String`-keyed table, which cannot hold two spellings of one name.
-                let message = insertion.memberAfterInsert.hasSameCodePoints(as: name)
-                    ? "the toggle '\(name)' is listed twice"
-                    : "toggle names \(NormalizationTwins(first: insertion.memberAfterInsert, second: name)); rename one"
+                let message = NormalizationTwins(held: insertion.memberAfterInsert, incoming: name)
+                    .map { "toggle names \($0); rename one" } ?? "the toggle '\(name)' is listed twice"
                 decoder.report.error(node["name"]!, path + [.key("name")], message)
             }
             toggles.append(decoder.toggle(name, node, path))

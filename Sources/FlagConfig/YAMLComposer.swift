@@ -176,8 +176,8 @@ struct YAMLComposer {
         }
         if let held {
             // `String`'s `==` also equates canonically equivalent spellings, which every flag system keeps apart.
-            if !held.hasSameCodePoints(as: key) {
-                throw fail("keys \(NormalizationTwins(first: held, second: key)) in the same mapping; rename one", at: node.location)
+            if let twins = NormalizationTwins(held: held, incoming: key) {
+                throw fail("keys \(twins) in the same mapping; rename one", at: node.location)
             }
             throw fail("duplicate key '\(key)' in the same mapping", at: node.location)
         }

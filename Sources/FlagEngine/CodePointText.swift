@@ -130,6 +130,13 @@ public struct NormalizationTwins: Error, Sendable, Hashable, CustomStringConvert
         self.second = second
     }
 
+    /// The twins `held` and `incoming` are, when `String` equality calls them one name; `nil` when they are the same
+    /// code points (a plain repeat) or different names.
+    public init?(held: String, incoming: String) {
+        guard held == incoming, !held.hasSameCodePoints(as: incoming) else { return nil }
+        self.init(first: held, second: incoming)
+    }
+
     /// The two spellings in code point order: for names that come from a JSON object's members, which have no order,
     /// so that the message is the same whichever member was read first.
     public var inCodePointOrder: NormalizationTwins {
@@ -162,10 +169,9 @@ extension Dictionary where Key == String {
         // `updateValue` keeps the key already held, so a twin leaves its own spelling to compare with.
         guard let previous = updateValue(value, forKey: key) else { return }
         let index = index(forKey: key)!
-        let held = self[index].key
-        if !held.hasSameCodePoints(as: key) {
+        if let twins = NormalizationTwins(held: self[index].key, incoming: key) {
             values[index] = previous
-            throw NormalizationTwins(first: held, second: key)
+            throw twins
         }
     }
 }

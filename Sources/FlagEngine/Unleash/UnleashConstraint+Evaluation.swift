@@ -22,16 +22,16 @@ extension UnleashConstraint {
         case .in, .notIn:
             let found = contextValue.map { comparedValues.containsElement(withCodePointsOf: comparedText($0)) } ?? false
             return operation == .in ? found : !found
-        case .stringContains, .stringStartsWith, .stringEndsWith:
+        case .stringContains:
+            // `init` prepares the patterns for every STR_CONTAINS constraint.
+            guard let contextValue, case .patterns(let patterns) = prepared else { return false }
+            let text = comparedText(contextValue)
+            return patterns.contains { text.containsCodePoints($0) }
+        case .stringStartsWith, .stringEndsWith:
             guard let contextValue else { return false }
             let text = comparedText(contextValue)
-            if case .patterns(let patterns) = prepared { return patterns.contains { text.containsCodePoints($0) } }
             return comparedValues.contains { candidate in
-                switch operation {
-                case .stringStartsWith: text.hasCodePointPrefix(candidate)
-                case .stringEndsWith: text.hasCodePointSuffix(candidate)
-                default: text.containsCodePoints(candidate)
-                }
+                operation == .stringStartsWith ? text.hasCodePointPrefix(candidate) : text.hasCodePointSuffix(candidate)
             }
         case .numberEqual, .numberGreater, .numberGreaterOrEqual, .numberLess, .numberLessOrEqual:
             guard let text = contextValue, let left = Double(text.trimmingJavaScriptSpace()),

@@ -197,27 +197,27 @@ public struct UnleashContext: Sendable, Hashable {
     /// attributes fill their fields; every other attribute is a property (as text).
     public init(_ context: EvaluationContext) {
         self.init(userID: context.userID, environment: context.environment, currentTime: context.timestamp)
-        var members: [(name: String, text: String)] = []
-        for (name, attribute) in context.customAttributes {
-            if name.isAllASCII, name == "properties", case .object(let nested) = attribute {
-                for (key, value) in nested {
-                    if let text = FlagValue(value).unleashText { properties[key] = text }
-                }
-                continue
+        // `properties` first, then the context's own members over it: a member wins over the same name in
+        // `properties`, as the SDKs resolve a context field, whatever order the attributes come in. A member spelt in
+        // another normalization than a property keeps the property's value.
+        if case .object(let nested)? = context.customAttributes.value(forCodePoints: "properties") {
+            for (key, value) in nested {
+                if let text = FlagValue(value).unleashText { properties[key] = text }
             }
+        }
+        for (name, attribute) in context.customAttributes {
+            // The field names are ASCII; a `switch` would also take a canonically equivalent spelling.
+            let fieldName = name.isAllASCII ? name : ""
+            if fieldName == "properties", case .object = attribute { continue }
             guard let text = FlagValue(attribute).unleashText else { continue }
-            switch name.isAllASCII ? name : "" {
+            switch fieldName {
             case "sessionId": sessionID = text
             case "remoteAddress": remoteAddress = text
             case "appName": appName = text
             case "currentTime": currentTime = RFC3339Time.parse(text) ?? Double(text)
-            default: members.append((name, text))
+            default: try? properties.setValue(text, forCodePoints: name)
             }
         }
-        // A member of the context itself wins over the same name in `properties`, as the SDKs resolve a context
-        // field (the dictionary's order is arbitrary, so the rule has to be explicit to be the same every time). A
-        // name spelt in another normalization than a property's keeps the property's value.
-        for (name, text) in members { try? properties.setValue(text, forCodePoints: name) }
         if let type = context.userType { properties["user_type"] = properties["user_type"] ?? type }
     }
 
